@@ -1,0 +1,85 @@
+import { ServiceError } from './errors';
+import type { Kind } from './lifecycle';
+import type { Random } from './random';
+
+/** Fault injection, set through the control API. Everything is off by default. */
+export interface FaultConfig {
+  /** Fraction (0..1) of all API calls answered with ThrottlingException. */
+  throttleRate?: number;
+  /** Only these operations are throttled (all when absent). */
+  throttleOperations?: string[];
+  /** Extra latency added to every API call, in real ms. */
+  latencyMs?: number;
+}
+
+interface FailNext {
+  count: number;
+  code: string;
+  message: string;
+  status: number;
+  operation?: string;
+}
+
+interface FailTransition {
+  kind: Kind;
+  name?: string;
+  message: string;
+}
+
+export class Faults {
+  config: FaultConfig = {};
+  private failNextCalls: FailNext[] = [];
+  private failTransitions: FailTransition[] = [];
+
+  constructor(private readonly random: () => Random) {}
+
+  reset(): void {
+    this.config = {};
+    this.failNextCalls = [];
+    this.failTransitions = [];
+  }
+
+  /** The next `count` calls (of `operation`, or any) fail with the given error. */
+  failCalls(f: { count?: number; code: string; message?: string; status?: number; operation?: string }): void {
+    this.failNextCalls.push({
+      count: f.count ?? 1,
+      code: f.code,
+      message: f.message ?? `Injected fault: ${f.code}`,
+      status: f.status ?? (f.code === 'ThrottlingException' ? 400 : f.code.startsWith('Internal') ? 500 : 400),
+      operation: f.operation,
+    });
+  }
+
+  /** The next transition of a resource of `kind` (named `name`, or any) lands in its failed state. */
+  failTransition(f: FailTransition): void {
+    this.failTransitions.push(f);
+  }
+
+  /** Throws the fault due for this call, if any. Called before the operation runs. */
+  beforeCall(operation: string): void {
+    const i = this.failNextCalls.findIndex((f) => !f.operation || f.operation === operation);
+    if (i >= 0) {
+      const f = this.failNextCalls[i];
+      if (--f.count <= 0) this.failNextCalls.splice(i, 1);
+      throw new ServiceError(f.code, f.message, f.status);
+    }
+    const { throttleRate, throttleOperations } = this.config;
+    if (
+      throttleRate &&
+      (!throttleOperations || throttleOperations.includes(operation)) &&
+      this.random().next() < throttleRate
+    )
+      throw new ServiceError('ThrottlingException', 'Rate exceeded');
+  }
+
+  takeFailure(kind: Kind, name: string): string | undefined {
+    const i = this.failTransitions.findIndex((f) => f.kind === kind && (!f.name || f.name === name));
+    if (i < 0) return undefined;
+    const [f] = this.failTransitions.splice(i, 1);
+    return f.message;
+  }
+
+  snapshot(): unknown {
+    return { ...this.config, failNextCalls: this.failNextCalls, failTransitions: this.failTransitions };
+  }
+}

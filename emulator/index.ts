@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { Control } from './control';
+import { applicationAutoScalingService, appstreamService } from './operations';
+import { JsonProtocol } from './protocol';
+import { listen } from './server';
+import { World, type WorldOptions } from './world';
+
+export interface EmulatorOptions extends WorldOptions {
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to bind; default 127.0.0.1. */
+  host?: string;
+  /** Load state from this file at start (if it exists) and save it there at stop. */
+  stateFile?: string;
+}
+
+export interface RunningEmulator {
+  endpoint: string;
+  control: Control;
+  world: World;
+  /** API calls answered, by operation and status (for benchmarks and run summaries). */
+  calls: Map<string, number>;
+  stop(): Promise<void>;
+}
+
+/** Starts the AppStream 2.0 control-plane emulator in this process. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const world = new World(options);
+  const control = new Control(world);
+  if (options.stateFile && existsSync(options.stateFile)) control.load(options.stateFile);
+  const protocol = new JsonProtocol(world, [appstreamService(), applicationAutoScalingService()]);
+  const calls = new Map<string, number>();
+  protocol.onCall = (op) => calls.set(op, (calls.get(op) ?? 0) + 1);
+  const server = await listen(protocol, control, options.host ?? '127.0.0.1', options.port ?? 0);
+  let stopped = false;
+  return {
+    endpoint: server.endpoint,
+    control,
+    world,
+    calls,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.close();
+      if (options.stateFile) control.save(options.stateFile);
+    },
+  };
+}
+
+export { Control } from './control';
+export { World } from './world';
+export type { Quotas } from './world';
+export type { DurationsMs } from './lifecycle';
+export { DEFAULT_DURATIONS } from './lifecycle';

@@ -1,0 +1,54 @@
+import { type Ctx, compact } from '../context';
+import { ServiceError, invalidCombination, limitExceeded } from '../errors';
+import type { Tags } from '../records';
+
+const INSTANCE_TYPE = /^stream\.(standard|compute|memory|graphics|graphics-design|graphics-pro|graphics\.g4dn|graphics\.g5|graphics\.g6|memory\.z1d)\.[a-z0-9]+$/;
+const IAM_ROLE = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+export function checkInstanceType(instanceType: string): void {
+  if (!INSTANCE_TYPE.test(instanceType))
+    throw invalidCombination(`The instance type '${instanceType}' is not a valid AppStream 2.0 instance type.`);
+}
+
+export function checkRole(roleArn: string | undefined): void {
+  if (roleArn !== undefined && !IAM_ROLE.test(roleArn))
+    throw new ServiceError('InvalidRoleException', `The role '${roleArn}' is not a valid IAM role ARN.`);
+}
+
+export function checkDirectory(ctx: Ctx, info: { DirectoryName?: string } | undefined): void {
+  if (info?.DirectoryName && !ctx.store.directories.has(info.DirectoryName))
+    throw new ServiceError(
+      'ResourceNotFoundException',
+      `The directory config '${info.DirectoryName}' can't be found.`,
+    );
+}
+
+export function checkQuota(count: number, quota: number, what: string): void {
+  if (count >= quota)
+    throw limitExceeded(`The ${what} limit of ${quota} for this account in this region has been reached.`);
+}
+
+/** Merges tags, keeping the per-resource limit. */
+export function mergeTags(ctx: Ctx, current: Tags, added: Tags | undefined): Tags {
+  const next = { ...current, ...added };
+  if (Object.keys(next).length > ctx.world.quotas.tagsPerResource)
+    throw limitExceeded(`A resource can have at most ${ctx.world.quotas.tagsPerResource} tags.`);
+  return next;
+}
+
+/** Picks the request members that are set, for storing as a resource's attributes. */
+export function pick(input: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (input[k] !== undefined) out[k] = input[k];
+  return compact(out);
+}
+
+/** Looks names up in a collection; AWS answers the whole call with NotFound for any missing name. */
+export function selectByNames<T>(all: Map<string, T>, names: string[] | undefined, what: string): T[] {
+  if (!names) return [...all.values()];
+  return names.map((n) => {
+    const v = all.get(n);
+    if (!v) throw new ServiceError('ResourceNotFoundException', `The ${what} '${n}' can't be found.`);
+    return v;
+  });
+}

@@ -1,0 +1,186 @@
+import { GONE, type Kind, LIFECYCLES, type DurationsMs } from './lifecycle';
+import type {
+  BuilderRec,
+  DirectoryRec,
+  StreamingTokenRec,
+  FleetRec,
+  ImageRec,
+  Lifecycled,
+  SessionRec,
+  StackRec,
+  UserRec,
+  UserStackRec,
+} from './records';
+import { Scheduler } from './scheduler';
+
+/** What a store needs from the emulator around it. */
+export interface StoreEnv {
+  /** A jittered duration for a transition, in virtual ms. */
+  sample(key: keyof DurationsMs): number;
+  /** True (once) when a fault says this resource's next transition must fail. */
+  takeFailure(kind: Kind, name: string): string | undefined;
+}
+
+type Rec = BuilderRec | ImageRec | FleetRec;
+
+/** All resources of one account in one region, with their pending transitions. */
+export class Store {
+  readonly builders = new Map<string, BuilderRec>();
+  readonly images = new Map<string, ImageRec>();
+  readonly fleets = new Map<string, FleetRec>();
+  readonly stacks = new Map<string, StackRec>();
+  readonly users = new Map<string, UserRec>();
+  userStacks: UserStackRec[] = [];
+  readonly sessions = new Map<string, SessionRec>();
+  readonly directories = new Map<string, DirectoryRec>();
+  /** Streaming URLs handed out and not yet opened: token → who may open it, until when. */
+  readonly streamingTokens = new Map<string, StreamingTokenRec>();
+  private readonly scheduler = new Scheduler();
+  private token = 0;
+
+  constructor(
+    readonly account: string,
+    readonly region: string,
+    private readonly env: StoreEnv,
+  ) {}
+
+  collection(kind: Kind): Map<string, Rec> {
+    return (kind === 'imageBuilder' ? this.builders : kind === 'image' ? this.images : this.fleets) as Map<
+      string,
+      Rec
+    >;
+  }
+
+  /**
+   * Puts a resource in `state` as of `now` and schedules the transition its lifecycle declares
+   * for that state (if any), after `duration` (default: the declared one) or at `at`.
+   */
+  enter(
+    kind: Kind,
+    rec: Lifecycled & { name: string },
+    state: string,
+    now: number,
+    opts: { duration?: keyof DurationsMs; at?: number } = {},
+  ): void {
+    rec.state = state;
+    rec.stateSince = now;
+    rec.pending = undefined;
+    const t = LIFECYCLES[kind].transitions[state];
+    if (!t) return;
+    const at = opts.at ?? now + this.env.sample(opts.duration ?? t.duration);
+    this.schedule(kind, rec, t.next, at);
+  }
+
+  private schedule(kind: Kind, rec: Lifecycled & { name: string }, to: string, at: number): void {
+    const token = ++this.token;
+    rec.pending = { to, at, token };
+    this.scheduler.push({ at, kind, key: rec.name, token });
+  }
+
+  /** Applies every transition due at or before `now`, in time order. */
+  settle(now: number): void {
+    for (let due = this.scheduler.popDue(now); due; due = this.scheduler.popDue(now)) {
+      const kind = due.kind as Kind;
+      const rec = this.collection(kind).get(due.key);
+      if (!rec?.pending || rec.pending.token !== due.token) continue;
+      this.apply(kind, rec, due.at);
+    }
+  }
+
+  private apply(kind: Kind, rec: Rec, at: number): void {
+    const to = rec.pending!.to;
+    const failure = rec.failNext ?? this.env.takeFailure(kind, rec.name);
+    rec.failNext = undefined;
+    if (failure !== undefined) return this.fail(kind, rec, at, failure);
+    if (to === GONE) {
+      this.collection(kind).delete(rec.name);
+      return;
+    }
+    if (kind === 'fleet') this.onFleetState(rec as FleetRec, to, at);
+    this.enter(kind, rec, to, at);
+  }
+
+  private fail(kind: Kind, rec: Rec, at: number, message: string): void {
+    const from = rec.state;
+    const failed = LIFECYCLES[kind].failed;
+    if (kind === 'fleet') {
+      const fleet = rec as FleetRec;
+      fleet.errors = [{ ErrorCode: 'FLEET_INSTANCE_PROVISIONING_FAILURE', ErrorMessage: message }];
+    } else {
+      const r = rec as BuilderRec | ImageRec;
+      r.errors = [{ ErrorCode: 'INTERNAL_SERVICE_ERROR', ErrorMessage: message, ErrorTimestamp: at }];
+    }
+    this.enter(kind, rec, failed, at);
+    // A builder that fails while snapshotting takes its pending image down with it.
+    if (kind === 'imageBuilder' && from === 'SNAPSHOTTING') {
+      for (const image of this.images.values())
+        if (image.builderName === rec.name && image.state === 'PENDING') image.failNext = message;
+    }
+  }
+
+  /** A fleet that reaches RUNNING ramps its instances from 0 up to the desired capacity. */
+  private onFleetState(fleet: FleetRec, to: string, at: number): void {
+    if (to !== 'RUNNING') return;
+    fleet.capacityFrom = 0;
+    fleet.capacityChangeStart = at;
+    fleet.capacityChangeEnd = at + this.env.sample('fleetCapacity');
+  }
+
+  /** Running instances of a fleet right now (linear ramp toward desired). */
+  runningInstances(fleet: FleetRec, now: number): number {
+    if (fleet.state !== 'RUNNING') return 0;
+    if (now >= fleet.capacityChangeEnd) return fleet.desired;
+    const span = fleet.capacityChangeEnd - fleet.capacityChangeStart;
+    const progress = span > 0 ? (now - fleet.capacityChangeStart) / span : 1;
+    return Math.round(fleet.capacityFrom + (fleet.desired - fleet.capacityFrom) * progress);
+  }
+
+  toJSON(): unknown {
+    return {
+      account: this.account,
+      region: this.region,
+      builders: [...this.builders.values()],
+      images: [...this.images.values()],
+      fleets: [...this.fleets.values()],
+      stacks: [...this.stacks.values()],
+      users: [...this.users.values()],
+      userStacks: this.userStacks,
+      sessions: [...this.sessions.values()],
+      directories: [...this.directories.values()],
+      streamingTokens: [...this.streamingTokens.entries()],
+    };
+  }
+
+  /** Restores a saved store and re-queues every pending transition. */
+  load(data: ReturnType<Store['toJSON']> & Record<string, unknown>): void {
+    const d = data as {
+      builders: BuilderRec[];
+      images: ImageRec[];
+      fleets: FleetRec[];
+      stacks: StackRec[];
+      users: UserRec[];
+      userStacks: UserStackRec[];
+      sessions: SessionRec[];
+      directories: DirectoryRec[];
+      streamingTokens: [string, StreamingTokenRec][];
+    };
+    for (const b of d.builders) this.builders.set(b.name, b);
+    for (const i of d.images) this.images.set(i.name, i);
+    for (const f of d.fleets) this.fleets.set(f.name, f);
+    for (const s of d.stacks) this.stacks.set(s.name, s);
+    for (const u of d.users) this.users.set(userKey(u.authenticationType, u.userName), u);
+    this.userStacks = d.userStacks;
+    for (const s of d.sessions) this.sessions.set(s.id, s);
+    for (const dir of d.directories) this.directories.set(dir.DirectoryName, dir);
+    for (const [token, t] of d.streamingTokens) this.streamingTokens.set(token, t);
+    const kinds: [Kind, Rec[]][] = [
+      ['imageBuilder', d.builders],
+      ['image', d.images],
+      ['fleet', d.fleets],
+    ];
+    for (const [kind, recs] of kinds)
+      for (const rec of recs) if (rec.pending) this.schedule(kind, rec, rec.pending.to, rec.pending.at);
+  }
+}
+
+export const userKey = (authenticationType: string, userName: string) => `${authenticationType}:${userName}`;
