@@ -2,12 +2,11 @@
 // Entry point for `npx autopilot`: runs the TypeScript CLI through tsx's loader.
 import { register } from 'tsx/esm/api';
 
-// The AWS SDK warns on every start under Node 20 that future releases need Node 22; the CLI
+// The AWS SDK warns on every start under Node 20 that its 2027 releases need Node 22; the CLI
 // supports both, so keep that one warning out of the user's terminal.
 const emitWarning = process.emitWarning.bind(process);
 process.emitWarning = (warning, ...rest) => {
-  const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
-  if (type === 'NodeVersionSupportWarning') return;
+  if (String(warning).startsWith('NodeVersionSupportWarning')) return;
   emitWarning(warning, ...rest);
 };
 

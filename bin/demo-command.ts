@@ -36,7 +36,8 @@ export async function demoCommand(): Promise<void> {
       }),
     );
     const builderState = async () =>
-      (await client.send(new DescribeImageBuildersCommand({ Names: ['demo-builder'] }))).ImageBuilders?.[0]?.State;
+      (await client.send(new DescribeImageBuildersCommand({ Names: ['demo-builder'] }))).ImageBuilders?.[0]
+        ?.State;
     await waitFor('builder demo-builder', builderState, 'RUNNING');
     for (const argv of [
       ['add-application', '--name', 'notepad', '--absolute-app-path', 'C:\\Windows\\notepad.exe'],

@@ -37,7 +37,9 @@ export async function emulatorCommand(argv: string[]): Promise<void> {
   });
   console.log(`AppStream 2.0 emulator listening on ${emu.endpoint} (speed ×${emu.world.clock.speed})`);
   const stop = async (signal: string) => {
-    console.log(`\n${signal}: stopping emulator${values['state-file'] ? `, saving state to ${values['state-file']}` : ''}`);
+    console.log(
+      `\n${signal}: stopping emulator${values['state-file'] ? `, saving state to ${values['state-file']}` : ''}`,
+    );
     await emu.stop();
     process.exit(0);
   };

@@ -38,15 +38,20 @@ export const sec = (ms: number) => Math.round(ms) / 1000;
 export function stateError(ctx: Ctx, message: string): ServiceError {
   const declared = declaredErrors(ctx.model, ctx.operation);
   const code =
-    ['OperationNotPermittedException', 'ResourceNotAvailableException', 'ConcurrentModificationException'].find(
-      (c) => declared.includes(c),
-    ) ?? 'InvalidParameterCombinationException';
+    [
+      'OperationNotPermittedException',
+      'ResourceNotAvailableException',
+      'ConcurrentModificationException',
+    ].find((c) => declared.includes(c)) ?? 'InvalidParameterCombinationException';
   return new ServiceError(code, message);
 }
 
-/** Opaque NextToken pagination over an already filtered, stably ordered list. */
+/**
+ * Opaque NextToken pagination over a stably ordered collection. Walks the iterable without
+ * copying it, so the first pages of a large collection stay cheap.
+ */
 export function paginate<T>(
-  items: T[],
+  items: Iterable<T>,
   nextToken: string | undefined,
   maxResults: number | undefined,
   defaultMax: number,
@@ -62,16 +67,32 @@ export function paginate<T>(
     }
   }
   const size = maxResults && maxResults > 0 ? maxResults : defaultMax;
-  const page = items.slice(offset, offset + size);
-  const next = offset + size < items.length ? offset + size : undefined;
+  const page: T[] = [];
+  let index = 0;
+  let more = false;
+  for (const item of items) {
+    if (index++ < offset) continue;
+    if (page.length === size) {
+      more = true;
+      break;
+    }
+    page.push(item);
+  }
   return {
     page,
-    nextToken: next === undefined ? undefined : Buffer.from(JSON.stringify({ o: next })).toString('base64url'),
+    nextToken: more ? Buffer.from(JSON.stringify({ o: offset + size })).toString('base64url') : undefined,
   };
 }
 
-/** Drops undefined members so responses carry only what is set. */
-export function compact<T extends Record<string, unknown>>(obj: T): T {
-  for (const k of Object.keys(obj)) if (obj[k] === undefined) delete obj[k];
-  return obj;
+/**
+ * A copy without the undefined members, so responses carry only what is set; `attrs` (a
+ * resource's stored request attributes) fill in members the computed ones don't set.
+ * Copies instead of `{...attrs, ...}` spreads or `delete`: both push V8 off its fast object
+ * paths, which cost ~10 µs per resource on every Describe (see bench/emulator.ts).
+ */
+export function compact<T extends Record<string, unknown>>(obj: T, attrs?: Record<string, unknown>): T {
+  const out: Record<string, unknown> = {};
+  for (const k in obj) if (obj[k] !== undefined) out[k] = obj[k];
+  if (attrs) for (const k in attrs) if (out[k] === undefined && attrs[k] !== undefined) out[k] = attrs[k];
+  return out as T;
 }

@@ -32,7 +32,8 @@ export class Control {
   }
 
   advance(ms: number): { now: number; speed: number } {
-    if (!(ms >= 0)) throw new ServiceError('ValidationException', 'advance must be a non-negative number of ms');
+    if (!(ms >= 0))
+      throw new ServiceError('ValidationException', 'advance must be a non-negative number of ms');
     this.world.clock.advance(ms);
     return this.clock();
   }
@@ -58,14 +59,24 @@ export class Control {
     this.world.faults.config = { ...config };
   }
 
-  failCalls(f: { count?: number; code: string; message?: string; status?: number; operation?: string }): void {
+  failCalls(f: {
+    count?: number;
+    code: string;
+    message?: string;
+    status?: number;
+    operation?: string;
+  }): void {
     this.world.faults.failCalls(f);
   }
 
   failTransition(f: { kind: Kind; name?: string; message?: string }): void {
     if (!['imageBuilder', 'image', 'fleet'].includes(f.kind))
       throw new ServiceError('ValidationException', "kind must be 'imageBuilder', 'image' or 'fleet'");
-    this.world.faults.failTransition({ kind: f.kind, name: f.name, message: f.message ?? 'Injected failure' });
+    this.world.faults.failTransition({
+      kind: f.kind,
+      name: f.name,
+      message: f.message ?? 'Injected failure',
+    });
   }
 
   clearFaults(): void {
@@ -86,7 +97,12 @@ export class Control {
   }
 
   state(): unknown {
-    return { clock: this.clock(), quotas: this.world.quotas, faults: this.world.faults.snapshot(), ...(this.world.toJSON() as object) };
+    return {
+      clock: this.clock(),
+      quotas: this.world.quotas,
+      faults: this.world.faults.snapshot(),
+      ...(this.world.toJSON() as object),
+    };
   }
 
   save(file: string): void {

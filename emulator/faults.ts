@@ -40,12 +40,19 @@ export class Faults {
   }
 
   /** The next `count` calls (of `operation`, or any) fail with the given error. */
-  failCalls(f: { count?: number; code: string; message?: string; status?: number; operation?: string }): void {
+  failCalls(f: {
+    count?: number;
+    code: string;
+    message?: string;
+    status?: number;
+    operation?: string;
+  }): void {
     this.failNextCalls.push({
       count: f.count ?? 1,
       code: f.code,
       message: f.message ?? `Injected fault: ${f.code}`,
-      status: f.status ?? (f.code === 'ThrottlingException' ? 400 : f.code.startsWith('Internal') ? 500 : 400),
+      status:
+        f.status ?? (f.code === 'ThrottlingException' ? 400 : f.code.startsWith('Internal') ? 500 : 400),
       operation: f.operation,
     });
   }

@@ -19,7 +19,10 @@ const ok = (message = 'Success', extra: Record<string, unknown> = {}): Assistant
 const known = (message: string): AssistantResult => ({ exitCode: 1, output: { status: 1, message } });
 
 /** Parses `--flag value` pairs; `--tags` takes the pairs after it; boolean flags take nothing. */
-function parse(argv: string[], booleans: string[]): { opts: Record<string, string>; tags: string[]; bad?: string } {
+function parse(
+  argv: string[],
+  booleans: string[],
+): { opts: Record<string, string>; tags: string[]; bad?: string } {
   const opts: Record<string, string> = {};
   const tags: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -67,7 +70,9 @@ export function runImageAssistant(ctx: Ctx, builder: BuilderRec, argv: string[])
     case 'create-image':
       return createImage(ctx, builder, rest);
     default:
-      return known(`Unknown command '${command ?? ''}'. Valid commands: add-application, remove-application, list-applications, update-default-profile, create-image`);
+      return known(
+        `Unknown command '${command ?? ''}'. Valid commands: add-application, remove-application, list-applications, update-default-profile, create-image`,
+      );
   }
 }
 
@@ -78,8 +83,10 @@ function addApplication(builder: BuilderRec, argv: string[]): AssistantResult {
     if (!opts[required]) return known(`Missing required argument --${required}`);
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,99}$/.test(opts.name))
     return known(`Invalid application name '${opts.name}': use letters, digits, '_', '.' or '-' (up to 100)`);
-  if (builder.apps.some((a) => a.Name === opts.name)) return known(`An application with name '${opts.name}' already exists`);
-  if (builder.apps.length >= MAX_APPS) return known(`The application catalog is limited to ${MAX_APPS} applications`);
+  if (builder.apps.some((a) => a.Name === opts.name))
+    return known(`An application with name '${opts.name}' already exists`);
+  if (builder.apps.length >= MAX_APPS)
+    return known(`The application catalog is limited to ${MAX_APPS} applications`);
   const app: AssistantApp = { Name: opts.name, AbsoluteAppPath: opts['absolute-app-path'] };
   const optional: [string, keyof AssistantApp][] = [
     ['display-name', 'DisplayName'],

@@ -20,6 +20,8 @@ export interface RunningEmulator {
   world: World;
   /** API calls answered, by operation and status (for benchmarks and run summaries). */
   calls: Map<string, number>;
+  /** Subscribe to every API response as sent (operation, HTTP status, raw JSON body). */
+  onResponse(listener: (operation: string, status: number, body: string) => void): void;
   stop(): Promise<void>;
 }
 
@@ -30,7 +32,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   if (options.stateFile && existsSync(options.stateFile)) control.load(options.stateFile);
   const protocol = new JsonProtocol(world, [appstreamService(), applicationAutoScalingService()]);
   const calls = new Map<string, number>();
-  protocol.onCall = (op) => calls.set(op, (calls.get(op) ?? 0) + 1);
+  protocol.listeners.push((op) => calls.set(op, (calls.get(op) ?? 0) + 1));
   const server = await listen(protocol, control, options.host ?? '127.0.0.1', options.port ?? 0);
   let stopped = false;
   return {
@@ -38,6 +40,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     control,
     world,
     calls,
+    onResponse: (listener) => protocol.listeners.push(listener),
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -48,7 +51,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 }
 
 export { Control } from './control';
-export { World } from './world';
-export type { Quotas } from './world';
 export type { DurationsMs } from './lifecycle';
 export { DEFAULT_DURATIONS } from './lifecycle';
+export type { Quotas } from './world';
+export { World } from './world';

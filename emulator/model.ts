@@ -3,7 +3,18 @@ import { fileURLToPath } from 'node:url';
 
 /** A shape of a botocore service model (only the parts the emulator reads). */
 export interface Shape {
-  type: 'structure' | 'list' | 'map' | 'string' | 'integer' | 'long' | 'boolean' | 'timestamp' | 'double' | 'float' | 'blob';
+  type:
+    | 'structure'
+    | 'list'
+    | 'map'
+    | 'string'
+    | 'integer'
+    | 'long'
+    | 'boolean'
+    | 'timestamp'
+    | 'double'
+    | 'float'
+    | 'blob';
   members?: Record<string, { shape: string }>;
   required?: string[];
   member?: { shape: string };

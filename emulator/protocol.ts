@@ -28,8 +28,8 @@ interface Registered {
  */
 export class JsonProtocol {
   private readonly services = new Map<string, Registered>();
-  /** Called after every API call (for request logs and counters). */
-  onCall?: (operation: string, status: number) => void;
+  /** Called after every API call with what went on the wire (request logs, counters, contract tests). */
+  readonly listeners: ((operation: string, status: number, body: string) => void)[] = [];
 
   constructor(
     private readonly world: World,
@@ -51,7 +51,10 @@ export class JsonProtocol {
       operation = op ?? operation;
       const registered = this.services.get(prefix);
       if (!registered || !op || !registered.service.model.operations[op])
-        throw new ServiceError('UnknownOperationException', `Unknown operation ${req.target ?? '(no X-Amz-Target)'}`);
+        throw new ServiceError(
+          'UnknownOperationException',
+          `Unknown operation ${req.target ?? '(no X-Amz-Target)'}`,
+        );
       const input = parseBody(req.body);
       const latency = this.world.faults.config.latencyMs;
       if (latency) await new Promise((r) => setTimeout(r, latency));
@@ -80,11 +83,21 @@ export class JsonProtocol {
       const e =
         err instanceof ServiceError
           ? err
-          : new ServiceError('InternalFailure', 'The request processing has failed because of an unknown error.', 500);
+          : new ServiceError(
+              'InternalFailure',
+              'The request processing has failed because of an unknown error.',
+              500,
+            );
       if (!(err instanceof ServiceError)) console.error(`[emulator] ${operation} failed:`, err);
-      return this.reply(operation, e.status, requestId, JSON.stringify({ __type: e.code, message: e.message }), {
-        'x-amzn-errortype': e.code,
-      });
+      return this.reply(
+        operation,
+        e.status,
+        requestId,
+        JSON.stringify({ __type: e.code, message: e.message }),
+        {
+          'x-amzn-errortype': e.code,
+        },
+      );
     }
   }
 
@@ -95,7 +108,7 @@ export class JsonProtocol {
     body: string,
     extra: Record<string, string> = {},
   ): ApiResponse {
-    this.onCall?.(operation, status);
+    for (const listen of this.listeners) listen(operation, status, body);
     return {
       status,
       body,

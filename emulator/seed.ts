@@ -67,8 +67,16 @@ const PUBLIC_IMAGES: PublicSeed[] = [
 ];
 
 const SAMPLE_APPS = [
-  { Name: 'Notepad++', AbsoluteAppPath: 'C:\\Program Files\\Notepad++\\notepad++.exe', DisplayName: 'Notepad++' },
-  { Name: 'Firefox', AbsoluteAppPath: 'C:\\Program Files\\Mozilla Firefox\\firefox.exe', DisplayName: 'Firefox' },
+  {
+    Name: 'Notepad++',
+    AbsoluteAppPath: 'C:\\Program Files\\Notepad++\\notepad++.exe',
+    DisplayName: 'Notepad++',
+  },
+  {
+    Name: 'Firefox',
+    AbsoluteAppPath: 'C:\\Program Files\\Mozilla Firefox\\firefox.exe',
+    DisplayName: 'Firefox',
+  },
 ];
 
 export function publicImages(region: string): ImageRec[] {

@@ -1,4 +1,4 @@
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Control } from './control';
 import { ServiceError } from './errors';
@@ -8,10 +8,15 @@ const MAX_BODY = 2 * 1024 * 1024;
 
 type Route = (body: Record<string, unknown>) => unknown;
 
+const done = (action: () => void) => {
+  action();
+  return { ok: true };
+};
+
 /** Control API routes: `METHOD /_emulator/<path>` → JSON in, JSON out. */
 function controlRoutes(control: Control): Record<string, Route> {
   return {
-    'POST /_emulator/reset': () => (control.reset(), { ok: true }),
+    'POST /_emulator/reset': () => done(() => control.reset()),
     'GET /_emulator/clock': () => control.clock(),
     'POST /_emulator/clock': (b) => {
       if (b.speed !== undefined) control.setSpeed(Number(b.speed));
@@ -24,14 +29,19 @@ function controlRoutes(control: Control): Record<string, Route> {
       const { jitterSigma, ...durations } = b;
       return control.setDurations(durations, jitterSigma === undefined ? undefined : Number(jitterSigma));
     },
-    'POST /_emulator/faults': (b) => (control.setFaults(b), { ok: true }),
-    'POST /_emulator/faults/fail-calls': (b) => (control.failCalls(b as never), { ok: true }),
-    'POST /_emulator/faults/fail-transition': (b) => (control.failTransition(b as never), { ok: true }),
-    'DELETE /_emulator/faults': () => (control.clearFaults(), { ok: true }),
+    'POST /_emulator/faults': (b) => done(() => control.setFaults(b)),
+    'POST /_emulator/faults/fail-calls': (b) => done(() => control.failCalls(b as never)),
+    'POST /_emulator/faults/fail-transition': (b) => done(() => control.failTransition(b as never)),
+    'DELETE /_emulator/faults': () => done(() => control.clearFaults()),
     'POST /_emulator/image-assistant': (b) => control.imageAssistant(b as never),
     'POST /_emulator/streaming-sessions': (b) => control.openStreamingUrl(b as never),
     'GET /_emulator/state': () => control.state(),
     'GET /_emulator/health': () => ({ ok: true }),
+    'GET /_emulator/stats': () => {
+      // With --expose-gc (benchmarks), measure what is retained rather than garbage not yet collected.
+      (globalThis as { gc?: () => void }).gc?.();
+      return { memory: process.memoryUsage(), uptimeSeconds: process.uptime() };
+    },
   };
 }
 
@@ -66,7 +76,12 @@ export interface Listening {
 }
 
 /** One HTTP server: AWS API calls on `POST /`, the control API under `/_emulator/`. */
-export async function listen(protocol: JsonProtocol, control: Control, host: string, port: number): Promise<Listening> {
+export async function listen(
+  protocol: JsonProtocol,
+  control: Control,
+  host: string,
+  port: number,
+): Promise<Listening> {
   const routes = controlRoutes(control);
   const server = createServer(async (req, res) => {
     try {
@@ -74,19 +89,29 @@ export async function listen(protocol: JsonProtocol, control: Control, host: str
       const path = (req.url ?? '/').split('?')[0];
       if (path.startsWith('/_emulator/')) {
         const route = routes[`${req.method} ${path}`];
-        if (!route) return sendJson(res, 404, { __type: 'NotFound', message: `No control route ${req.method} ${path}` });
+        if (!route)
+          return sendJson(res, 404, {
+            __type: 'NotFound',
+            message: `No control route ${req.method} ${path}`,
+          });
         let parsed: Record<string, unknown> = {};
         if (body.trim()) {
           try {
             parsed = JSON.parse(body);
           } catch {
-            return sendJson(res, 400, { __type: 'SerializationException', message: 'Body is not valid JSON' });
+            return sendJson(res, 400, {
+              __type: 'SerializationException',
+              message: 'Body is not valid JSON',
+            });
           }
         }
         return sendJson(res, 200, (await route(parsed)) ?? {});
       }
       if (req.method !== 'POST' || path !== '/')
-        return sendJson(res, 404, { __type: 'UnknownOperationException', message: `Unsupported ${req.method} ${path}` });
+        return sendJson(res, 404, {
+          __type: 'UnknownOperationException',
+          message: `Unsupported ${req.method} ${path}`,
+        });
       const out = await protocol.handle({
         target: req.headers['x-amz-target'] as string | undefined,
         authorization: req.headers.authorization,
@@ -94,7 +119,8 @@ export async function listen(protocol: JsonProtocol, control: Control, host: str
       });
       send(res, out.status, out.headers, out.body);
     } catch (err) {
-      if (err instanceof ServiceError) return sendJson(res, err.status, { __type: err.code, message: err.message });
+      if (err instanceof ServiceError)
+        return sendJson(res, err.status, { __type: err.code, message: err.message });
       console.error('[emulator] unexpected error', err);
       if (!res.headersSent) sendJson(res, 500, { __type: 'InternalFailure', message: 'Internal error' });
     }

@@ -1,13 +1,13 @@
-import { GONE, type Kind, LIFECYCLES, type DurationsMs } from './lifecycle';
+import { type DurationsMs, GONE, type Kind, LIFECYCLES } from './lifecycle';
 import type {
   BuilderRec,
   DirectoryRec,
-  StreamingTokenRec,
   FleetRec,
   ImageRec,
   Lifecycled,
   SessionRec,
   StackRec,
+  StreamingTokenRec,
   UserRec,
   UserStackRec,
 } from './records';
@@ -91,7 +91,10 @@ export class Store {
     const to = rec.pending!.to;
     const failure = rec.failNext ?? this.env.takeFailure(kind, rec.name);
     rec.failNext = undefined;
-    if (failure !== undefined) return this.fail(kind, rec, at, failure);
+    if (failure !== undefined) {
+      this.fail(kind, rec, at, failure);
+      return;
+    }
     if (to === GONE) {
       this.collection(kind).delete(rec.name);
       return;

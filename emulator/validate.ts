@@ -31,7 +31,8 @@ export class RequestValidator {
     if (value === null || value === undefined) return;
     switch (shape.type) {
       case 'structure':
-        return this.checkStructure(shape, value, path, problems);
+        this.checkStructure(shape, value, path, problems);
+        return;
       case 'list':
         if (!Array.isArray(value)) throw typeError('Start of list', value, path);
         this.checkSize(shape, value.length, value, path, problems);
@@ -48,7 +49,8 @@ export class RequestValidator {
         }
         return;
       default:
-        return this.checkScalar(shape, value, path, problems);
+        this.checkScalar(shape, value, path, problems);
+        return;
     }
   }
 
@@ -91,9 +93,13 @@ export class RequestValidator {
         if (typeof value !== 'number' || !Number.isInteger(value))
           throw typeError(`${shape.type === 'long' ? 'Long' : 'Integer'} expected`, value, path);
         if (shape.min !== undefined && value < shape.min)
-          problems.push(fail(String(value), path, `Member must have value greater than or equal to ${shape.min}`));
+          problems.push(
+            fail(String(value), path, `Member must have value greater than or equal to ${shape.min}`),
+          );
         if (shape.max !== undefined && value > shape.max)
-          problems.push(fail(String(value), path, `Member must have value less than or equal to ${shape.max}`));
+          problems.push(
+            fail(String(value), path, `Member must have value less than or equal to ${shape.max}`),
+          );
         return;
       case 'double':
       case 'float':

@@ -1,10 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { type Ctx, type Handler, arnOf, compact, paginate, sec, stateError } from '../context';
-import { ServiceError, alreadyExists, invalidCombination, notFound } from '../errors';
+import { arnOf, type Ctx, compact, type Handler, paginate, sec, stateError } from '../context';
+import { alreadyExists, invalidCombination, notFound, ServiceError } from '../errors';
 import { BUILDER_BUSY_STATES } from '../lifecycle';
 import type { BuilderRec } from '../records';
 import { LATEST_AGENT_VERSION } from '../seed';
-import { checkDirectory, checkInstanceType, checkQuota, checkRole, mergeTags, pick, selectByNames } from './common';
+import {
+  checkDirectory,
+  checkInstanceType,
+  checkQuota,
+  checkRole,
+  mergeTags,
+  pick,
+  selectByNames,
+} from './common';
 import { resolveImage } from './images';
 
 const ATTRS = [
@@ -22,24 +30,26 @@ const ATTRS = [
 
 export function builderOut(b: BuilderRec) {
   const running = b.state === 'RUNNING';
-  return compact({
-    ...b.attrs,
-    Arn: b.arn,
-    Name: b.name,
-    ImageArn: b.imageArn,
-    Platform: b.platform,
-    State: b.state,
-    StateChangeReason: b.stateChangeReason,
-    CreatedTime: sec(b.createdAt),
-    AppstreamAgentVersion: b.agentVersion,
-    LatestAppstreamAgentVersion: b.agentVersion === LATEST_AGENT_VERSION ? 'TRUE' : 'FALSE',
-    NetworkAccessConfiguration: running
-      ? { EniPrivateIpAddress: '10.0.0.10', EniId: `eni-${b.arn.length.toString(16).padStart(17, '0')}` }
-      : undefined,
-    ImageBuilderErrors: b.errors.length
-      ? b.errors.map((e) => ({ ...e, ErrorTimestamp: sec(e.ErrorTimestamp) }))
-      : undefined,
-  });
+  return compact(
+    {
+      Arn: b.arn,
+      Name: b.name,
+      ImageArn: b.imageArn,
+      Platform: b.platform,
+      State: b.state,
+      StateChangeReason: b.stateChangeReason,
+      CreatedTime: sec(b.createdAt),
+      AppstreamAgentVersion: b.agentVersion,
+      LatestAppstreamAgentVersion: b.agentVersion === LATEST_AGENT_VERSION ? 'TRUE' : 'FALSE',
+      NetworkAccessConfiguration: running
+        ? { EniPrivateIpAddress: '10.0.0.10', EniId: `eni-${b.arn.length.toString(16).padStart(17, '0')}` }
+        : undefined,
+      ImageBuilderErrors: b.errors.length
+        ? b.errors.map((e) => ({ ...e, ErrorTimestamp: sec(e.ErrorTimestamp) }))
+        : undefined,
+    },
+    b.attrs,
+  );
 }
 
 export function getBuilder(ctx: Ctx, name: string): BuilderRec {
@@ -50,7 +60,9 @@ export function getBuilder(ctx: Ctx, name: string): BuilderRec {
 
 function requireState(ctx: Ctx, b: BuilderRec, allowed: string[], action: string): void {
   if (allowed.includes(b.state)) return;
-  const why = BUILDER_BUSY_STATES.includes(b.state) ? 'an operation is in progress' : `it must be ${allowed.join(' or ')}`;
+  const why = BUILDER_BUSY_STATES.includes(b.state)
+    ? 'an operation is in progress'
+    : `it must be ${allowed.join(' or ')}`;
   throw stateError(ctx, `Cannot ${action} image builder '${b.name}' in state ${b.state}: ${why}.`);
 }
 
@@ -98,7 +110,8 @@ const startImageBuilder: Handler = (input, ctx) => {
   const b = getBuilder(ctx, input.Name);
   requireState(ctx, b, ['STOPPED'], 'start');
   if (input.AppstreamAgentVersion)
-    b.agentVersion = input.AppstreamAgentVersion === 'LATEST' ? LATEST_AGENT_VERSION : input.AppstreamAgentVersion;
+    b.agentVersion =
+      input.AppstreamAgentVersion === 'LATEST' ? LATEST_AGENT_VERSION : input.AppstreamAgentVersion;
   b.errors = [];
   ctx.store.enter('imageBuilder', b, 'PENDING', ctx.now, { duration: 'builderStart' });
   return { ImageBuilder: builderOut(b) };

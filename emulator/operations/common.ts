@@ -1,13 +1,16 @@
 import { type Ctx, compact } from '../context';
-import { ServiceError, invalidCombination, limitExceeded } from '../errors';
+import { invalidCombination, limitExceeded, ServiceError } from '../errors';
 import type { Tags } from '../records';
 
-const INSTANCE_TYPE = /^stream\.(standard|compute|memory|graphics|graphics-design|graphics-pro|graphics\.g4dn|graphics\.g5|graphics\.g6|memory\.z1d)\.[a-z0-9]+$/;
+const INSTANCE_TYPE =
+  /^stream\.(standard|compute|memory|graphics|graphics-design|graphics-pro|graphics\.g4dn|graphics\.g5|graphics\.g6|memory\.z1d)\.[a-z0-9]+$/;
 const IAM_ROLE = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 export function checkInstanceType(instanceType: string): void {
   if (!INSTANCE_TYPE.test(instanceType))
-    throw invalidCombination(`The instance type '${instanceType}' is not a valid AppStream 2.0 instance type.`);
+    throw invalidCombination(
+      `The instance type '${instanceType}' is not a valid AppStream 2.0 instance type.`,
+    );
 }
 
 export function checkRole(roleArn: string | undefined): void {
@@ -44,8 +47,12 @@ export function pick(input: Record<string, unknown>, keys: string[]): Record<str
 }
 
 /** Looks names up in a collection; AWS answers the whole call with NotFound for any missing name. */
-export function selectByNames<T>(all: Map<string, T>, names: string[] | undefined, what: string): T[] {
-  if (!names) return [...all.values()];
+export function selectByNames<T>(
+  all: Map<string, T>,
+  names: string[] | undefined,
+  what: string,
+): Iterable<T> {
+  if (!names) return all.values();
   return names.map((n) => {
     const v = all.get(n);
     if (!v) throw new ServiceError('ResourceNotFoundException', `The ${what} '${n}' can't be found.`);

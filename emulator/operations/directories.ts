@@ -1,4 +1,4 @@
-import { type Ctx, type Handler, compact, paginate, sec } from '../context';
+import { type Ctx, compact, type Handler, paginate, sec } from '../context';
 import { alreadyExists, inUse, notFound } from '../errors';
 import type { DirectoryRec } from '../records';
 import { checkQuota, selectByNames } from './common';
@@ -25,7 +25,8 @@ function getDirectory(ctx: Ctx, name: string): DirectoryRec {
 
 export const directoryHandlers: Record<string, Handler> = {
   CreateDirectoryConfig: (input, ctx) => {
-    if (ctx.store.directories.has(input.DirectoryName)) throw alreadyExists('directory config', input.DirectoryName);
+    if (ctx.store.directories.has(input.DirectoryName))
+      throw alreadyExists('directory config', input.DirectoryName);
     checkQuota(ctx.store.directories.size, MAX_DIRECTORY_CONFIGS, 'directory config');
     const d: DirectoryRec = { ...input, CreatedTime: ctx.now };
     ctx.store.directories.set(d.DirectoryName, d);
@@ -44,9 +45,11 @@ export const directoryHandlers: Record<string, Handler> = {
   DeleteDirectoryConfig: (input, ctx) => {
     const d = getDirectory(ctx, input.DirectoryName);
     const users = [...ctx.store.builders.values(), ...ctx.store.fleets.values()].filter(
-      (r) => (r.attrs.DomainJoinInfo as { DirectoryName?: string } | undefined)?.DirectoryName === d.DirectoryName,
+      (r) =>
+        (r.attrs.DomainJoinInfo as { DirectoryName?: string } | undefined)?.DirectoryName === d.DirectoryName,
     );
-    if (users.length) throw inUse(`Directory config '${d.DirectoryName}' is used by ${users.map((r) => r.name).join(', ')}.`);
+    if (users.length)
+      throw inUse(`Directory config '${d.DirectoryName}' is used by ${users.map((r) => r.name).join(', ')}.`);
     ctx.store.directories.delete(d.DirectoryName);
     return {};
   },

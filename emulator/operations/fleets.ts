@@ -1,20 +1,50 @@
-import { type Ctx, type Handler, arnOf, compact, paginate, sec, stateError } from '../context';
-import { ServiceError, alreadyExists, inUse, invalidCombination, notFound, notPermitted } from '../errors';
+import { arnOf, type Ctx, compact, type Handler, paginate, sec, stateError } from '../context';
+import { alreadyExists, inUse, invalidCombination, notFound, notPermitted, ServiceError } from '../errors';
 import type { FleetRec } from '../records';
-import { checkDirectory, checkInstanceType, checkQuota, checkRole, mergeTags, pick, selectByNames } from './common';
+import {
+  checkDirectory,
+  checkInstanceType,
+  checkQuota,
+  checkRole,
+  mergeTags,
+  pick,
+  selectByNames,
+} from './common';
 import { resolveImage } from './images';
 
 const ATTRS = [
-  'Description', 'DisplayName', 'InstanceType', 'VpcConfig', 'IamRoleArn', 'EnableDefaultInternetAccess',
-  'DomainJoinInfo', 'MaxUserDurationInSeconds', 'DisconnectTimeoutInSeconds', 'IdleDisconnectTimeoutInSeconds',
-  'StreamView', 'Platform', 'MaxConcurrentSessions', 'UsbDeviceFilterStrings', 'SessionScriptS3Location',
-  'MaxSessionsPerInstance', 'RootVolumeConfig', 'DisableIMDSV1',
+  'Description',
+  'DisplayName',
+  'InstanceType',
+  'VpcConfig',
+  'IamRoleArn',
+  'EnableDefaultInternetAccess',
+  'DomainJoinInfo',
+  'MaxUserDurationInSeconds',
+  'DisconnectTimeoutInSeconds',
+  'IdleDisconnectTimeoutInSeconds',
+  'StreamView',
+  'Platform',
+  'MaxConcurrentSessions',
+  'UsbDeviceFilterStrings',
+  'SessionScriptS3Location',
+  'MaxSessionsPerInstance',
+  'RootVolumeConfig',
+  'DisableIMDSV1',
 ];
 
 /** What UpdateFleet may change while a fleet is RUNNING (everything else needs STOPPED). */
 const RUNNING_EDITABLE = [
-  'Name', 'DisplayName', 'Description', 'ComputeCapacity', 'ImageName', 'ImageArn', 'DisconnectTimeoutInSeconds',
-  'IdleDisconnectTimeoutInSeconds', 'MaxUserDurationInSeconds', 'MaxConcurrentSessions',
+  'Name',
+  'DisplayName',
+  'Description',
+  'ComputeCapacity',
+  'ImageName',
+  'ImageArn',
+  'DisconnectTimeoutInSeconds',
+  'IdleDisconnectTimeoutInSeconds',
+  'MaxUserDurationInSeconds',
+  'MaxConcurrentSessions',
 ];
 
 const DELETABLE_ATTRIBUTES: Record<string, string[]> = {
@@ -36,16 +66,23 @@ export function inUseSessions(ctx: Ctx, fleet: FleetRec): number {
 export function fleetOut(f: FleetRec, ctx: Ctx) {
   const running = ctx.store.runningInstances(f, ctx.now);
   const inUse = inUseSessions(ctx, f);
-  return compact({
-    ...f.attrs,
-    Arn: f.arn,
-    Name: f.name,
-    FleetType: f.fleetType,
-    State: f.state,
-    CreatedTime: sec(f.createdAt),
-    ComputeCapacityStatus: { Desired: f.desired, Running: running, InUse: inUse, Available: Math.max(0, running - inUse) },
-    FleetErrors: f.errors.length ? f.errors : undefined,
-  });
+  return compact(
+    {
+      Arn: f.arn,
+      Name: f.name,
+      FleetType: f.fleetType,
+      State: f.state,
+      CreatedTime: sec(f.createdAt),
+      ComputeCapacityStatus: {
+        Desired: f.desired,
+        Running: running,
+        InUse: inUse,
+        Available: Math.max(0, running - inUse),
+      },
+      FleetErrors: f.errors.length ? f.errors : undefined,
+    },
+    f.attrs,
+  );
 }
 
 export function getFleet(ctx: Ctx, name: string): FleetRec {
@@ -66,13 +103,20 @@ function checkTimeouts(input: Record<string, number | undefined>): void {
   }
   const idle = input.IdleDisconnectTimeoutInSeconds;
   if (idle !== undefined && idle !== 0 && (idle < 60 || idle > 36000))
-    throw new ServiceError('ValidationException', 'IdleDisconnectTimeoutInSeconds must be 0 or between 60 and 36000.');
+    throw new ServiceError(
+      'ValidationException',
+      'IdleDisconnectTimeoutInSeconds must be 0 or between 60 and 36000.',
+    );
 }
 
-function desiredOf(input: { ComputeCapacity?: { DesiredInstances?: number; DesiredSessions?: number }; MaxSessionsPerInstance?: number }): number {
+function desiredOf(input: {
+  ComputeCapacity?: { DesiredInstances?: number; DesiredSessions?: number };
+  MaxSessionsPerInstance?: number;
+}): number {
   const c = input.ComputeCapacity ?? {};
   if (c.DesiredInstances !== undefined) return c.DesiredInstances;
-  if (c.DesiredSessions !== undefined) return Math.ceil(c.DesiredSessions / (input.MaxSessionsPerInstance ?? 1));
+  if (c.DesiredSessions !== undefined)
+    return Math.ceil(c.DesiredSessions / (input.MaxSessionsPerInstance ?? 1));
   return 0;
 }
 
@@ -100,7 +144,12 @@ const createFleet: Handler = (input, ctx) => {
     arn: arnOf(ctx, 'fleet', input.Name),
     createdAt: ctx.now,
     fleetType,
-    attrs: { ...pick(input, ATTRS), ImageName: image.name, ImageArn: image.arn, Platform: input.Platform ?? image.platform },
+    attrs: {
+      ...pick(input, ATTRS),
+      ImageName: image.name,
+      ImageArn: image.arn,
+      Platform: input.Platform ?? image.platform,
+    },
     desired: fleetType === 'ELASTIC' ? 0 : desiredOf(input),
     capacityFrom: 0,
     capacityChangeStart: ctx.now,
@@ -124,29 +173,41 @@ const updateFleet: Handler = (input, ctx) => {
   if (!input.Name) throw invalidCombination('Name is required.');
   const f = getFleet(ctx, input.Name);
   if (f.state === 'STARTING' || f.state === 'STOPPING')
-    throw new ServiceError('ConcurrentModificationException', `Fleet '${f.name}' is ${f.state}; it can't be updated until it is RUNNING or STOPPED.`);
+    throw new ServiceError(
+      'ConcurrentModificationException',
+      `Fleet '${f.name}' is ${f.state}; it can't be updated until it is RUNNING or STOPPED.`,
+    );
   const changing = Object.keys(input).filter((k) => input[k] !== undefined);
   if (f.state === 'RUNNING') {
     const blocked = changing.filter((k) => !RUNNING_EDITABLE.includes(k));
     if (blocked.length)
-      throw notPermitted(`Fleet '${f.name}' is RUNNING: ${blocked.join(', ')} can only be changed while it is STOPPED.`);
+      throw notPermitted(
+        `Fleet '${f.name}' is RUNNING: ${blocked.join(', ')} can only be changed while it is STOPPED.`,
+      );
   }
   if (input.InstanceType) checkInstanceType(input.InstanceType);
   checkRole(input.IamRoleArn);
   checkTimeouts(input);
   checkDirectory(ctx, input.DomainJoinInfo);
   if (input.ImageName && input.ImageArn) throw invalidCombination('Specify ImageName or ImageArn, not both.');
-  if (input.ComputeCapacity && f.fleetType === 'ELASTIC') throw invalidCombination('Elastic fleets do not take ComputeCapacity.');
+  if (input.ComputeCapacity && f.fleetType === 'ELASTIC')
+    throw invalidCombination('Elastic fleets do not take ComputeCapacity.');
   const image =
-    input.ImageName || input.ImageArn ? resolveImage(ctx, { name: input.ImageName, arn: input.ImageArn }, 'fleet') : undefined;
+    input.ImageName || input.ImageArn
+      ? resolveImage(ctx, { name: input.ImageName, arn: input.ImageArn }, 'fleet')
+      : undefined;
   // All checks passed: now change the fleet (nothing is half-applied on error).
-  for (const attr of input.AttributesToDelete ?? []) for (const k of DELETABLE_ATTRIBUTES[attr] ?? []) delete f.attrs[k];
+  for (const attr of input.AttributesToDelete ?? [])
+    for (const k of DELETABLE_ATTRIBUTES[attr] ?? []) delete f.attrs[k];
   if (input.DeleteVpcConfig) delete f.attrs.VpcConfig;
   Object.assign(f.attrs, pick(input, ATTRS));
   if (image) Object.assign(f.attrs, { ImageName: image.name, ImageArn: image.arn });
   if (input.ComputeCapacity) {
     const current = ctx.store.runningInstances(f, ctx.now);
-    f.desired = desiredOf({ ...input, MaxSessionsPerInstance: input.MaxSessionsPerInstance ?? f.attrs.MaxSessionsPerInstance });
+    f.desired = desiredOf({
+      ...input,
+      MaxSessionsPerInstance: input.MaxSessionsPerInstance ?? f.attrs.MaxSessionsPerInstance,
+    });
     f.capacityFrom = current;
     f.capacityChangeStart = ctx.now;
     f.capacityChangeEnd = ctx.now + (f.state === 'RUNNING' ? ctx.world.durations.fleetCapacity : 0);
@@ -156,7 +217,8 @@ const updateFleet: Handler = (input, ctx) => {
 
 const startFleet: Handler = (input, ctx) => {
   const f = getFleet(ctx, input.Name);
-  if (f.state !== 'STOPPED') throw stateError(ctx, `Fleet '${f.name}' is ${f.state}; only a STOPPED fleet can be started.`);
+  if (f.state !== 'STOPPED')
+    throw stateError(ctx, `Fleet '${f.name}' is ${f.state}; only a STOPPED fleet can be started.`);
   f.errors = [];
   ctx.store.enter('fleet', f, 'STARTING', ctx.now);
   return {};
@@ -164,7 +226,8 @@ const startFleet: Handler = (input, ctx) => {
 
 const stopFleet: Handler = (input, ctx) => {
   const f = getFleet(ctx, input.Name);
-  if (f.state !== 'RUNNING') throw stateError(ctx, `Fleet '${f.name}' is ${f.state}; only a RUNNING fleet can be stopped.`);
+  if (f.state !== 'RUNNING')
+    throw stateError(ctx, `Fleet '${f.name}' is ${f.state}; only a RUNNING fleet can be stopped.`);
   for (const [id, s] of ctx.store.sessions) if (s.fleetName === f.name) ctx.store.sessions.delete(id);
   ctx.store.enter('fleet', f, 'STOPPING', ctx.now);
   return {};
@@ -175,7 +238,9 @@ const deleteFleet: Handler = (input, ctx) => {
   if (f.state !== 'STOPPED') throw inUse(`Fleet '${f.name}' is ${f.state}; stop it before deleting it.`);
   const stacks = [...ctx.store.stacks.values()].filter((s) => s.fleets.includes(f.name));
   if (stacks.length)
-    throw inUse(`Fleet '${f.name}' is associated with stack(s) ${stacks.map((s) => s.name).join(', ')}; disassociate it first.`);
+    throw inUse(
+      `Fleet '${f.name}' is associated with stack(s) ${stacks.map((s) => s.name).join(', ')}; disassociate it first.`,
+    );
   ctx.store.fleets.delete(f.name);
   return {};
 };

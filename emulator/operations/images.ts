@@ -1,5 +1,5 @@
-import { type Ctx, type Handler, compact, paginate, sec, stateError } from '../context';
-import { ServiceError, alreadyExists, inUse, invalidCombination, notFound, notPermitted } from '../errors';
+import { type Ctx, compact, type Handler, paginate, sec, stateError } from '../context';
+import { alreadyExists, inUse, invalidCombination, notFound, notPermitted, ServiceError } from '../errors';
 import { declaredErrors } from '../model';
 import type { ImageRec } from '../records';
 import { LATEST_AGENT_VERSION } from '../seed';
@@ -7,9 +7,24 @@ import { checkQuota, mergeTags } from './common';
 
 /** Regions where AppStream 2.0 runs (CopyImage destinations). */
 export const APPSTREAM_REGIONS = [
-  'us-east-1', 'us-east-2', 'us-west-2', 'ca-central-1', 'sa-east-1', 'eu-west-1', 'eu-west-2', 'eu-west-3',
-  'eu-central-1', 'eu-north-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-southeast-1',
-  'ap-southeast-2', 'il-central-1', 'us-gov-west-1', 'us-gov-east-1',
+  'us-east-1',
+  'us-east-2',
+  'us-west-2',
+  'ca-central-1',
+  'sa-east-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-central-1',
+  'eu-north-1',
+  'ap-south-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'il-central-1',
+  'us-gov-west-1',
+  'us-gov-east-1',
 ];
 
 const RESERVED_PREFIX = /^(amazon|aws|appstream)/i;
@@ -18,7 +33,8 @@ const RESERVED_PREFIX = /^(amazon|aws|appstream)/i;
 export function imageNameProblem(name: string): string | undefined {
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$/.test(name))
     return `Image name '${name}' is invalid: use 1-100 letters, digits, '_', '.' or '-', starting with a letter or digit.`;
-  if (RESERVED_PREFIX.test(name)) return `Image name '${name}' is invalid: it can't begin with 'Amazon', 'AWS' or 'AppStream'.`;
+  if (RESERVED_PREFIX.test(name))
+    return `Image name '${name}' is invalid: it can't begin with 'Amazon', 'AWS' or 'AppStream'.`;
   return undefined;
 }
 
@@ -53,14 +69,26 @@ export function imageOut(image: ImageRec, viewer: string) {
       }),
     ),
     CreatedTime: sec(image.createdAt),
-    PublicBaseImageReleasedDate: image.publicReleaseDate !== undefined ? sec(image.publicReleaseDate) : undefined,
+    PublicBaseImageReleasedDate:
+      image.publicReleaseDate !== undefined ? sec(image.publicReleaseDate) : undefined,
     AppstreamAgentVersion: image.agentVersion,
     LatestAppstreamAgentVersion: image.agentVersion === LATEST_AGENT_VERSION ? 'TRUE' : 'FALSE',
     ImagePermissions: shared ? image.permissions[viewer] : undefined,
     ImageSharedWithOthers:
-      image.visibility === 'PRIVATE' && !shared ? (Object.keys(image.permissions).length ? 'TRUE' : 'FALSE') : undefined,
-    DynamicAppProvidersEnabled: image.dynamicAppProviders === undefined ? undefined : image.dynamicAppProviders ? 'ENABLED' : 'DISABLED',
-    ImageErrors: image.errors.length ? image.errors.map((e) => ({ ...e, ErrorTimestamp: sec(e.ErrorTimestamp) })) : undefined,
+      image.visibility === 'PRIVATE' && !shared
+        ? Object.keys(image.permissions).length
+          ? 'TRUE'
+          : 'FALSE'
+        : undefined,
+    DynamicAppProvidersEnabled:
+      image.dynamicAppProviders === undefined
+        ? undefined
+        : image.dynamicAppProviders
+          ? 'ENABLED'
+          : 'DISABLED',
+    ImageErrors: image.errors.length
+      ? image.errors.map((e) => ({ ...e, ErrorTimestamp: sec(e.ErrorTimestamp) }))
+      : undefined,
   });
 }
 
@@ -80,7 +108,11 @@ export function visibleImages(ctx: Ctx): ImageRec[] {
 }
 
 /** Finds an image by name or ARN for use by a builder or fleet, with AWS's checks. */
-export function resolveImage(ctx: Ctx, ref: { name?: string; arn?: string }, use: 'imageBuilder' | 'fleet'): ImageRec {
+export function resolveImage(
+  ctx: Ctx,
+  ref: { name?: string; arn?: string },
+  use: 'imageBuilder' | 'fleet',
+): ImageRec {
   const label = ref.name ?? ref.arn ?? '';
   const candidates = visibleImages(ctx).filter((i) => (ref.arn ? i.arn === ref.arn : i.name === ref.name));
   const image = candidates.find((i) => {
@@ -90,17 +122,28 @@ export function resolveImage(ctx: Ctx, ref: { name?: string; arn?: string }, use
   });
   if (!image) throw notFound('image', label);
   if (image.state !== 'AVAILABLE')
-    throw new ServiceError('ResourceNotAvailableException', `The image '${label}' is not available (state ${image.state}).`);
+    throw new ServiceError(
+      'ResourceNotAvailableException',
+      `The image '${label}' is not available (state ${image.state}).`,
+    );
   if (use === 'imageBuilder' && !image.builderSupported)
-    throw new ServiceError('IncompatibleImageException', `The image '${label}' can't be used to launch an image builder.`);
+    throw new ServiceError(
+      'IncompatibleImageException',
+      `The image '${label}' can't be used to launch an image builder.`,
+    );
   return image;
 }
 
 function ownImage(ctx: Ctx, name: string): ImageRec {
   const image = ctx.store.images.get(name);
   if (image) return image;
-  if (ctx.world.publicImages(ctx.region).has(name) && declaredErrors(ctx.model, ctx.operation).includes('OperationNotPermittedException'))
-    throw notPermitted(`The image '${name}' is a public image owned by AWS; only private images can be changed.`);
+  if (
+    ctx.world.publicImages(ctx.region).has(name) &&
+    declaredErrors(ctx.model, ctx.operation).includes('OperationNotPermittedException')
+  )
+    throw notPermitted(
+      `The image '${name}' is a public image owned by AWS; only private images can be changed.`,
+    );
   throw notFound('image', name);
 }
 
@@ -108,7 +151,10 @@ const describeImages: Handler = (input, ctx) => {
   if (input.Names && input.Arns) throw invalidCombination('Names and Arns can not be specified together.');
   let images = visibleImages(ctx);
   if (input.Type) images = images.filter((i) => imageOut(i, ctx.account).Visibility === input.Type);
-  for (const [key, values] of [['name', input.Names], ['arn', input.Arns]] as const) {
+  for (const [key, values] of [
+    ['name', input.Names],
+    ['arn', input.Arns],
+  ] as const) {
     if (!values) continue;
     images = (values as string[]).map((v) => {
       const found = images.find((i) => i[key] === v);
@@ -152,10 +198,16 @@ function newImage(ctx: Ctx, region: string, account: string, base: ImageRec, nam
 const copyImage: Handler = (input, ctx) => {
   const source = ownImage(ctx, input.SourceImageName);
   if (source.state !== 'AVAILABLE')
-    throw new ServiceError('ResourceNotAvailableException', `The image '${source.name}' is not available (state ${source.state}).`);
+    throw new ServiceError(
+      'ResourceNotAvailableException',
+      `The image '${source.name}' is not available (state ${source.state}).`,
+    );
   checkImageName(input.DestinationImageName);
   if (!APPSTREAM_REGIONS.includes(input.DestinationRegion))
-    throw new ServiceError('ResourceNotAvailableException', `AppStream 2.0 is not available in region '${input.DestinationRegion}'.`);
+    throw new ServiceError(
+      'ResourceNotAvailableException',
+      `AppStream 2.0 is not available in region '${input.DestinationRegion}'.`,
+    );
   const dest = ctx.world.store(ctx.account, input.DestinationRegion);
   dest.settle(ctx.now);
   if (dest.images.has(input.DestinationImageName)) throw alreadyExists('image', input.DestinationImageName);
@@ -172,7 +224,8 @@ const copyImage: Handler = (input, ctx) => {
 function canUpdate(ctx: Ctx, image: ImageRec): boolean {
   if (image.agentVersion !== LATEST_AGENT_VERSION) return true;
   return [...ctx.world.publicImages(ctx.region).values()].some(
-    (p) => p.platform === image.platform && p.builderSupported && (p.publicReleaseDate ?? 0) > image.createdAt,
+    (p) =>
+      p.platform === image.platform && p.builderSupported && (p.publicReleaseDate ?? 0) > image.createdAt,
   );
 }
 
@@ -203,7 +256,8 @@ const describeImagePermissions: Handler = (input, ctx) => {
     sharedAccountId,
     imagePermissions,
   }));
-  if (input.SharedAwsAccountIds) list = list.filter((p) => input.SharedAwsAccountIds.includes(p.sharedAccountId));
+  if (input.SharedAwsAccountIds)
+    list = list.filter((p) => input.SharedAwsAccountIds.includes(p.sharedAccountId));
   const { page, nextToken } = paginate(list, input.NextToken, input.MaxResults, 500);
   return compact({ Name: image.name, SharedImagePermissionsList: page, NextToken: nextToken });
 };
@@ -213,11 +267,23 @@ const MAX_SHARED_ACCOUNTS = 100;
 const updateImagePermissions: Handler = (input, ctx) => {
   const image = ownImage(ctx, input.Name);
   if (image.state !== 'AVAILABLE')
-    throw new ServiceError('ResourceNotAvailableException', `The image '${image.name}' is not available (state ${image.state}).`);
+    throw new ServiceError(
+      'ResourceNotAvailableException',
+      `The image '${image.name}' is not available (state ${image.state}).`,
+    );
   if (!/^\d{12}$/.test(input.SharedAccountId) || input.SharedAccountId === ctx.account)
-    throw new ServiceError('ValidationException', `'${input.SharedAccountId}' is not another valid AWS account id.`);
-  if (!image.permissions[input.SharedAccountId] && Object.keys(image.permissions).length >= MAX_SHARED_ACCOUNTS)
-    throw new ServiceError('LimitExceededException', `An image can be shared with at most ${MAX_SHARED_ACCOUNTS} accounts.`);
+    throw new ServiceError(
+      'ValidationException',
+      `'${input.SharedAccountId}' is not another valid AWS account id.`,
+    );
+  if (
+    !image.permissions[input.SharedAccountId] &&
+    Object.keys(image.permissions).length >= MAX_SHARED_ACCOUNTS
+  )
+    throw new ServiceError(
+      'LimitExceededException',
+      `An image can be shared with at most ${MAX_SHARED_ACCOUNTS} accounts.`,
+    );
   image.permissions[input.SharedAccountId] = {
     allowFleet: input.ImagePermissions.allowFleet ?? false,
     allowImageBuilder: input.ImagePermissions.allowImageBuilder ?? false,
@@ -228,7 +294,10 @@ const updateImagePermissions: Handler = (input, ctx) => {
 const deleteImagePermissions: Handler = (input, ctx) => {
   const image = ownImage(ctx, input.Name);
   if (!image.permissions[input.SharedAccountId])
-    throw new ServiceError('ResourceNotFoundException', `The image '${image.name}' is not shared with account ${input.SharedAccountId}.`);
+    throw new ServiceError(
+      'ResourceNotFoundException',
+      `The image '${image.name}' is not shared with account ${input.SharedAccountId}.`,
+    );
   delete image.permissions[input.SharedAccountId];
   return {};
 };

@@ -1,13 +1,22 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type Ctx, type Handler, arnOf, compact, paginate, sec } from '../context';
-import { ServiceError, alreadyExists, inUse, invalidCombination, limitExceeded, notFound } from '../errors';
+import { arnOf, type Ctx, compact, type Handler, paginate, sec } from '../context';
+import { alreadyExists, inUse, invalidCombination, limitExceeded, notFound, ServiceError } from '../errors';
 import type { StackRec } from '../records';
 import { checkQuota, mergeTags, pick, selectByNames } from './common';
 import { getFleet } from './fleets';
 
 const ATTRS = [
-  'Description', 'DisplayName', 'StorageConnectors', 'RedirectURL', 'FeedbackURL', 'UserSettings',
-  'AccessEndpoints', 'EmbedHostDomains', 'StreamingExperienceSettings', 'ContentRedirection', 'AgentAccessConfig',
+  'Description',
+  'DisplayName',
+  'StorageConnectors',
+  'RedirectURL',
+  'FeedbackURL',
+  'UserSettings',
+  'AccessEndpoints',
+  'EmbedHostDomains',
+  'StreamingExperienceSettings',
+  'ContentRedirection',
+  'AgentAccessConfig',
 ];
 
 const DELETABLE_ATTRIBUTES: Record<string, string[]> = {
@@ -32,7 +41,7 @@ function applicationSettings(ctx: Ctx, s: { Enabled: boolean; SettingsGroup?: st
 }
 
 export function stackOut(s: StackRec) {
-  return compact({ ...s.attrs, Arn: s.arn, Name: s.name, CreatedTime: sec(s.createdAt) });
+  return compact({ Arn: s.arn, Name: s.name, CreatedTime: sec(s.createdAt) }, s.attrs);
 }
 
 export function getStack(ctx: Ctx, name: string): StackRec {
@@ -48,11 +57,14 @@ const createStack: Handler = (input, ctx) => {
     name: input.Name,
     arn: arnOf(ctx, 'stack', input.Name),
     createdAt: ctx.now,
-    attrs: { ...pick(input, ATTRS), ApplicationSettings: applicationSettings(ctx, input.ApplicationSettings) },
+    attrs: {
+      ...pick(input, ATTRS),
+      ApplicationSettings: applicationSettings(ctx, input.ApplicationSettings),
+    },
     fleets: [],
     tags: mergeTags(ctx, {}, input.Tags),
   };
-  ctx.store.stacks.set(s.name, compact(s as never));
+  ctx.store.stacks.set(s.name, s);
   return { Stack: stackOut(s) };
 };
 
@@ -64,17 +76,21 @@ const describeStacks: Handler = (input, ctx) => {
 
 const updateStack: Handler = (input, ctx) => {
   const s = getStack(ctx, input.Name);
-  for (const attr of input.AttributesToDelete ?? []) for (const k of DELETABLE_ATTRIBUTES[attr] ?? []) delete s.attrs[k];
+  for (const attr of input.AttributesToDelete ?? [])
+    for (const k of DELETABLE_ATTRIBUTES[attr] ?? []) delete s.attrs[k];
   if (input.DeleteStorageConnectors) delete s.attrs.StorageConnectors;
   Object.assign(s.attrs, pick(input, ATTRS));
-  if (input.ApplicationSettings) s.attrs.ApplicationSettings = applicationSettings(ctx, input.ApplicationSettings);
+  if (input.ApplicationSettings)
+    s.attrs.ApplicationSettings = applicationSettings(ctx, input.ApplicationSettings);
   return { Stack: stackOut(s) };
 };
 
 const deleteStack: Handler = (input, ctx) => {
   const s = getStack(ctx, input.Name);
   if (s.fleets.length)
-    throw inUse(`Stack '${s.name}' is associated with fleet(s) ${s.fleets.join(', ')}; stop and disassociate them first.`);
+    throw inUse(
+      `Stack '${s.name}' is associated with fleet(s) ${s.fleets.join(', ')}; stop and disassociate them first.`,
+    );
   ctx.store.stacks.delete(s.name);
   ctx.store.userStacks = ctx.store.userStacks.filter((a) => a.stackName !== s.name);
   return {};
@@ -84,7 +100,8 @@ const associateFleet: Handler = (input, ctx) => {
   const fleet = getFleet(ctx, input.FleetName);
   const stack = getStack(ctx, input.StackName);
   if (stack.fleets.includes(fleet.name)) return {};
-  if (stack.fleets.length) throw limitExceeded(`Stack '${stack.name}' is already associated with fleet '${stack.fleets[0]}'.`);
+  if (stack.fleets.length)
+    throw limitExceeded(`Stack '${stack.name}' is already associated with fleet '${stack.fleets[0]}'.`);
   stack.fleets.push(fleet.name);
   return {};
 };
@@ -94,7 +111,9 @@ const disassociateFleet: Handler = (input, ctx) => {
   const stack = getStack(ctx, input.StackName);
   if (!stack.fleets.includes(fleet.name))
     throw notFound('association of fleet and stack', `${fleet.name}/${stack.name}`);
-  const active = [...ctx.store.sessions.values()].some((x) => x.fleetName === fleet.name && x.stackName === stack.name);
+  const active = [...ctx.store.sessions.values()].some(
+    (x) => x.fleetName === fleet.name && x.stackName === stack.name,
+  );
   if (active) throw inUse(`Fleet '${fleet.name}' has active sessions on stack '${stack.name}'.`);
   stack.fleets = stack.fleets.filter((n) => n !== fleet.name);
   return {};
@@ -107,7 +126,9 @@ const listAssociatedFleets: Handler = (input, ctx) => {
 };
 
 const listAssociatedStacks: Handler = (input, ctx) => {
-  const names = [...ctx.store.stacks.values()].filter((s) => s.fleets.includes(input.FleetName)).map((s) => s.name);
+  const names = [...ctx.store.stacks.values()]
+    .filter((s) => s.fleets.includes(input.FleetName))
+    .map((s) => s.name);
   const { page, nextToken } = paginate(names, input.NextToken, undefined, 25);
   return compact({ Names: page, NextToken: nextToken });
 };
@@ -118,13 +139,21 @@ const createStreamingURL: Handler = (input, ctx) => {
   if (!stack.fleets.includes(fleet.name))
     throw invalidCombination(`Fleet '${fleet.name}' is not associated with stack '${stack.name}'.`);
   if (fleet.state !== 'RUNNING')
-    throw new ServiceError('ResourceNotAvailableException', `Fleet '${fleet.name}' is ${fleet.state}; it must be RUNNING.`);
+    throw new ServiceError(
+      'ResourceNotAvailableException',
+      `Fleet '${fleet.name}' is ${fleet.state}; it must be RUNNING.`,
+    );
   const validity = input.Validity ?? 60;
   if (validity < 1 || validity > 604800)
     throw new ServiceError('ValidationException', 'Validity must be between 1 and 604800 seconds.');
   const token = randomBytes(24).toString('base64url');
   const expires = ctx.now + validity * 1000;
-  ctx.store.streamingTokens.set(token, { stackName: stack.name, fleetName: fleet.name, userId: input.UserId, expires });
+  ctx.store.streamingTokens.set(token, {
+    stackName: stack.name,
+    fleetName: fleet.name,
+    userId: input.UserId,
+    expires,
+  });
   return {
     StreamingURL: `https://appstream2.${ctx.region}.aws.amazon.com/authenticate?parameters=${token}`,
     Expires: sec(expires),
@@ -176,7 +205,9 @@ export function openStreamingUrl(ctx: Ctx, url: string) {
   const fleet = getFleet(ctx, t.fleetName);
   const inUseCount = [...ctx.store.sessions.values()].filter((s) => s.fleetName === fleet.name).length;
   const capacity =
-    fleet.fleetType === 'ELASTIC' ? Number(fleet.attrs.MaxConcurrentSessions ?? 0) : ctx.store.runningInstances(fleet, ctx.now);
+    fleet.fleetType === 'ELASTIC'
+      ? Number(fleet.attrs.MaxConcurrentSessions ?? 0)
+      : ctx.store.runningInstances(fleet, ctx.now);
   if (fleet.state !== 'RUNNING' || inUseCount >= capacity)
     throw new ServiceError('InsufficientCapacity', `Fleet '${fleet.name}' has no available capacity.`);
   ctx.store.streamingTokens.delete(token);

@@ -1,4 +1,4 @@
-import { type Ctx, type Handler, compact, paginate, sec } from '../context';
+import { type Ctx, compact, type Handler, paginate, sec } from '../context';
 import { alreadyExists, invalidCombination, notFound } from '../errors';
 import type { UserRec, UserStackRec } from '../records';
 import { userKey } from '../store';
@@ -6,7 +6,9 @@ import { checkQuota } from './common';
 
 function requireUserPool(type: string): void {
   if (type !== 'USERPOOL')
-    throw invalidCombination(`AuthenticationType ${type} is not supported here: only USERPOOL users are managed by AppStream.`);
+    throw invalidCombination(
+      `AuthenticationType ${type} is not supported here: only USERPOOL users are managed by AppStream.`,
+    );
 }
 
 function getUser(ctx: Ctx, type: string, name: string): UserRec {
@@ -51,7 +53,9 @@ const createUser: Handler = (input, ctx) => {
 
 const describeUsers: Handler = (input, ctx) => {
   requireUserPool(input.AuthenticationType);
-  const users = [...ctx.store.users.values()].filter((u) => u.authenticationType === input.AuthenticationType);
+  const users = [...ctx.store.users.values()].filter(
+    (u) => u.authenticationType === input.AuthenticationType,
+  );
   const { page, nextToken } = paginate(users, input.NextToken, input.MaxResults, 50);
   return compact({ Users: page.map(userOut), NextToken: nextToken });
 };
@@ -97,7 +101,10 @@ const batch =
         errors.push({
           UserStackAssociation: raw,
           ErrorCode: problem,
-          ErrorMessage: problem === 'STACK_NOT_FOUND' ? `Stack ${a.stackName} not found.` : `User ${a.userName} not found.`,
+          ErrorMessage:
+            problem === 'STACK_NOT_FOUND'
+              ? `Stack ${a.stackName} not found.`
+              : `User ${a.userName} not found.`,
         });
         continue;
       }
@@ -114,7 +121,8 @@ const describeUserStackAssociations: Handler = (input, ctx) => {
   const list = ctx.store.userStacks.filter(
     (a) =>
       (!input.StackName || a.stackName === input.StackName) &&
-      (!input.UserName || (a.userName === input.UserName && a.authenticationType === input.AuthenticationType)),
+      (!input.UserName ||
+        (a.userName === input.UserName && a.authenticationType === input.AuthenticationType)),
   );
   const { page, nextToken } = paginate(list, input.NextToken, input.MaxResults, 50);
   return compact({

@@ -1,0 +1,164 @@
+/**
+ * Emulator benchmark: DescribeImageBuilders throughput and latency at 50 concurrent keep-alive
+ * connections, and the emulator's memory with 10,000 builders + 10,000 images.
+ * The emulator runs in its own process (as `autopilot emulator`), the load comes from this one.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
+
+const CONNECTIONS = 50;
+const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 5) * 1000;
+const N = Number(process.env.BENCH_RESOURCES ?? 10_000);
+const AUTH =
+  'AWS4-HMAC-SHA256 Credential=123456789012/20261126/us-east-1/appstream/aws4_request, SignedHeaders=host, Signature=00';
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+
+function call(endpoint: string, path: string, body: unknown, target?: string): Promise<{ status: number; body: string }> {
+  const url = new URL(path, endpoint);
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'content-length': Buffer.byteLength(payload),
+          ...(target ? { 'x-amz-target': `PhotonAdminProxyService.${target}`, authorization: AUTH } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+const api = (endpoint: string, op: string, body: unknown) => call(endpoint, '/', body, op);
+const control = (endpoint: string, path: string, body: unknown) => call(endpoint, `/_emulator/${path}`, body);
+
+async function startChild(): Promise<{ child: ChildProcess; endpoint: string }> {
+  const child = spawn(process.execPath, ['--expose-gc', 'bin/autopilot.mjs', 'emulator', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      const m = /listening on (http:\/\/\S+)/.exec(d.toString());
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
+  });
+  return { child, endpoint };
+}
+
+/**
+ * Closed loop (each connection sends its next request when the last one is answered) when
+ * `rate` is undefined: maximum throughput. With `rate`, requests are paced to that many per
+ * second over the same connections: latency at a given load.
+ */
+async function load(endpoint: string, op: string, body: unknown, rate?: number) {
+  const latencies: number[] = [];
+  let errors = 0;
+  const start0 = performance.now();
+  const end = start0 + DURATION_MS;
+  let sent = 0;
+  const worker = async () => {
+    while (performance.now() < end) {
+      if (rate) {
+        const due = start0 + (sent++ / rate) * 1000;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+      const t = performance.now();
+      const res = await api(endpoint, op, body);
+      latencies.push(performance.now() - t);
+      if (res.status !== 200) errors++;
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))];
+  return { requests: latencies.length, rps: latencies.length / seconds, p50: pct(0.5), p99: pct(0.99), errors };
+}
+
+/** Runs `fn(i)` for i in [0, n) with `CONNECTIONS` in flight. */
+async function parallel(n: number, fn: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
+}
+
+
+const { child, endpoint } = await startChild();
+try {
+  const image = 'AppStream-WinServer2022-10-14-2025';
+  for (let i = 0; i < 5; i++)
+    await api(endpoint, 'CreateImageBuilder', { Name: `b${i}`, InstanceType: 'stream.standard.medium', ImageName: image });
+  await load(endpoint, 'DescribeImageBuilders', {}); // warm-up
+  const small = await load(endpoint, 'DescribeImageBuilders', {});
+  const paced = await load(endpoint, 'DescribeImageBuilders', {}, 3000);
+  const baseRss = await statsGet(endpoint);
+
+  await control(endpoint, 'quotas', { imageBuilders: N + 10, images: N + 10 });
+  const t0 = performance.now();
+  await parallel(N, (i) =>
+    api(endpoint, 'CreateImageBuilder', { Name: `bulk-${i}`, InstanceType: 'stream.standard.medium', ImageName: image }),
+  );
+  await control(endpoint, 'clock', { advanceSeconds: 3600 });
+  await parallel(N, async (i) => {
+    const builderName = `bulk-${i}`;
+    await control(endpoint, 'image-assistant', {
+      builderName,
+      argv: ['add-application', '--name', 'app', '--absolute-app-path', 'C:\\app.exe'],
+    });
+    const out = await control(endpoint, 'image-assistant', { builderName, argv: ['create-image', '--name', `img-${i}`] });
+    if (!out.body.includes('"status":0')) throw new Error(`create-image failed: ${out.body}`);
+  });
+  await control(endpoint, 'clock', { advanceSeconds: 7200 });
+  const populateSeconds = (performance.now() - t0) / 1000;
+  const images = JSON.parse((await api(endpoint, 'DescribeImages', { Type: 'PRIVATE', MaxResults: 1 })).body);
+  if (!images.Images?.length) throw new Error('no private images were created');
+  const large = await load(endpoint, 'DescribeImageBuilders', { MaxResults: 5 });
+  const largePaced = await load(endpoint, 'DescribeImageBuilders', { MaxResults: 5 }, 3000);
+  const fullRss = await statsGet(endpoint);
+
+  const fmt = (r: Awaited<ReturnType<typeof load>>) =>
+    `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms (${r.requests} requests, ${r.errors} errors)`;
+  console.log(`DescribeImageBuilders, ${CONNECTIONS} keep-alive connections, ${DURATION_MS / 1000} s each:`);
+  console.log(`  5 builders, max throughput:            ${fmt(small)}   [goal >= 3000 req/s]`);
+  console.log(`  5 builders, paced at 3000 req/s:       ${fmt(paced)}   [goal p99 < 10 ms]`);
+  console.log(`  ${N} builders (pages of 5), max:       ${fmt(large)}`);
+  console.log(`  ${N} builders (pages of 5), 3000 req/s: ${fmt(largePaced)}`);
+  const mem = (m: { rss: number; heap: number }) => `RSS ${m.rss.toFixed(0)} MB (JS heap ${m.heap.toFixed(0)} MB)`;
+  console.log(`Memory after GC: idle ${mem(baseRss)}; with ${N} builders + ${N} images ${mem(fullRss)}   [goal RSS <= 200 MB]`);
+  console.log(`  (populated through the API and the Image Assistant in ${populateSeconds.toFixed(1)} s)`);
+} finally {
+  child.kill('SIGTERM');
+  agent.destroy();
+}
+
+async function statsGet(endpoint: string): Promise<{ rss: number; heap: number }> {
+  return new Promise((resolve, reject) => {
+    request(new URL('/_emulator/stats', endpoint), { agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const { rss, heapUsed } = JSON.parse(Buffer.concat(chunks).toString()).memory;
+        resolve({ rss: rss / 2 ** 20, heap: heapUsed / 2 ** 20 });
+      });
+    })
+      .on('error', reject)
+      .end();
+  });
+}
