@@ -14,7 +14,12 @@ const AUTH =
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
 
-function call(endpoint: string, path: string, body: unknown, target?: string): Promise<{ status: number; body: string }> {
+function call(
+  endpoint: string,
+  path: string,
+  body: unknown,
+  target?: string,
+): Promise<{ status: number; body: string }> {
   const url = new URL(path, endpoint);
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -86,7 +91,13 @@ async function load(endpoint: string, op: string, body: unknown, rate?: number) 
   const seconds = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))];
-  return { requests: latencies.length, rps: latencies.length / seconds, p50: pct(0.5), p99: pct(0.99), errors };
+  return {
+    requests: latencies.length,
+    rps: latencies.length / seconds,
+    p50: pct(0.5),
+    p99: pct(0.99),
+    errors,
+  };
 }
 
 /** Runs `fn(i)` for i in [0, n) with `CONNECTIONS` in flight. */
@@ -99,12 +110,15 @@ async function parallel(n: number, fn: (i: number) => Promise<unknown>): Promise
   );
 }
 
-
 const { child, endpoint } = await startChild();
 try {
   const image = 'AppStream-WinServer2022-10-14-2025';
   for (let i = 0; i < 5; i++)
-    await api(endpoint, 'CreateImageBuilder', { Name: `b${i}`, InstanceType: 'stream.standard.medium', ImageName: image });
+    await api(endpoint, 'CreateImageBuilder', {
+      Name: `b${i}`,
+      InstanceType: 'stream.standard.medium',
+      ImageName: image,
+    });
   await load(endpoint, 'DescribeImageBuilders', {}); // warm-up
   const small = await load(endpoint, 'DescribeImageBuilders', {});
   const paced = await load(endpoint, 'DescribeImageBuilders', {}, 3000);
@@ -113,7 +127,11 @@ try {
   await control(endpoint, 'quotas', { imageBuilders: N + 10, images: N + 10 });
   const t0 = performance.now();
   await parallel(N, (i) =>
-    api(endpoint, 'CreateImageBuilder', { Name: `bulk-${i}`, InstanceType: 'stream.standard.medium', ImageName: image }),
+    api(endpoint, 'CreateImageBuilder', {
+      Name: `bulk-${i}`,
+      InstanceType: 'stream.standard.medium',
+      ImageName: image,
+    }),
   );
   await control(endpoint, 'clock', { advanceSeconds: 3600 });
   await parallel(N, async (i) => {
@@ -122,7 +140,10 @@ try {
       builderName,
       argv: ['add-application', '--name', 'app', '--absolute-app-path', 'C:\\app.exe'],
     });
-    const out = await control(endpoint, 'image-assistant', { builderName, argv: ['create-image', '--name', `img-${i}`] });
+    const out = await control(endpoint, 'image-assistant', {
+      builderName,
+      argv: ['create-image', '--name', `img-${i}`],
+    });
     if (!out.body.includes('"status":0')) throw new Error(`create-image failed: ${out.body}`);
   });
   await control(endpoint, 'clock', { advanceSeconds: 7200 });
@@ -140,8 +161,11 @@ try {
   console.log(`  5 builders, paced at 3000 req/s:       ${fmt(paced)}   [goal p99 < 10 ms]`);
   console.log(`  ${N} builders (pages of 5), max:       ${fmt(large)}`);
   console.log(`  ${N} builders (pages of 5), 3000 req/s: ${fmt(largePaced)}`);
-  const mem = (m: { rss: number; heap: number }) => `RSS ${m.rss.toFixed(0)} MB (JS heap ${m.heap.toFixed(0)} MB)`;
-  console.log(`Memory after GC: idle ${mem(baseRss)}; with ${N} builders + ${N} images ${mem(fullRss)}   [goal RSS <= 200 MB]`);
+  const mem = (m: { rss: number; heap: number }) =>
+    `RSS ${m.rss.toFixed(0)} MB (JS heap ${m.heap.toFixed(0)} MB)`;
+  console.log(
+    `Memory after GC: idle ${mem(baseRss)}; with ${N} builders + ${N} images ${mem(fullRss)}   [goal RSS <= 200 MB]`,
+  );
   console.log(`  (populated through the API and the Image Assistant in ${populateSeconds.toFixed(1)} s)`);
 } finally {
   child.kill('SIGTERM');
