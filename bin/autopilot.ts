@@ -1,16 +1,16 @@
-import { demoCommand } from './demo-command';
 import { emulatorCommand } from './emulator-command';
+import { pipelineCommand } from './pipeline-command';
 
 const USAGE = `Usage: autopilot <command> [options]
 
 Commands:
   emulator   run the AppStream 2.0 control-plane emulator
-  demo       start the emulator in-process and run a short flow against it
+  pipeline   run, validate or inspect image pipelines (run --local uses the embedded emulator)
 `;
 
 const commands: Record<string, (argv: string[]) => Promise<void>> = {
   emulator: emulatorCommand,
-  demo: demoCommand,
+  pipeline: pipelineCommand,
 };
 
 const [name, ...rest] = process.argv.slice(2);
@@ -22,6 +22,10 @@ if (!command) {
 try {
   await command(rest);
 } catch (err) {
-  console.error(`autopilot ${name}: ${err instanceof Error ? err.message : String(err)}`);
+  // Errors reach the user as one line naming the problem, never a stack trace.
+  const e = err as Error;
+  console.error(
+    `autopilot ${name}: ${e?.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e?.message ?? String(err)}`,
+  );
   process.exit(1);
 }

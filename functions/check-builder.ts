@@ -1,0 +1,10 @@
+import { z } from 'zod';
+import { defineFunction } from '../lib/lambda/define';
+import { checkBuilder } from '../lib/pipeline/builder';
+import { builderRun, phaseWait } from './schemas';
+
+/** Polls the builder until RUNNING (within one window). */
+export const { handler, withDeps } = defineFunction(
+  z.object({ builder: builderRun, wait: phaseWait }),
+  checkBuilder,
+);

@@ -1,0 +1,34 @@
+import * as checkBuild from './check-build';
+import * as checkBuilder from './check-builder';
+import * as checkCopies from './check-copies';
+import * as checkImage from './check-image';
+import * as cleanupBuilder from './cleanup-builder';
+import * as ensureBuilder from './ensure-builder';
+import * as finishBuilder from './finish-builder';
+import * as notify from './notify';
+import * as resolve from './resolve';
+import * as retireImages from './retire-images';
+import * as rollOut from './roll-out';
+import * as shareImage from './share-image';
+import * as startCopies from './start-copies';
+import * as submitBuild from './submit-build';
+
+/** Every function, by the name serverless.yml and the state machines use. */
+export const functions = {
+  resolve,
+  ensureBuilder,
+  checkBuilder,
+  submitBuild,
+  checkBuild,
+  checkImage,
+  finishBuilder,
+  startCopies,
+  checkCopies,
+  shareImage,
+  rollOut,
+  retireImages,
+  notify,
+  cleanupBuilder,
+};
+
+export type FunctionName = keyof typeof functions;

@@ -1,0 +1,6 @@
+import { defineFunction } from '../lib/lambda/define';
+import { retireImages } from '../lib/pipeline/retire';
+import { configAndPlan } from './schemas';
+
+/** Deletes this pipeline's images beyond the newest N, never one in use. */
+export const { handler, withDeps } = defineFunction(configAndPlan, retireImages);

@@ -1,0 +1,211 @@
+import './polyfill';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { type AslDefinition, prepareForLocal, waitSeconds } from './asl';
+
+export type LocalHandler = (event: unknown) => Promise<unknown>;
+
+/** A virtual clock the runtime advances instead of sleeping. */
+export interface VirtualTime {
+  now(): number;
+  advance(ms: number): void;
+}
+
+export interface ProgressEvent {
+  type: 'entered' | 'exited' | 'retried' | 'caught' | 'failed' | 'succeeded';
+  state?: string;
+  stateType?: string;
+  virtualTime: number;
+  error?: string;
+  cause?: string;
+  output?: unknown;
+}
+
+export interface LocalRunResult {
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  /** States entered plus retries: what Step Functions Standard bills. */
+  transitions: number;
+  /** Task states that invoked a function (retries included). */
+  lambdaInvocations: number;
+  virtualStart: number;
+  virtualEnd: number;
+  wallMs: number;
+  /** Virtual seconds spent inside Task states (long polls): the Lambda duration estimate. */
+  taskVirtualSeconds: number;
+}
+
+export interface LocalRunOptions {
+  definition: AslDefinition;
+  input: unknown;
+  executionName: string;
+  /** Functions by the name in `${self:custom.lambda.<name>}`. */
+  handlers: Record<string, LocalHandler>;
+  time: VirtualTime;
+  onProgress?: (e: ProgressEvent) => void;
+}
+
+/**
+ * Runs one of our ASL state machines with aws-local-stepfunctions: our handlers in-process,
+ * Wait states as jumps of the virtual clock, retry pauses skipped. Streams progress events.
+ */
+export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult> {
+  const { definition, waits, functions } = prepareForLocal(opts.definition);
+  const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
+  const retryIntervalOverrides: Record<string, number> = {};
+  let taskVirtualMs = 0;
+  // Virtual time at which each Task/Wait state started, in order: the event log is consumed
+  // asynchronously, so progress events take their time from here, not from "now".
+  const startedAt = new Map<string, number[]>();
+  const startWaiters = new Map<string, () => void>();
+  const endedAt = new Map<string, number[]>();
+  const markEnd = (name: string) => {
+    const q = endedAt.get(name) ?? [];
+    q.push(opts.time.now());
+    endedAt.set(name, q);
+  };
+  const markStart = (name: string) => {
+    const q = startedAt.get(name) ?? [];
+    q.push(opts.time.now());
+    startedAt.set(name, q);
+    startWaiters.get(name)?.();
+  };
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Type !== 'Task') continue;
+    retryIntervalOverrides[name] = 0;
+    const wait = waits[name];
+    if (wait) {
+      overrides[name] = async (input) => {
+        markStart(name);
+        opts.time.advance(waitSeconds(wait, input, opts.time.now()) * 1000);
+        markEnd(name);
+        return input;
+      };
+      continue;
+    }
+    const handler = opts.handlers[functions[name]];
+    if (!handler) throw new Error(`State ${name}: no local handler for function ${functions[name]}`);
+    overrides[name] = async (input) => {
+      markStart(name);
+      const t = opts.time.now();
+      try {
+        return await handler(input);
+      } finally {
+        taskVirtualMs += opts.time.now() - t;
+        markEnd(name);
+      }
+    };
+  }
+
+  const machine = new StateMachine(definition as never, {
+    validationOptions: { checkArn: false, checkPaths: false },
+  });
+  const virtualStart = opts.time.now();
+  const wallStart = Date.now();
+  const execution = machine.run(opts.input as never, {
+    overrides: { taskResourceLocalHandlers: overrides as never, retryIntervalOverrides },
+    context: {
+      Execution: {
+        Id: `arn:aws:states:local:000000000000:execution:image-pipeline:${opts.executionName}`,
+        Name: opts.executionName,
+        Input: opts.input,
+        StartTime: new Date(virtualStart).toISOString(),
+      },
+    } as never,
+  });
+
+  let transitions = 0;
+  let lambdaInvocations = 0;
+  let settled = false;
+  const finished = execution.result.then(
+    () => undefined,
+    () => undefined,
+  );
+  void finished.then(() => {
+    settled = true;
+    for (const w of startWaiters.values()) w();
+  });
+  const isFunction = (name?: string) => Boolean(name && overrides[name] && !waits[name]);
+  let cursor = virtualStart;
+  /** Virtual time a state was entered: when its handler started (waiting for that if needed). */
+  const enteredAt = async (name: string): Promise<number> => {
+    if (!overrides[name]) return cursor;
+    if (!startedAt.get(name)?.length && !settled)
+      await new Promise<void>((resolve) => {
+        startWaiters.set(name, resolve);
+        setTimeout(resolve, 50);
+      });
+    startWaiters.delete(name);
+    return startedAt.get(name)?.shift() ?? cursor;
+  };
+  const emit = (e: Omit<ProgressEvent, 'virtualTime'>, at = cursor) =>
+    opts.onProgress?.({ ...e, virtualTime: at });
+  const consume = (async () => {
+    for await (const e of execution.eventLogs) {
+      const state = 'state' in e ? (e.state as { name: string; type: string; output?: unknown }) : undefined;
+      const stateType = state && waits[state.name] ? 'Wait' : state?.type;
+      switch (e.type) {
+        case 'StateEntered':
+          transitions++;
+          if (isFunction(state?.name)) lambdaInvocations++;
+          cursor = await enteredAt(state!.name);
+          emit({ type: 'entered', state: state?.name, stateType });
+          break;
+        case 'StateExited':
+          // The handler has returned by now: its end time is recorded.
+          cursor = endedAt.get(state!.name)?.shift() ?? cursor;
+          emit({ type: 'exited', state: state?.name, stateType, output: state?.output });
+          break;
+        case 'StateRetried':
+          transitions++;
+          if (isFunction(state?.name)) lambdaInvocations++;
+          cursor = await enteredAt(state!.name);
+          emit({ type: 'retried', state: state?.name, stateType });
+          break;
+        case 'StateCaught':
+          emit({ type: 'caught', state: state?.name, stateType });
+          break;
+        case 'StateFailed':
+          cursor = endedAt.get(state!.name)?.shift() ?? cursor;
+          emit({
+            type: 'failed',
+            state: state?.name,
+            stateType,
+            error: e.Error,
+            cause: String(e.Cause ?? ''),
+          });
+          break;
+        default:
+          break;
+      }
+    }
+  })();
+
+  let status: LocalRunResult['status'] = 'SUCCEEDED';
+  let output: unknown;
+  let error: string | undefined;
+  let cause: string | undefined;
+  try {
+    output = await execution.result;
+  } catch (err) {
+    status = 'FAILED';
+    const e = err as { name?: string; message?: string; cause?: { name?: string; message?: string } };
+    // ExecutionError wraps the runtime error: its name/message are the ASL Error/Cause.
+    error = e.cause?.name ?? e.name;
+    cause = e.cause?.message ?? e.message;
+  }
+  await consume.catch(() => undefined);
+  return {
+    status,
+    output,
+    error,
+    cause,
+    transitions,
+    lambdaInvocations,
+    virtualStart,
+    virtualEnd: opts.time.now(),
+    wallMs: Date.now() - wallStart,
+    taskVirtualSeconds: taskVirtualMs / 1000,
+  };
+}

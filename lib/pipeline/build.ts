@@ -1,0 +1,121 @@
+import { JOB_SCHEMA_VERSION, type Job, type JobResult, JobSchema, type JobStep } from '../agent/job';
+import type { PipelineConfig } from '../config/pipeline';
+import type { PipelineDeps } from './deps';
+import { BuildCommandFailed, BuildTimeout, ImageAssistantError } from './errors';
+import { pollWithin } from './poll';
+import type { BuilderRun, PhaseWait, Plan } from './types';
+
+const MIN = 60_000;
+
+/** Image Assistant arguments for one application (argument arrays: no quoting problems). */
+function addApplicationArgs(app: PipelineConfig['build']['applications'][number]): string[] {
+  const argv = ['add-application', '--name', app.name, '--absolute-app-path', app.path];
+  const optional: [string, string | undefined][] = [
+    ['--display-name', app.displayName],
+    ['--absolute-icon-path', app.iconPath],
+    ['--working-directory', app.workingDirectory],
+    ['--launch-parameters', app.launchParameters],
+    ['--absolute-manifest-path', app.manifestPath],
+  ];
+  for (const [flag, value] of optional) if (value !== undefined) argv.push(flag, value);
+  return argv;
+}
+
+export function createImageArgs(config: PipelineConfig, plan: Plan): string[] {
+  const argv = ['create-image', '--name', plan.imageName];
+  if (config.image.displayName) argv.push('--display-name', config.image.displayName);
+  if (config.image.description) argv.push('--description', config.image.description);
+  if (config.image.useLatestAgentVersion) argv.push('--use-latest-agent-version');
+  if (config.image.dynamicAppCatalog) argv.push('--enable-dynamic-app-catalog');
+  const tags = Object.entries(plan.imageTags);
+  if (tags.length) argv.push('--tags', ...tags.flat());
+  return argv;
+}
+
+/**
+ * The build as one job for the builder: the build commands, then add-application for each
+ * app, then `create-image --dry-run` (catches name and catalog problems before anything is
+ * snapshotted), then `create-image`.
+ */
+export function buildJob(config: PipelineConfig, plan: Plan, createdAt: string): Job {
+  const steps: JobStep[] = [
+    ...config.build.commands.map((c, i) => ({
+      id: `command-${i + 1}${c.name ? `-${c.name.replace(/[^A-Za-z0-9_.-]/g, '_')}` : ''}`,
+      kind: 'command' as const,
+      argv: c.run,
+      timeoutSeconds: c.timeoutSeconds,
+    })),
+    ...config.build.applications.map((a) => ({
+      id: `add-application-${a.name}`,
+      kind: 'image-assistant' as const,
+      argv: addApplicationArgs(a),
+    })),
+    {
+      id: 'create-image-dry-run',
+      kind: 'image-assistant',
+      argv: [...createImageArgs(config, plan), '--dry-run'],
+    },
+    { id: 'create-image', kind: 'image-assistant', argv: createImageArgs(config, plan) },
+  ];
+  return JobSchema.parse({
+    schemaVersion: JOB_SCHEMA_VERSION,
+    jobId: `build-${plan.execution}`,
+    builderName: plan.builderName,
+    createdAt,
+    steps,
+  });
+}
+
+export async function submitBuild(
+  input: { config: PipelineConfig; plan: Plan; builder: BuilderRun },
+  deps: PipelineDeps,
+): Promise<{ jobId: string; deadline: number }> {
+  const job = buildJob(input.config, input.plan, new Date(deps.clock.now()).toISOString());
+  await deps.channel.submit(input.builder.region, job);
+  return { jobId: job.jobId, deadline: deps.clock.now() + input.config.timeouts.buildMinutes * MIN };
+}
+
+/** Turns a failed job result into the named error of the step that failed. */
+export function failureOf(result: JobResult, job?: Pick<Job, 'steps'>): Error {
+  const failed = result.steps.find((s) => s.exitCode !== 0) ?? result.steps[result.steps.length - 1];
+  if (!failed) return new BuildCommandFailed(`Job ${result.jobId} failed before running any step`);
+  const kind =
+    job?.steps.find((s) => s.id === failed.id)?.kind ??
+    (failed.id.startsWith('command') ? 'command' : 'image-assistant');
+  if (kind === 'image-assistant') {
+    let message = failed.stdout.trim();
+    try {
+      message = (JSON.parse(message) as { message?: string }).message ?? message;
+    } catch {
+      // Not JSON: keep the raw output.
+    }
+    return new ImageAssistantError(
+      `${failed.id} exited ${failed.exitCode}: ${message || failed.stderr.trim()}`,
+    );
+  }
+  const output = `${failed.stdout}\n${failed.stderr}`.trim().slice(-500);
+  return new BuildCommandFailed(`${failed.id} exited ${failed.exitCode}: ${output}`);
+}
+
+/** Waits (within one poll window) for the job's result; throws the step's named error on failure. */
+export async function checkBuild(
+  input: { builder: BuilderRun; jobId: string; deadline: number; wait: PhaseWait; imageMinutes: number },
+  deps: PipelineDeps,
+): Promise<{ done: boolean; observedAt: number; imageDeadline?: number }> {
+  let result: JobResult | undefined;
+  const done = await pollWithin(input.wait, deps, async () => {
+    result = await deps.channel.result(input.builder.region, input.builder.name, input.jobId);
+    if (result) return true;
+    if (deps.clock.now() > input.deadline)
+      throw new BuildTimeout(
+        `No result for build job ${input.jobId} from '${input.builder.name}' before its deadline`,
+      );
+    return false;
+  });
+  if (result && result.status !== 'succeeded') throw failureOf(result);
+  return {
+    done,
+    observedAt: deps.clock.now(),
+    imageDeadline: done ? deps.clock.now() + input.imageMinutes * MIN : undefined,
+  };
+}

@@ -1,0 +1,198 @@
+import {
+  CreateImageBuilderCommand,
+  DeleteImageBuilderCommand,
+  type ImageBuilder,
+  StartImageBuilderCommand,
+  StopImageBuilderCommand,
+} from '@aws-sdk/client-appstream';
+import { aws, unexpected } from '../appstream/call';
+import { errorsOf, findBuilder } from '../appstream/queries';
+import type { PipelineDeps } from './deps';
+import { BuilderFailed, BuilderStartTimeout } from './errors';
+import { pollWithin } from './poll';
+import type { BuilderRun, CheckResult, PhaseWait, PipelineState } from './types';
+
+const MIN = 60_000;
+
+function createRequest(state: PipelineState) {
+  const { config, plan } = state;
+  const b = config.builder;
+  return new CreateImageBuilderCommand({
+    Name: plan.builderName,
+    InstanceType: b.instanceType,
+    ImageArn: plan.baseImageArn,
+    DisplayName: `${plan.pipeline} (autopilot)`.slice(0, 100),
+    Description: `Image pipeline ${plan.pipeline}, run ${plan.execution}`,
+    VpcConfig:
+      b.subnetIds || b.securityGroupIds
+        ? { SubnetIds: b.subnetIds, SecurityGroupIds: b.securityGroupIds }
+        : undefined,
+    IamRoleArn: b.iamRoleArn,
+    EnableDefaultInternetAccess: b.enableDefaultInternetAccess,
+    DomainJoinInfo: b.domainJoin
+      ? {
+          DirectoryName: b.domainJoin.directoryName,
+          OrganizationalUnitDistinguishedName: b.domainJoin.organizationalUnitDistinguishedName,
+        }
+      : undefined,
+    Tags: { ...b.tags, 'autopilot:pipeline': plan.pipeline, 'autopilot:execution': plan.execution },
+  });
+}
+
+/**
+ * Makes sure the run's builder exists and is starting or running. Idempotent: the builder name
+ * is derived from the execution, so a retry finds the builder an earlier attempt launched
+ * instead of launching a second one.
+ */
+export async function ensureBuilder(state: PipelineState, deps: PipelineDeps): Promise<BuilderRun> {
+  const { plan } = state;
+  const client = deps.appstream(plan.region);
+  const deadline = deps.clock.now() + state.config.timeouts.builderStartMinutes * MIN;
+  const run = (createdByRun: boolean, startedByRun: boolean): BuilderRun => ({
+    name: plan.builderName,
+    region: plan.region,
+    createdByRun,
+    startedByRun,
+    deadline,
+  });
+  const existing = await findBuilder(client, plan.builderName);
+  if (!existing) {
+    if (plan.reuseBuilder)
+      throw new BuilderFailed(`builder.existing: image builder '${plan.builderName}' not found`);
+    try {
+      await aws('CreateImageBuilder', () => client.send(createRequest(state)));
+    } catch (err) {
+      // Created by a concurrent attempt of this same execution: that builder is ours.
+      if ((err as Error).name !== 'ResourceAlreadyExistsException')
+        throw unexpected('CreateImageBuilder', err);
+    }
+    return run(true, false);
+  }
+  const ours = !plan.reuseBuilder;
+  switch (existing.State) {
+    case 'STOPPED':
+      await aws('StartImageBuilder', () =>
+        client.send(new StartImageBuilderCommand({ Name: plan.builderName })),
+      ).catch((err) => {
+        throw unexpected('StartImageBuilder', err);
+      });
+      return run(ours, true);
+    case 'PENDING':
+    case 'RUNNING':
+      return run(ours, false);
+    case 'FAILED':
+      throw new BuilderFailed(`Image builder '${plan.builderName}' is FAILED: ${errorsOf(existing)}`);
+    default:
+      throw new BuilderFailed(
+        `Image builder '${plan.builderName}' is ${existing.State}; it can't be used for a build now`,
+      );
+  }
+}
+
+/** Waits (within one poll window) for the builder to be RUNNING. */
+export async function checkBuilder(
+  input: { builder: BuilderRun; wait: PhaseWait },
+  deps: PipelineDeps,
+): Promise<CheckResult> {
+  const client = deps.appstream(input.builder.region);
+  let state = 'UNKNOWN';
+  const ready = await pollWithin(input.wait, deps, async () => {
+    const b = await findBuilder(client, input.builder.name);
+    if (!b) throw new BuilderFailed(`Image builder '${input.builder.name}' disappeared`);
+    state = b.State ?? 'UNKNOWN';
+    if (state === 'RUNNING') return true;
+    if (state === 'FAILED') throw new BuilderFailed(`Image builder '${b.Name}' FAILED: ${errorsOf(b)}`);
+    if (state !== 'PENDING' && state !== 'UPDATING_AGENT')
+      throw new BuilderFailed(`Image builder '${b.Name}' went ${state} while starting`);
+    if (deps.clock.now() > input.builder.deadline)
+      throw new BuilderStartTimeout(
+        `Image builder '${b.Name}' not RUNNING after ${Math.round((deps.clock.now() - input.builder.deadline) / MIN)} min past its deadline (state ${state})`,
+      );
+    return false;
+  });
+  return { ready, state, observedAt: deps.clock.now() };
+}
+
+export interface SettleResult {
+  done: boolean;
+  state: string;
+  action?: 'stopped' | 'deleted';
+}
+
+/**
+ * One step toward leaving the builder stopped (or deleted): stops a RUNNING builder, deletes a
+ * STOPPED one when asked, and reports not-done while it is in a transition it must wait out
+ * (PENDING can't be stopped; SNAPSHOTTING stops by itself).
+ */
+async function settleOnce(
+  client: ReturnType<PipelineDeps['appstream']>,
+  name: string,
+  del: boolean,
+): Promise<SettleResult> {
+  const b: ImageBuilder | undefined = await findBuilder(client, name);
+  if (!b) return { done: true, state: 'DELETED' };
+  const state = b.State ?? 'UNKNOWN';
+  /** Sends the action; false when it raced with a transition (look again next time). */
+  const act = async (
+    op: string,
+    cmd: StopImageBuilderCommand | DeleteImageBuilderCommand,
+  ): Promise<boolean> => {
+    try {
+      await aws(op, () => client.send(cmd as never));
+      return true;
+    } catch (err) {
+      if ((err as Error).name === 'OperationNotPermittedException') return false;
+      throw unexpected(op, err);
+    }
+  };
+  if (state === 'RUNNING') {
+    const sent = await act('StopImageBuilder', new StopImageBuilderCommand({ Name: name }));
+    return { done: false, state, action: sent ? 'stopped' : undefined };
+  }
+  if (state === 'STOPPED' || state === 'FAILED') {
+    if (!del) return { done: true, state };
+    const sent = await act('DeleteImageBuilder', new DeleteImageBuilderCommand({ Name: name }));
+    return { done: sent, state, action: sent ? 'deleted' : undefined };
+  }
+  return { done: state === 'DELETING', state };
+}
+
+/**
+ * Leaves the builder stopped, or deleted when `whenDone` is delete (a reused builder is never
+ * deleted). Polls within the window; call again until done.
+ */
+export async function finishBuilder(
+  input: { builder: Pick<BuilderRun, 'name' | 'region'>; delete: boolean; wait: PhaseWait },
+  deps: PipelineDeps,
+): Promise<SettleResult> {
+  const client = deps.appstream(input.builder.region);
+  let last: SettleResult = { done: false, state: 'UNKNOWN' };
+  await pollWithin(input.wait, deps, async () => {
+    last = await settleOnce(client, input.builder.name, input.delete);
+    return last.done;
+  });
+  return last;
+}
+
+/**
+ * Cleanup after a failure: only a builder this run created or started is touched. The derived
+ * name finds a builder even when EnsureBuilder failed after launching it. Gives up (done, with
+ * `gaveUp`) after `timeouts.finishMinutes`, so the failure is still reported.
+ */
+export async function cleanupBuilder(
+  input: { state: PipelineState & { cleanup?: { deadline?: number } }; wait: PhaseWait },
+  deps: PipelineDeps,
+): Promise<SettleResult & { skipped?: string; deadline: number; gaveUp?: boolean }> {
+  const { plan, builder, config } = input.state;
+  const deadline = input.state.cleanup?.deadline ?? deps.clock.now() + config.timeouts.finishMinutes * MIN;
+  const ours = builder ? builder.createdByRun || builder.startedByRun : !plan.reuseBuilder;
+  if (!ours)
+    return { done: true, state: 'UNTOUCHED', skipped: 'not launched or started by this run', deadline };
+  const del = plan.deleteBuilder && (builder?.createdByRun ?? true);
+  const result = await finishBuilder(
+    { builder: { name: plan.builderName, region: plan.region }, delete: del, wait: input.wait },
+    deps,
+  );
+  if (!result.done && deps.clock.now() > deadline) return { ...result, done: true, gaveUp: true, deadline };
+  return { ...result, deadline };
+}
