@@ -20,7 +20,10 @@ export function awsDeps(): PipelineDeps {
     region: process.env.AWS_REGION ?? 'us-east-1',
     appstream: (region: string) => {
       let c = clients.get(region);
-      if (!c) clients.set(region, (c = new AppStreamClient({ region })));
+      if (!c) {
+        c = new AppStreamClient({ region });
+        clients.set(region, c);
+      }
       return c;
     },
     channel: new S3Channel(() => s3, {
