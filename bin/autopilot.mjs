@@ -10,5 +10,8 @@ process.emitWarning = (warning, ...rest) => {
   emitWarning(warning, ...rest);
 };
 
+// Local runs print progress and a summary; the functions' structured logs are for CloudWatch.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+
 register();
 await import('./autopilot.ts');

@@ -65,6 +65,8 @@ export class Control {
     message?: string;
     status?: number;
     operation?: string;
+    /** Answer the error after the operation ran (a lost response). */
+    after?: boolean;
   }): void {
     this.world.faults.failCalls(f);
   }

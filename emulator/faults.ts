@@ -18,6 +18,8 @@ interface FailNext {
   message: string;
   status: number;
   operation?: string;
+  /** Run the operation, then answer the error: a response lost after the change was made. */
+  after?: boolean;
 }
 
 interface FailTransition {
@@ -64,12 +66,7 @@ export class Faults {
 
   /** Throws the fault due for this call, if any. Called before the operation runs. */
   beforeCall(operation: string): void {
-    const i = this.failNextCalls.findIndex((f) => !f.operation || f.operation === operation);
-    if (i >= 0) {
-      const f = this.failNextCalls[i];
-      if (--f.count <= 0) this.failNextCalls.splice(i, 1);
-      throw new ServiceError(f.code, f.message, f.status);
-    }
+    this.take(operation, false);
     const { throttleRate, throttleOperations } = this.config;
     if (
       throttleRate &&
@@ -77,6 +74,21 @@ export class Faults {
       this.random().next() < throttleRate
     )
       throw new ServiceError('ThrottlingException', 'Rate exceeded');
+  }
+
+  /** Throws a fault configured to hit after the operation ran (its effects stay). */
+  afterCall(operation: string): void {
+    this.take(operation, true);
+  }
+
+  private take(operation: string, after: boolean): void {
+    const i = this.failNextCalls.findIndex(
+      (f) => (!f.operation || f.operation === operation) && Boolean(f.after) === after,
+    );
+    if (i < 0) return;
+    const f = this.failNextCalls[i];
+    if (--f.count <= 0) this.failNextCalls.splice(i, 1);
+    throw new ServiceError(f.code, f.message, f.status);
   }
 
   takeFailure(kind: Kind, name: string): string | undefined {

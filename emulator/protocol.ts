@@ -78,6 +78,7 @@ export class JsonProtocol {
         requestId,
       };
       const output = (await handler(input, ctx)) ?? {};
+      this.world.faults.afterCall(op);
       return this.reply(operation, 200, requestId, JSON.stringify(output));
     } catch (err) {
       const e =

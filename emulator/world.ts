@@ -46,6 +46,8 @@ export interface WorldOptions {
 export class World {
   readonly clock: VirtualClock;
   random: Random;
+  /** Faults draw from their own sequence so throttling never shifts the lifecycle jitter. */
+  private faultRandom: Random;
   readonly faults: Faults;
   quotas: Quotas;
   durations: DurationsMs;
@@ -56,7 +58,8 @@ export class World {
   constructor(private readonly options: WorldOptions = {}) {
     this.clock = new VirtualClock(options.speed ?? 1, options.start ?? Date.now(), options.realTime);
     this.random = new Random(options.seed ?? 1);
-    this.faults = new Faults(() => this.random);
+    this.faultRandom = new Random((options.seed ?? 1) + 0x9e3779b9);
+    this.faults = new Faults(() => this.faultRandom);
     this.quotas = { ...DEFAULT_QUOTAS, ...options.quotas };
     this.durations = { ...DEFAULT_DURATIONS, ...options.durations };
     this.jitterSigma = options.jitterSigma ?? DEFAULT_JITTER_SIGMA;
@@ -113,7 +116,10 @@ export class World {
     this.publics.clear();
     this.faults.reset();
     this.random = new Random(this.options.seed ?? 1);
+    this.faultRandom = new Random((this.options.seed ?? 1) + 0x9e3779b9);
     this.quotas = { ...DEFAULT_QUOTAS, ...this.options.quotas };
+    this.durations = { ...DEFAULT_DURATIONS, ...this.options.durations };
+    this.jitterSigma = this.options.jitterSigma ?? DEFAULT_JITTER_SIGMA;
   }
 
   toJSON(): unknown {

@@ -4,3 +4,6 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   if (String(warning).startsWith('NodeVersionSupportWarning')) return;
   (emitWarning as (...a: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
+
+// Function logs (Powertools) are for CloudWatch; tests read results, not logs.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';

@@ -51,6 +51,7 @@ export class EmulatorChannel implements BuilderChannel {
     const pending = this.jobs.get(key)!;
     if (pending.result) return;
     const steps: StepResult[] = [];
+    let failed = false;
     for (const step of pending.job.steps) {
       const startedAt = new Date().toISOString();
       let out: { exitCode: number; stdout: string; stderr: string };
@@ -74,12 +75,15 @@ export class EmulatorChannel implements BuilderChannel {
           : { exitCode: 255, stdout: '', stderr: JSON.stringify(body) };
       }
       steps.push({ id: step.id, ...out, startedAt, finishedAt: new Date().toISOString() });
-      if (out.exitCode !== 0) break;
+      if (out.exitCode !== 0 && !step.continueOnError) {
+        failed = true;
+        break;
+      }
     }
     pending.result = {
       schemaVersion: JOB_SCHEMA_VERSION,
       jobId: pending.job.jobId,
-      status: steps.every((s) => s.exitCode === 0) ? 'succeeded' : 'failed',
+      status: failed ? 'failed' : 'succeeded',
       finishedAt: new Date().toISOString(),
       steps,
     };

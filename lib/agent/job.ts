@@ -14,6 +14,8 @@ export const JobStepSchema = z
     kind: z.enum(['command', 'image-assistant']),
     argv: z.array(z.string()).min(1),
     timeoutSeconds: z.number().int().positive().default(1800),
+    /** A failure of this step does not stop the job (e.g. removing an app that may not be there). */
+    continueOnError: z.boolean().default(false),
   })
   .strict();
 

@@ -115,6 +115,8 @@ const timeouts = z
     buildMinutes: z.number().positive().default(180),
     imageMinutes: z.number().positive().default(180),
     finishMinutes: z.number().positive().default(60),
+    /** How long cleanup after a failure waits for a builder it can't stop yet (PENDING, SNAPSHOTTING). */
+    cleanupMinutes: z.number().positive().default(240),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { AppStreamClient } from '@aws-sdk/client-appstream';
+import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import type { RunningEmulator } from '../../emulator';
 import { type CommandRunner, EmulatorChannel } from '../agent/emulator-channel';
 import type { Notifier } from '../notify/notifier';
@@ -27,7 +28,8 @@ export function localDeps(
           endpoint: emu.endpoint,
           region,
           credentials: { accessKeyId: account, secretAccessKey: 'local' },
-          maxAttempts: 3,
+          // Same 3 attempts as the SDK's standard mode, without real-time backoff pauses.
+          retryStrategy: new ConfiguredRetryStrategy(3, () => 5),
         });
         cache.set(region, c);
         clients.push(c);

@@ -8,7 +8,6 @@ import {
 import { type RunningEmulator, startEmulator } from '../../emulator';
 import { functions } from '../../functions';
 import type { CommandRunner } from '../agent/emulator-channel';
-import { logger } from '../lambda/logger';
 import type { Notifier } from '../notify/notifier';
 import type { PipelineDeps } from '../pipeline/deps';
 import { derivedBuilderName } from '../pipeline/resolve';
@@ -40,7 +39,6 @@ export interface LocalPipelineOptions {
   onProgress?: (e: ProgressEvent) => void;
   notifier?: Notifier;
   runCommand?: CommandRunner;
-  quietLogs?: boolean;
 }
 
 export interface LocalPipelineSummary {
@@ -57,7 +55,6 @@ export interface LocalPipelineSummary {
 export async function runPipelineLocally(
   opts: LocalPipelineOptions,
 ): Promise<{ result: LocalRunResult; summary: LocalPipelineSummary; emulator: RunningEmulator }> {
-  if (opts.quietLogs !== false) logger.setLogLevel('SILENT');
   const own = !opts.emulator;
   const emu = opts.emulator ?? (await startEmulator({ seed: 1 }));
   const deps = localDeps(emu, { notifier: opts.notifier, runCommand: opts.runCommand });

@@ -55,6 +55,7 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
   const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
   let taskVirtualMs = 0;
+  const failedLast = new Map<string, string>();
   // Virtual time at which each Task/Wait state started, in order: the event log is consumed
   // asynchronously, so progress events take their time from here, not from "now".
   const startedAt = new Map<string, number[]>();
@@ -86,11 +87,20 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
     }
     const handler = opts.handlers[functions[name]];
     if (!handler) throw new Error(`State ${name}: no local handler for function ${functions[name]}`);
+    const retry = retryClock(state.Retry as Retrier[] | undefined);
     overrides[name] = async (input) => {
+      // A call right after this state threw is a retry: let the virtual clock pass the retry pause.
+      if (failedLast.has(name)) opts.time.advance(retry.pauseAfter(failedLast.get(name)!));
+      else retry.reset();
       markStart(name);
       const t = opts.time.now();
       try {
-        return await handler(input);
+        const out = await handler(input);
+        failedLast.delete(name);
+        return out;
+      } catch (err) {
+        failedLast.set(name, (err as Error)?.name ?? 'Error');
+        throw err;
       } finally {
         taskVirtualMs += opts.time.now() - t;
         markEnd(name);
@@ -207,5 +217,39 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
     virtualEnd: opts.time.now(),
     wallMs: Date.now() - wallStart,
     taskVirtualSeconds: taskVirtualMs / 1000,
+  };
+}
+
+interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+}
+
+/**
+ * The pause Step Functions takes before a retry (IntervalSeconds × BackoffRate^attempt, capped
+ * by MaxDelaySeconds; full jitter taken at its upper bound), so local retries spend virtual time
+ * the way AWS spends real time.
+ */
+function retryClock(retriers: Retrier[] = []) {
+  let attempts = retriers.map(() => 0);
+  return {
+    reset() {
+      attempts = retriers.map(() => 0);
+    },
+    pauseAfter(errorName: string): number {
+      const i = retriers.findIndex(
+        (r) =>
+          r.ErrorEquals.includes(errorName) ||
+          r.ErrorEquals.includes('States.ALL') ||
+          r.ErrorEquals.includes('States.TaskFailed'),
+      );
+      if (i < 0) return 0;
+      const r = retriers[i];
+      const seconds = (r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** attempts[i]++;
+      return Math.min(seconds, r.MaxDelaySeconds ?? Number.POSITIVE_INFINITY) * 1000;
+    },
   };
 }

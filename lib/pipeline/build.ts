@@ -45,11 +45,16 @@ export function buildJob(config: PipelineConfig, plan: Plan, createdAt: string):
       argv: c.run,
       timeoutSeconds: c.timeoutSeconds,
     })),
-    ...config.build.applications.map((a) => ({
-      id: `add-application-${a.name}`,
-      kind: 'image-assistant' as const,
-      argv: addApplicationArgs(a),
-    })),
+    // A reused or restarted builder still has its catalog: replace each app, don't duplicate it.
+    ...config.build.applications.flatMap((a) => [
+      {
+        id: `remove-application-${a.name}`,
+        kind: 'image-assistant' as const,
+        argv: ['remove-application', '--name', a.name],
+        continueOnError: true,
+      },
+      { id: `add-application-${a.name}`, kind: 'image-assistant' as const, argv: addApplicationArgs(a) },
+    ]),
     {
       id: 'create-image-dry-run',
       kind: 'image-assistant',
@@ -77,7 +82,8 @@ export async function submitBuild(
 
 /** Turns a failed job result into the named error of the step that failed. */
 export function failureOf(result: JobResult, job?: Pick<Job, 'steps'>): Error {
-  const failed = result.steps.find((s) => s.exitCode !== 0) ?? result.steps[result.steps.length - 1];
+  // The agent stops right after the step that failed (optional steps don't stop it): the last one.
+  const failed = result.steps[result.steps.length - 1];
   if (!failed) return new BuildCommandFailed(`Job ${result.jobId} failed before running any step`);
   const kind =
     job?.steps.find((s) => s.id === failed.id)?.kind ??

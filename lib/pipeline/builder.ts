@@ -177,14 +177,14 @@ export async function finishBuilder(
 /**
  * Cleanup after a failure: only a builder this run created or started is touched. The derived
  * name finds a builder even when EnsureBuilder failed after launching it. Gives up (done, with
- * `gaveUp`) after `timeouts.finishMinutes`, so the failure is still reported.
+ * `gaveUp`) after `timeouts.cleanupMinutes`, so the failure is still reported.
  */
 export async function cleanupBuilder(
   input: { state: PipelineState & { cleanup?: { deadline?: number } }; wait: PhaseWait },
   deps: PipelineDeps,
 ): Promise<SettleResult & { skipped?: string; deadline: number; gaveUp?: boolean }> {
   const { plan, builder, config } = input.state;
-  const deadline = input.state.cleanup?.deadline ?? deps.clock.now() + config.timeouts.finishMinutes * MIN;
+  const deadline = input.state.cleanup?.deadline ?? deps.clock.now() + config.timeouts.cleanupMinutes * MIN;
   const ours = builder ? builder.createdByRun || builder.startedByRun : !plan.reuseBuilder;
   if (!ours)
     return { done: true, state: 'UNTOUCHED', skipped: 'not launched or started by this run', deadline };

@@ -23,7 +23,6 @@ export function useEmulator(options: EmulatorOptions = {}): EmulatorFixture {
   });
   beforeEach(() => {
     fixture.emu.control.reset();
-    fixture.emu.world.jitterSigma = options.jitterSigma ?? 0;
   });
   afterAll(async () => {
     for (const c of clients) c.destroy();
