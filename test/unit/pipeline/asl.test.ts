@@ -1,0 +1,65 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import aslValidator from 'asl-validator';
+import { describe, expect, it } from 'vitest';
+import { functions } from '../../../functions';
+import { functionNameOf, prepareForLocal, waitSeconds } from '../../../lib/local/asl';
+import { TRANSIENT_ERRORS } from '../../../lib/pipeline/errors';
+
+const files = readdirSync('statemachines').filter((f) => f.endsWith('.asl.json'));
+
+describe('State machine definitions', () => {
+  it.each(files)('%s is valid ASL (asl-validator)', (file) => {
+    const { isValid, errorsText } = aslValidator(JSON.parse(readFileSync(`statemachines/${file}`, 'utf8')));
+    expect(isValid, errorsText('\n')).toBe(true);
+  });
+
+  it.each(files)('%s calls only functions we have, each with transient retries and a timeout', (file) => {
+    const def = JSON.parse(readFileSync(`statemachines/${file}`, 'utf8'));
+    for (const [name, state] of Object.entries(def.States) as [string, Record<string, unknown>][]) {
+      if (state.Type !== 'Task') continue;
+      const fn = functionNameOf(state.Resource as string);
+      expect(fn && fn in functions, `${name} → ${state.Resource}`).toBe(true);
+      const retried = (state.Retry as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
+      expect(retried, name).toEqual(expect.arrayContaining(TRANSIENT_ERRORS));
+      expect(state.TimeoutSeconds, name).toBeGreaterThan(240);
+    }
+  });
+
+  it('routes every failure after planning through the builder cleanup', () => {
+    const def = JSON.parse(readFileSync('statemachines/image-pipeline.asl.json', 'utf8'));
+    const skip = ['Resolve', 'CleanupBuilder', 'NotifySuccess', 'NotifyFailure'];
+    for (const [name, state] of Object.entries(def.States) as [
+      string,
+      { Type: string; Catch?: { Next: string }[] },
+    ][]) {
+      if (state.Type !== 'Task' || skip.includes(name)) continue;
+      expect(state.Catch?.[0]?.Next, name).toBe('CleanupBuilder');
+    }
+  });
+});
+
+describe('Local runtime ASL preparation', () => {
+  it('turns Wait states into same-named Task states and resolves function names', () => {
+    const {
+      definition,
+      waits,
+      functions: fns,
+    } = prepareForLocal({
+      StartAt: 'W',
+      States: {
+        W: { Type: 'Wait', SecondsPath: '$.s', Next: 'T' },
+        T: { Type: 'Task', Resource: '${self:custom.lambda.checkImage}', End: true },
+      },
+    });
+    expect(definition.States.W).toMatchObject({ Type: 'Task', Next: 'T' });
+    expect(definition.States.W.SecondsPath).toBeUndefined();
+    expect(waits.W.SecondsPath).toBe('$.s');
+    expect(fns).toEqual({ T: 'checkImage' });
+  });
+
+  it('computes wait seconds from Seconds, SecondsPath and Timestamp', () => {
+    expect(waitSeconds({ Type: 'Wait', Seconds: 5 }, {}, 0)).toBe(5);
+    expect(waitSeconds({ Type: 'Wait', SecondsPath: '$.a.b' }, { a: { b: 42 } }, 0)).toBe(42);
+    expect(waitSeconds({ Type: 'Wait', Timestamp: '1970-01-01T00:01:00Z' }, {}, 30_000)).toBe(30);
+  });
+});
