@@ -3,8 +3,12 @@
  * connections, and the emulator's memory with 10,000 builders + 10,000 images.
  * The emulator runs in its own process (as `autopilot emulator`), the load comes from this one.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
+import { silenceNodeVersionWarning } from '../lib/util/node-warnings';
+
+silenceNodeVersionWarning();
 
 const CONNECTIONS = 50;
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 5) * 1000;

@@ -23,8 +23,8 @@ export interface Where {
 export class Control {
   constructor(readonly world: World) {}
 
-  reset(): void {
-    this.world.reset();
+  reset(seed?: number): void {
+    this.world.reset(seed);
   }
 
   clock(): { now: number; speed: number } {

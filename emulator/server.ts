@@ -16,7 +16,8 @@ const done = (action: () => void) => {
 /** Control API routes: `METHOD /_emulator/<path>` → JSON in, JSON out. */
 function controlRoutes(control: Control): Record<string, Route> {
   return {
-    'POST /_emulator/reset': () => done(() => control.reset()),
+    'POST /_emulator/reset': (b) =>
+      done(() => control.reset(b.seed === undefined ? undefined : Number(b.seed))),
     'GET /_emulator/clock': () => control.clock(),
     'POST /_emulator/clock': (b) => {
       if (b.speed !== undefined) control.setSpeed(Number(b.speed));

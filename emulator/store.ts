@@ -19,6 +19,18 @@ export interface StoreEnv {
   sample(key: keyof DurationsMs): number;
   /** True (once) when a fault says this resource's next transition must fail. */
   takeFailure(kind: Kind, name: string): string | undefined;
+  /** Told about every state change a lifecycle applies (benchmarks, future event feeds). */
+  onTransition?(e: TransitionEvent): void;
+}
+
+export interface TransitionEvent {
+  account: string;
+  region: string;
+  kind: Kind;
+  name: string;
+  from: string;
+  to: string;
+  at: number;
 }
 
 type Rec = BuilderRec | ImageRec | FleetRec;
@@ -88,6 +100,21 @@ export class Store {
   }
 
   private apply(kind: Kind, rec: Rec, at: number): void {
+    const from = rec.state;
+    this.applyTransition(kind, rec, at);
+    const to = this.collection(kind).has(rec.name) ? rec.state : GONE;
+    this.env.onTransition?.({
+      account: this.account,
+      region: this.region,
+      kind,
+      name: rec.name,
+      from,
+      to,
+      at,
+    });
+  }
+
+  private applyTransition(kind: Kind, rec: Rec, at: number): void {
     const to = rec.pending!.to;
     const failure = rec.failNext ?? this.env.takeFailure(kind, rec.name);
     rec.failNext = undefined;

@@ -4,7 +4,7 @@ import { DEFAULT_DURATIONS, DEFAULT_JITTER_SIGMA, type DurationsMs } from './lif
 import { Random } from './random';
 import type { ImageRec } from './records';
 import { publicImages } from './seed';
-import { Store } from './store';
+import { Store, type TransitionEvent } from './store';
 
 /** Per-account, per-region resource quotas (AppStream defaults from the Administration Guide). */
 export interface Quotas {
@@ -53,6 +53,8 @@ export class World {
   durations: DurationsMs;
   jitterSigma: number;
   private stores = new Map<string, Store>();
+  /** Listeners told about every lifecycle transition, in every account and region. */
+  readonly transitionListeners: ((e: TransitionEvent) => void)[] = [];
   private publics = new Map<string, Map<string, ImageRec>>();
 
   constructor(private readonly options: WorldOptions = {}) {
@@ -81,6 +83,9 @@ export class World {
       store = new Store(account, region, {
         sample: (k) => this.sample(k),
         takeFailure: (kind, name) => this.faults.takeFailure(kind, name),
+        onTransition: (e) => {
+          for (const listener of this.transitionListeners) listener(e);
+        },
       });
       this.stores.set(key, store);
     }
@@ -111,12 +116,13 @@ export class World {
     for (const s of this.storesIn(region)) s.settle(now);
   }
 
-  reset(): void {
+  /** Forgets all state and faults; `seed` restarts the jitter sequence from another seed. */
+  reset(seed = this.options.seed ?? 1): void {
     this.stores.clear();
     this.publics.clear();
     this.faults.reset();
-    this.random = new Random(this.options.seed ?? 1);
-    this.faultRandom = new Random((this.options.seed ?? 1) + 0x9e3779b9);
+    this.random = new Random(seed);
+    this.faultRandom = new Random(seed + 0x9e3779b9);
     this.quotas = { ...DEFAULT_QUOTAS, ...this.options.quotas };
     this.durations = { ...DEFAULT_DURATIONS, ...this.options.durations };
     this.jitterSigma = this.options.jitterSigma ?? DEFAULT_JITTER_SIGMA;

@@ -85,7 +85,14 @@ const assistantCalls = () =>
         .map((a) => Buffer.from(a, 'base64').toString('utf8')),
     );
 
-const TRICKY = ['C:\\Program Files\\My App\\app.exe', '"quoted arg"', 'it\'s $HOME `x` ; rm -rf /', '', 'tab\there', 'ünïcødé'];
+const TRICKY = [
+  'C:\\Program Files\\My App\\app.exe',
+  '"quoted arg"',
+  "it's $HOME `x` ; rm -rf /",
+  '',
+  'tab\there',
+  'ünïcødé',
+];
 
 describe('Linux pull agent (bash) with a fake AppStreamImageAssistant', () => {
   it('runs a job in order with argument arrays intact and writes a valid result', async () => {
@@ -93,15 +100,35 @@ describe('Linux pull agent (bash) with a fake AppStreamImageAssistant', () => {
     putJob(
       base,
       job([
-        { id: 'command-1', kind: 'command', argv: ['printf', '%s|', ...TRICKY], timeoutSeconds: 30, continueOnError: false },
         {
-          id: 'add-application-x',
-          kind: 'image-assistant',
-          argv: ['add-application', '--name', 'x', '--absolute-app-path', TRICKY[0], '--launch-parameters', TRICKY[1]],
+          id: 'command-1',
+          kind: 'command',
+          argv: ['printf', '%s|', ...TRICKY],
           timeoutSeconds: 30,
           continueOnError: false,
         },
-        { id: 'create-image', kind: 'image-assistant', argv: ['create-image', '--name', 'img-1'], timeoutSeconds: 30, continueOnError: false },
+        {
+          id: 'add-application-x',
+          kind: 'image-assistant',
+          argv: [
+            'add-application',
+            '--name',
+            'x',
+            '--absolute-app-path',
+            TRICKY[0],
+            '--launch-parameters',
+            TRICKY[1],
+          ],
+          timeoutSeconds: 30,
+          continueOnError: false,
+        },
+        {
+          id: 'create-image',
+          kind: 'image-assistant',
+          argv: ['create-image', '--name', 'img-1'],
+          timeoutSeconds: 30,
+          continueOnError: false,
+        },
       ]),
     );
     await agent({ AUTOPILOT_SOURCE: `file://${base}` });
@@ -126,8 +153,20 @@ describe('Linux pull agent (bash) with a fake AppStreamImageAssistant', () => {
       base,
       job([
         { id: 'remove', kind: 'command', argv: ['false'], timeoutSeconds: 30, continueOnError: true },
-        { id: 'create-image', kind: 'image-assistant', argv: ['create-image', '--name', 'taken-name'], timeoutSeconds: 30, continueOnError: false },
-        { id: 'never', kind: 'command', argv: ['touch', join(dir, 'never-ran')], timeoutSeconds: 30, continueOnError: false },
+        {
+          id: 'create-image',
+          kind: 'image-assistant',
+          argv: ['create-image', '--name', 'taken-name'],
+          timeoutSeconds: 30,
+          continueOnError: false,
+        },
+        {
+          id: 'never',
+          kind: 'command',
+          argv: ['touch', join(dir, 'never-ran')],
+          timeoutSeconds: 30,
+          continueOnError: false,
+        },
       ]),
     );
     await agent({ AUTOPILOT_SOURCE: `file://${base}` });
@@ -142,14 +181,30 @@ describe('Linux pull agent (bash) with a fake AppStreamImageAssistant', () => {
 
   it('kills a step that runs past its timeout', async () => {
     const base = join(dir, 'store');
-    putJob(base, job([{ id: 'slow', kind: 'command', argv: ['sleep', '30'], timeoutSeconds: 1, continueOnError: false }]));
+    putJob(
+      base,
+      job([
+        { id: 'slow', kind: 'command', argv: ['sleep', '30'], timeoutSeconds: 1, continueOnError: false },
+      ]),
+    );
     await agent({ AUTOPILOT_SOURCE: `file://${base}` });
     expect(readResult(base).steps[0].exitCode).toBe(124);
   });
 
   it('runs a job once: a second pass finds it claimed', async () => {
     const base = join(dir, 'store');
-    putJob(base, job([{ id: 'c', kind: 'command', argv: ['sh', '-c', `echo ran >> ${join(dir, 'count')}`], timeoutSeconds: 30, continueOnError: false }]));
+    putJob(
+      base,
+      job([
+        {
+          id: 'c',
+          kind: 'command',
+          argv: ['sh', '-c', `echo ran >> ${join(dir, 'count')}`],
+          timeoutSeconds: 30,
+          continueOnError: false,
+        },
+      ]),
+    );
     await agent({ AUTOPILOT_SOURCE: `file://${base}` });
     await agent({ AUTOPILOT_SOURCE: `file://${base}` });
     expect(readFileSync(join(dir, 'count'), 'utf8')).toBe('ran\n');
@@ -157,14 +212,28 @@ describe('Linux pull agent (bash) with a fake AppStreamImageAssistant', () => {
 
   it('works through S3 with the AWS CLI', async () => {
     const bucketDir = join(dir, 's3', 'agent-bucket', 'autopilot-agent');
-    putJob(bucketDir, job([{ id: 'create-image', kind: 'image-assistant', argv: ['create-image', '--name', 'img'], timeoutSeconds: 30, continueOnError: false }]));
+    putJob(
+      bucketDir,
+      job([
+        {
+          id: 'create-image',
+          kind: 'image-assistant',
+          argv: ['create-image', '--name', 'img'],
+          timeoutSeconds: 30,
+          continueOnError: false,
+        },
+      ]),
+    );
     await agent({ AUTOPILOT_SOURCE: 's3://agent-bucket/autopilot-agent' });
     expect(readResult(bucketDir).status).toBe('succeeded');
   });
 
   it('does nothing on a fleet instance built from the image', async () => {
     const base = join(dir, 'store');
-    putJob(base, job([{ id: 'c', kind: 'command', argv: ['true'], timeoutSeconds: 30, continueOnError: false }]));
+    putJob(
+      base,
+      job([{ id: 'c', kind: 'command', argv: ['true'], timeoutSeconds: 30, continueOnError: false }]),
+    );
     const out = await agent({ AUTOPILOT_SOURCE: `file://${base}`, AppStream_Resource_Type: 'fleet' });
     expect(out.stderr).toContain('not an image builder');
     expect(() => readResult(base)).toThrow();

@@ -82,14 +82,12 @@ describe('ensureBuilder', () => {
 
   it('turns throttling left after the SDK retries into AwsTransientError', async () => {
     const { deps, appstream } = mockDeps();
-    appstream
-      .on(DescribeImageBuildersCommand)
-      .rejects(
-        Object.assign(new Error('Rate exceeded'), {
-          name: 'ThrottlingException',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    appstream.on(DescribeImageBuildersCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), {
+        name: 'ThrottlingException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     await expect(ensureBuilder(state(), deps)).rejects.toMatchObject({ name: 'AwsTransientError' });
   });
 });
