@@ -9,5 +9,5 @@ export const { handler, withDeps } = defineFunction(
     outcome: z.enum(['SUCCEEDED', 'FAILED']),
     error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
   }),
-  notifyOutcome as never,
+  notifyOutcome,
 );

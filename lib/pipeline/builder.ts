@@ -167,11 +167,13 @@ export async function finishBuilder(
 ): Promise<SettleResult> {
   const client = deps.appstream(input.builder.region);
   let last: SettleResult = { done: false, state: 'UNKNOWN' };
+  let action: SettleResult['action'];
   await pollWithin(input.wait, deps, async () => {
     last = await settleOnce(client, input.builder.name, input.delete);
+    action = last.action ?? action;
     return last.done;
   });
-  return last;
+  return { ...last, action };
 }
 
 /**

@@ -4,13 +4,14 @@ import type { PipelineState } from './types';
 /** Tells the configured topic how the run ended (success or failure with its classified error). */
 export async function notifyOutcome(
   input: {
-    state: Partial<PipelineState> & Record<string, unknown>;
+    /** The state machine's whole state: config and plan may be missing when Resolve failed. */
+    state: Record<string, unknown>;
     outcome: 'SUCCEEDED' | 'FAILED';
     error?: { Error?: string; Cause?: string };
   },
   deps: PipelineDeps,
 ): Promise<{ notified: boolean }> {
-  const { plan, config } = input.state;
+  const { plan, config } = input.state as Partial<PipelineState>;
   const topicArn = config?.after?.notify?.topicArn;
   const pipeline = plan?.pipeline ?? (config as { name?: string } | undefined)?.name ?? 'unknown';
   await deps.notifier.publish({

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,11 +13,19 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 describe('Deployment: serverless.yml packages offline with osls', () => {
   it('bundles every function and compiles the image pipeline state machine', async () => {
     await run('npx', ['osls', 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', out], {
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', SLS_TELEMETRY_DISABLED: '1' },
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: 'x',
+        AWS_SECRET_ACCESS_KEY: 'y',
+        SLS_TELEMETRY_DISABLED: '1',
+      },
       timeout: 180_000,
     });
     const template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
-    const resources = Object.values(template.Resources) as { Type: string; Properties: Record<string, unknown> }[];
+    const resources = Object.values(template.Resources) as {
+      Type: string;
+      Properties: Record<string, unknown>;
+    }[];
     const lambdas = resources.filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(lambdas).toHaveLength(Object.keys(functions).length);
     for (const l of lambdas) expect(l.Properties.Runtime).toBe('nodejs22.x');
@@ -25,12 +33,16 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
     expect(zips).toHaveLength(Object.keys(functions).length);
 
     const [machine] = resources.filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
-    const [text, substitutions] = (machine.Properties.DefinitionString as { 'Fn::Sub': [string, Record<string, unknown>] })['Fn::Sub'];
+    const [text, substitutions] = (
+      machine.Properties.DefinitionString as { 'Fn::Sub': [string, Record<string, unknown>] }
+    )['Fn::Sub'];
     const definition = JSON.parse(text);
     expect(definition.StartAt).toBe('Resolve');
     // Every ${self:custom.lambda.<name>} became a reference to that function's ARN.
     expect(Object.values(substitutions)).toHaveLength(Object.keys(functions).length);
-    expect(Object.values(substitutions)).toContainEqual({ 'Fn::GetAtt': ['CheckImageLambdaFunction', 'Arn'] });
+    expect(Object.values(substitutions)).toContainEqual({
+      'Fn::GetAtt': ['CheckImageLambdaFunction', 'Arn'],
+    });
 
     // The bundle runs as Lambda would load it: bad input is refused with a named error.
     const unpacked = join(out, 'resolve');

@@ -48,6 +48,7 @@ describe('Local runtime ASL preparation', () => {
       StartAt: 'W',
       States: {
         W: { Type: 'Wait', SecondsPath: '$.s', Next: 'T' },
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a Serverless variable, not a JS template
         T: { Type: 'Task', Resource: '${self:custom.lambda.checkImage}', End: true },
       },
     });
