@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Ctx } from './context';
 import { ServiceError } from './errors';
-import type { FaultConfig } from './faults';
+import type { FailCallsSpec, FaultConfig } from './faults';
 import { type AssistantResult, runImageAssistant } from './image-assistant';
 import type { DurationsMs, Kind } from './lifecycle';
 import { loadModel } from './model';
@@ -59,15 +59,7 @@ export class Control {
     this.world.faults.config = { ...config };
   }
 
-  failCalls(f: {
-    count?: number;
-    code: string;
-    message?: string;
-    status?: number;
-    operation?: string;
-    /** Answer the error after the operation ran (a lost response). */
-    after?: boolean;
-  }): void {
+  failCalls(f: FailCallsSpec): void {
     this.world.faults.failCalls(f);
   }
 

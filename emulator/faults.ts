@@ -12,15 +12,20 @@ export interface FaultConfig {
   latencyMs?: number;
 }
 
-interface FailNext {
-  count: number;
+/** "Fail the next `count` calls (of `operation`, or any) with this error." */
+export interface FailCallsSpec {
+  count?: number;
   code: string;
-  message: string;
-  status: number;
+  message?: string;
+  /** HTTP status (default 500 for Internal*, else 400). */
+  status?: number;
   operation?: string;
   /** Run the operation, then answer the error: a response lost after the change was made. */
   after?: boolean;
 }
+
+type FailNext = Required<Pick<FailCallsSpec, 'count' | 'code' | 'message' | 'status'>> &
+  Pick<FailCallsSpec, 'operation' | 'after'>;
 
 interface FailTransition {
   kind: Kind;
@@ -42,14 +47,9 @@ export class Faults {
   }
 
   /** The next `count` calls (of `operation`, or any) fail with the given error. */
-  failCalls(f: {
-    count?: number;
-    code: string;
-    message?: string;
-    status?: number;
-    operation?: string;
-  }): void {
+  failCalls(f: FailCallsSpec): void {
     this.failNextCalls.push({
+      after: f.after,
       count: f.count ?? 1,
       code: f.code,
       message: f.message ?? `Injected fault: ${f.code}`,

@@ -20,8 +20,8 @@ export interface RunningEmulator {
   world: World;
   /** API calls answered, by operation and status (for benchmarks and run summaries). */
   calls: Map<string, number>;
-  /** Subscribe to every API response as sent (operation, HTTP status, raw JSON body). */
-  onResponse(listener: (operation: string, status: number, body: string) => void): void;
+  /** Subscribe to every API response as sent (operation, HTTP status, raw JSON body); returns unsubscribe. */
+  onResponse(listener: (operation: string, status: number, body: string) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -40,7 +40,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     control,
     world,
     calls,
-    onResponse: (listener) => protocol.listeners.push(listener),
+    onResponse: (listener) => {
+      protocol.listeners.push(listener);
+      return () => {
+        const i = protocol.listeners.indexOf(listener);
+        if (i >= 0) protocol.listeners.splice(i, 1);
+      };
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -5,6 +5,7 @@ import { BUILDER_BUSY_STATES } from '../lifecycle';
 import type { BuilderRec } from '../records';
 import { LATEST_AGENT_VERSION } from '../seed';
 import {
+  COMPUTE_ATTRS,
   checkDirectory,
   checkInstanceType,
   checkQuota,
@@ -15,18 +16,7 @@ import {
 } from './common';
 import { resolveImage } from './images';
 
-const ATTRS = [
-  'Description',
-  'DisplayName',
-  'InstanceType',
-  'VpcConfig',
-  'IamRoleArn',
-  'EnableDefaultInternetAccess',
-  'DomainJoinInfo',
-  'AccessEndpoints',
-  'RootVolumeConfig',
-  'DisableIMDSV1',
-];
+const ATTRS = [...COMPUTE_ATTRS, 'AccessEndpoints'];
 
 export function builderOut(b: BuilderRec) {
   const running = b.state === 'RUNNING';

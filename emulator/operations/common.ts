@@ -2,6 +2,19 @@ import { type Ctx, compact } from '../context';
 import { invalidCombination, limitExceeded, ServiceError } from '../errors';
 import type { Tags } from '../records';
 
+/** Request members image builders and fleets share and keep as attributes. */
+export const COMPUTE_ATTRS = [
+  'Description',
+  'DisplayName',
+  'InstanceType',
+  'VpcConfig',
+  'IamRoleArn',
+  'EnableDefaultInternetAccess',
+  'DomainJoinInfo',
+  'RootVolumeConfig',
+  'DisableIMDSV1',
+];
+
 const INSTANCE_TYPE =
   /^stream\.(standard|compute|memory|graphics|graphics-design|graphics-pro|graphics\.g4dn|graphics\.g5|graphics\.g6|memory\.z1d)\.[a-z0-9]+$/;
 const IAM_ROLE = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/;

@@ -2,6 +2,7 @@ import { arnOf, type Ctx, compact, type Handler, paginate, sec, stateError } fro
 import { alreadyExists, inUse, invalidCombination, notFound, notPermitted, ServiceError } from '../errors';
 import type { FleetRec } from '../records';
 import {
+  COMPUTE_ATTRS,
   checkDirectory,
   checkInstanceType,
   checkQuota,
@@ -13,13 +14,7 @@ import {
 import { resolveImage } from './images';
 
 const ATTRS = [
-  'Description',
-  'DisplayName',
-  'InstanceType',
-  'VpcConfig',
-  'IamRoleArn',
-  'EnableDefaultInternetAccess',
-  'DomainJoinInfo',
+  ...COMPUTE_ATTRS,
   'MaxUserDurationInSeconds',
   'DisconnectTimeoutInSeconds',
   'IdleDisconnectTimeoutInSeconds',
@@ -29,8 +24,6 @@ const ATTRS = [
   'UsbDeviceFilterStrings',
   'SessionScriptS3Location',
   'MaxSessionsPerInstance',
-  'RootVolumeConfig',
-  'DisableIMDSV1',
 ];
 
 /** What UpdateFleet may change while a fleet is RUNNING (everything else needs STOPPED). */

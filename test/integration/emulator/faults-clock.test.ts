@@ -25,6 +25,23 @@ describe('Emulator: fault injection', () => {
     expect(a.json.__type).toBe('ServiceUnavailable');
   });
 
+  it('can answer an error after the operation ran (a lost response): the change stays', async () => {
+    f.emu.control.failCalls({
+      count: 1,
+      code: 'InternalFailure',
+      status: 500,
+      operation: 'CreateImageBuilder',
+      after: true,
+    });
+    const res = await rawCall(f.emu.endpoint, 'CreateImageBuilder', {
+      Name: 'b1',
+      InstanceType: 'stream.standard.medium',
+      ImageName: 'AppStream-WinServer2022-10-14-2025',
+    });
+    expect(res.status).toBe(500);
+    expect(await builderState(f.client())).toBe('PENDING');
+  });
+
   it('throttles a fraction of calls; the SDK retries ThrottlingException and succeeds', async () => {
     f.emu.control.setFaults({ throttleRate: 0.5 });
     let throttled = 0;
