@@ -23,16 +23,21 @@ export async function emulatorCommand(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
-  const number = (name: string, v: string, min: number) => {
+  const number = (name: string, v: string, ok: (n: number) => boolean, what: string) => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number >= ${min}, got '${v}'`);
+    if (!Number.isFinite(n) || !ok(n)) throw new Error(`--${name} must be ${what}, got '${v}'`);
     return n;
   };
   const emu = await startEmulator({
-    port: number('port', values.port, 0),
+    port: number(
+      'port',
+      values.port,
+      (n) => Number.isInteger(n) && n >= 0 && n < 65536,
+      'a port number (0 picks a free one)',
+    ),
     host: values.host,
-    speed: number('speed', values.speed, Number.MIN_VALUE),
-    seed: number('seed', values.seed, 0),
+    speed: number('speed', values.speed, (n) => n > 0, 'a positive number'),
+    seed: number('seed', values.seed, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),
     stateFile: values['state-file'],
   });
   console.log(`AppStream 2.0 emulator listening on ${emu.endpoint} (speed ×${emu.world.clock.speed})`);

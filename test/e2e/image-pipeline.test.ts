@@ -266,3 +266,29 @@ describe('Image pipeline: every failure leaves no builder running', () => {
     await expectNoBuilderBilling();
   });
 });
+
+describe('Image pipeline: an AWS outage at each phase ends in AwsTransientError with no builder left running', () => {
+  const expectNoBuilderBilling = async () => {
+    f.emu.control.advance(60 * MIN);
+    for (const b of await builders(f))
+      expect(BILLING_STATES, `${b.name} is ${b.state}`).not.toContain(b.state);
+  };
+
+  it.each([
+    { phase: 'EnsureBuilder', at: 'Resolve', operation: 'CreateImageBuilder' },
+    { phase: 'waiting for the image', at: 'WaitForImage', operation: 'DescribeImages' },
+    { phase: 'roll-out', at: 'RollOut', operation: 'UpdateFleet' },
+  ])('$phase: persistent 5xx on $operation', async ({ at, operation }) => {
+    await createFleet(f.client(), 'target');
+    const { result } = await runPipeline(f, samplePipeline({ after: { rollOut: [{ fleet: 'target' }] } }), {
+      onProgress: (e) => {
+        if (e.type === 'entered' && e.state === at)
+          f.emu.control.failCalls({ count: 10_000, code: 'InternalFailure', status: 500, operation });
+      },
+    });
+    f.emu.control.clearFaults();
+    expect([result.status, result.error]).toEqual(['FAILED', 'AwsTransientError']);
+    expect(result.cause).toContain(operation);
+    await expectNoBuilderBilling();
+  });
+});
