@@ -4,8 +4,11 @@
  * The emulator runs in its own process (as `autopilot emulator`), the load comes from this one.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { silenceNodeVersionWarning } from '../lib/util/node-warnings';
 
 silenceNodeVersionWarning();
@@ -114,6 +117,33 @@ async function parallel(n: number, fn: (i: number) => Promise<unknown>): Promise
   );
 }
 
+/** wrk (Debian package `wrk`), when installed, loads from a separate C process: fairer figures. */
+function wrk(endpoint: string, body: unknown): { rps: number; p50: string; p99: string } | undefined {
+  const script = join(mkdtempSync(join(tmpdir(), 'wrk-')), 'post.lua');
+  writeFileSync(
+    script,
+    [
+      'wrk.method = "POST"',
+      `wrk.body = '${JSON.stringify(body)}'`,
+      'wrk.headers["Content-Type"] = "application/x-amz-json-1.1"',
+      'wrk.headers["X-Amz-Target"] = "PhotonAdminProxyService.DescribeImageBuilders"',
+      `wrk.headers["Authorization"] = "${AUTH}"`,
+    ].join('\n'),
+  );
+  const out = spawnSync(
+    'wrk',
+    ['-t1', `-c${CONNECTIONS}`, `-d${DURATION_MS / 1000}s`, '--latency', '-s', script, `${endpoint}/`],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (out.error || out.status !== 0) return undefined;
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out.stdout)?.[1]);
+  const p50 = /^\s+50%\s+(\S+)/m.exec(out.stdout)?.[1] ?? '?';
+  const p99 = /^\s+99%\s+(\S+)/m.exec(out.stdout)?.[1] ?? '?';
+  return { rps, p50, p99 };
+}
+
 const { child, endpoint } = await startChild();
 try {
   const image = 'AppStream-WinServer2022-10-14-2025';
@@ -126,6 +156,7 @@ try {
   await load(endpoint, 'DescribeImageBuilders', {}); // warm-up
   const small = await load(endpoint, 'DescribeImageBuilders', {});
   const paced = await load(endpoint, 'DescribeImageBuilders', {}, 3000);
+  const wrkSmall = wrk(endpoint, {});
   const baseRss = await statsGet(endpoint);
 
   await control(endpoint, 'quotas', { imageBuilders: N + 10, images: N + 10 });
@@ -163,6 +194,11 @@ try {
   console.log(`DescribeImageBuilders, ${CONNECTIONS} keep-alive connections, ${DURATION_MS / 1000} s each:`);
   console.log(`  5 builders, max throughput:            ${fmt(small)}   [goal >= 3000 req/s]`);
   console.log(`  5 builders, paced at 3000 req/s:       ${fmt(paced)}   [goal p99 < 10 ms]`);
+  console.log(
+    wrkSmall
+      ? `  5 builders, wrk (separate process):    ${wrkSmall.rps.toFixed(0)} req/s, p50 ${wrkSmall.p50}, p99 ${wrkSmall.p99}`
+      : '  (install wrk for a measurement from a separate load process)',
+  );
   console.log(`  ${N} builders (pages of 5), max:       ${fmt(large)}`);
   console.log(`  ${N} builders (pages of 5), 3000 req/s: ${fmt(largePaced)}`);
   const mem = (m: { rss: number; heap: number }) =>
