@@ -11,6 +11,12 @@ import { BILLING_STATES, builders, runPipeline, samplePipeline } from '../helper
 
 const f = useEmulator({ jitterSigma: 0 });
 
+/** An hour later (past any stop in progress), no builder is in a state that bills. */
+async function expectNoBuilderBilling() {
+  f.emu.control.advance(60 * MIN);
+  for (const b of await builders(f)) expect(BILLING_STATES, `${b.name} is ${b.state}`).not.toContain(b.state);
+}
+
 describe('Image pipeline (local runtime against the emulator): happy path', () => {
   it('builds the image: AVAILABLE, tagged, builder STOPPED, success notified, within 40 transitions', async () => {
     const { result, summary, notifier } = await runPipeline(f, samplePipeline());
@@ -168,12 +174,6 @@ describe('Image pipeline: bad input', () => {
 });
 
 describe('Image pipeline: every failure leaves no builder running', () => {
-  const expectNoBuilderBilling = async () => {
-    f.emu.control.advance(30 * MIN);
-    for (const b of await builders(f))
-      expect(BILLING_STATES, `${b.name} is ${b.state}`).not.toContain(b.state);
-  };
-
   it('builder FAILED → BuilderFailed', async () => {
     f.emu.control.failTransition({ kind: 'imageBuilder', message: 'insufficient capacity' });
     const { result } = await runPipeline(f, samplePipeline());
@@ -268,12 +268,6 @@ describe('Image pipeline: every failure leaves no builder running', () => {
 });
 
 describe('Image pipeline: an AWS outage at each phase ends in AwsTransientError with no builder left running', () => {
-  const expectNoBuilderBilling = async () => {
-    f.emu.control.advance(60 * MIN);
-    for (const b of await builders(f))
-      expect(BILLING_STATES, `${b.name} is ${b.state}`).not.toContain(b.state);
-  };
-
   it.each([
     { phase: 'EnsureBuilder', at: 'Resolve', operation: 'CreateImageBuilder' },
     { phase: 'waiting for the image', at: 'WaitForImage', operation: 'DescribeImages' },
