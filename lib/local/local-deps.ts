@@ -1,6 +1,7 @@
 import { AppStreamClient } from '@aws-sdk/client-appstream';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import type { RunningEmulator } from '../../emulator';
+import type { BuilderChannel } from '../agent/channel';
 import { type CommandRunner, EmulatorChannel } from '../agent/emulator-channel';
 import type { Notifier } from '../notify/notifier';
 import { MemoryNotifier } from '../notify/sns';
@@ -14,7 +15,13 @@ export const LOCAL_ACCOUNT = '123456789012';
  */
 export function localDeps(
   emu: RunningEmulator,
-  opts: { region?: string; notifier?: Notifier; runCommand?: CommandRunner; account?: string } = {},
+  opts: {
+    region?: string;
+    notifier?: Notifier;
+    runCommand?: CommandRunner;
+    account?: string;
+    channel?: BuilderChannel;
+  } = {},
 ): PipelineDeps & { clients: AppStreamClient[] } {
   const account = opts.account ?? LOCAL_ACCOUNT;
   const cache = new Map<string, AppStreamClient>();
@@ -36,7 +43,7 @@ export function localDeps(
       }
       return c;
     },
-    channel: new EmulatorChannel(emu.endpoint, account, opts.runCommand),
+    channel: opts.channel ?? new EmulatorChannel(emu.endpoint, account, opts.runCommand),
     notifier: opts.notifier ?? new MemoryNotifier(),
     clock: { now: () => emu.world.now() },
     sleep: async (ms) => {

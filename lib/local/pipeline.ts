@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-appstream';
 import { type RunningEmulator, startEmulator } from '../../emulator';
 import { functions } from '../../functions';
+import type { BuilderChannel } from '../agent/channel';
 import type { CommandRunner } from '../agent/emulator-channel';
 import type { Notifier } from '../notify/notifier';
 import type { PipelineDeps } from '../pipeline/deps';
@@ -39,6 +40,8 @@ export interface LocalPipelineOptions {
   onProgress?: (e: ProgressEvent) => void;
   notifier?: Notifier;
   runCommand?: CommandRunner;
+  /** Another way to reach the builder (default: the emulator's Image Assistant). */
+  channel?: BuilderChannel;
 }
 
 export interface LocalPipelineSummary {
@@ -57,7 +60,11 @@ export async function runPipelineLocally(
 ): Promise<{ result: LocalRunResult; summary: LocalPipelineSummary; emulator: RunningEmulator }> {
   const own = !opts.emulator;
   const emu = opts.emulator ?? (await startEmulator({ seed: 1 }));
-  const deps = localDeps(emu, { notifier: opts.notifier, runCommand: opts.runCommand });
+  const deps = localDeps(emu, {
+    notifier: opts.notifier,
+    runCommand: opts.runCommand,
+    channel: opts.channel,
+  });
   const executionName = opts.executionName ?? `local-${Date.now().toString(36)}`;
   try {
     const result = await runLocally({
