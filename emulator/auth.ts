@@ -15,8 +15,13 @@ const CREDENTIAL = /Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4
  * else the default account, and the region is the credential scope's.
  */
 export function callerFrom(authorization: string | undefined): Caller {
+  // AWS's common errors: a missing token is 403, a malformed signature 400.
   if (!authorization)
-    throw new ServiceError('MissingAuthenticationTokenException', 'Request is missing Authentication Token');
+    throw new ServiceError(
+      'MissingAuthenticationTokenException',
+      'Request is missing Authentication Token',
+      403,
+    );
   const m = CREDENTIAL.exec(authorization);
   if (!authorization.startsWith('AWS4-HMAC-SHA256 ') || !m || !/Signature=[0-9a-f]+/.test(authorization))
     throw new ServiceError(

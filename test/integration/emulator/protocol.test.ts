@@ -16,12 +16,22 @@ describe('Emulator: wire protocol', () => {
 
   it('rejects a request without a signature with MissingAuthenticationTokenException', async () => {
     const res = await rawCall(f.emu.endpoint, 'DescribeImages', {}, { auth: false });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(403);
     expect(res.json).toEqual({
       __type: 'MissingAuthenticationTokenException',
       message: 'Request is missing Authentication Token',
     });
     expect(res.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+  });
+
+  it('rejects a malformed Authorization header with IncompleteSignatureException', async () => {
+    const res = await fetch(`${f.emu.endpoint}/`, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'PhotonAdminProxyService.DescribeImages', authorization: 'Bearer abc' },
+      body: '{}',
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { __type: string }).__type).toBe('IncompleteSignatureException');
   });
 
   it('answers malformed JSON with SerializationException', async () => {
