@@ -1,7 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { describePipelineExecution, startPipelineExecution } from '../lib/cli/aws-executions';
 import { readPipelineFile, validatePipeline } from '../lib/config/load';
 import { runPipelineLocally } from '../lib/local/pipeline';
 import { printSummary, progressPrinter } from './progress';
@@ -34,14 +35,7 @@ async function run(argv: string[]): Promise<number> {
     const arn = values['state-machine-arn'];
     if (!arn) throw new Error('--aws needs --state-machine-arn (the deployed image pipeline state machine)');
     const sfn = new SFNClient({ region: values.region ?? arn.split(':')[3] });
-    const out = await sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: arn,
-        name: executionName,
-        input: JSON.stringify({ config }),
-      }),
-    );
-    console.log(`Started ${out.executionArn}`);
+    console.log(`Started ${await startPipelineExecution(sfn, arn, executionName, config)}`);
     return 0;
   }
   console.log(`Running pipeline ${config.name} locally (embedded AppStream emulator, virtual clock)`);
@@ -63,12 +57,7 @@ async function status(argv: string[]): Promise<number> {
   const id = argv[0];
   if (!id) throw new Error(`an execution name or ARN is required\n${HELP}`);
   if (id.startsWith('arn:')) {
-    const sfn = new SFNClient({ region: id.split(':')[3] });
-    const out = await sfn.send(new DescribeExecutionCommand({ executionArn: id }));
-    console.log(`${out.name}: ${out.status}${out.error ? ` — ${out.error}: ${out.cause}` : ''}`);
-    console.log(
-      `  started ${out.startDate?.toISOString()}${out.stopDate ? `, stopped ${out.stopDate.toISOString()}` : ''}`,
-    );
+    console.log(await describePipelineExecution(new SFNClient({ region: id.split(':')[3] }), id));
     return 0;
   }
   let names: string[] = [];
