@@ -1,8 +1,10 @@
 import {
+  CreateImageBuilderCommand,
   DescribeFleetsCommand,
   DescribeImagePermissionsCommand,
   DescribeImagesCommand,
   StartFleetCommand,
+  StopImageBuilderCommand,
 } from '@aws-sdk/client-appstream';
 import { describe, expect, it } from 'vitest';
 import { createFleet, privateImage } from '../helpers/builders';
@@ -121,6 +123,39 @@ describe('Image pipeline: rollout and retention', () => {
       (i) => i.Name,
     );
     expect(names).toContain('hand-made');
+  });
+});
+
+describe('Image pipeline: reusing an existing builder', () => {
+  it('starts a STOPPED builder, builds on it, and never deletes it (even with whenDone: delete)', async () => {
+    const client = f.client();
+    await client.send(
+      new CreateImageBuilderCommand({
+        Name: 'golden',
+        InstanceType: 'stream.standard.medium',
+        ImageName: 'AppStream-WinServer2022-10-14-2025',
+      }),
+    );
+    f.emu.control.advance(13 * MIN);
+    await client.send(new StopImageBuilderCommand({ Name: 'golden' }));
+    f.emu.control.advance(4 * MIN);
+    const config = samplePipeline({ builder: { existing: 'golden', whenDone: 'delete' } });
+    const { result, summary } = await runPipeline(f, config);
+    expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
+    expect(
+      (result.output as { builder: { createdByRun: boolean; startedByRun: boolean } }).builder,
+    ).toMatchObject({
+      createdByRun: false,
+      startedByRun: true,
+    });
+    expect(summary.image!.state).toBe('AVAILABLE');
+    expect(await builders(f)).toEqual([{ name: 'golden', state: 'STOPPED' }]);
+  });
+
+  it('fails with BuilderFailed when the existing builder does not exist, launching nothing', async () => {
+    const { result } = await runPipeline(f, samplePipeline({ builder: { existing: 'missing' } }));
+    expect(result.error).toBe('BuilderFailed');
+    expect(await builders(f)).toEqual([]);
   });
 });
 
