@@ -5,6 +5,6 @@ import { phaseWait } from './schemas';
 
 /** Waits until every copy is AVAILABLE. */
 export const { handler, withDeps } = defineFunction(
-  z.object({ imageName: z.string(), regions: z.array(z.string()), wait: phaseWait }),
+  z.object({ imageName: z.string(), regions: z.array(z.string()), wait: phaseWait, deadline: z.number() }),
   checkCopies,
 );

@@ -5,6 +5,12 @@ import { phaseWait } from './schemas';
 
 /** Polls the new image until AVAILABLE (within one window). */
 export const { handler, withDeps } = defineFunction(
-  z.object({ region: z.string(), imageName: z.string(), deadline: z.number(), wait: phaseWait }),
+  z.object({
+    region: z.string(),
+    imageName: z.string(),
+    deadline: z.number(),
+    wait: phaseWait,
+    finishMinutes: z.number(),
+  }),
   checkImage,
 );

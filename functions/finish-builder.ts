@@ -5,6 +5,6 @@ import { builderRun, phaseWait } from './schemas';
 
 /** Leaves the builder stopped, or deleted when configured. */
 export const { handler, withDeps } = defineFunction(
-  z.object({ builder: builderRun, delete: z.boolean(), wait: phaseWait }),
+  z.object({ builder: builderRun, delete: z.boolean(), wait: phaseWait, deadline: z.number() }),
   finishBuilder,
 );

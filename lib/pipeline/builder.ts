@@ -8,7 +8,7 @@ import {
 import { aws, unexpected } from '../appstream/call';
 import { errorsOf, findBuilder } from '../appstream/queries';
 import type { PipelineDeps } from './deps';
-import { BuilderFailed, BuilderStartTimeout } from './errors';
+import { BuilderFailed, BuilderStartTimeout, BuilderStopTimeout } from './errors';
 import { pollWithin } from './poll';
 import type { BuilderRun, CheckResult, PhaseWait, PipelineState } from './types';
 
@@ -162,7 +162,12 @@ async function settleOnce(
  * deleted). Polls within the window; call again until done.
  */
 export async function finishBuilder(
-  input: { builder: Pick<BuilderRun, 'name' | 'region'>; delete: boolean; wait: PhaseWait },
+  input: {
+    builder: Pick<BuilderRun, 'name' | 'region'>;
+    delete: boolean;
+    wait: PhaseWait;
+    deadline?: number;
+  },
   deps: PipelineDeps,
 ): Promise<SettleResult> {
   const client = deps.appstream(input.builder.region);
@@ -171,6 +176,10 @@ export async function finishBuilder(
   await pollWithin(input.wait, deps, async () => {
     last = await settleOnce(client, input.builder.name, input.delete);
     action = last.action ?? action;
+    if (!last.done && input.deadline !== undefined && deps.clock.now() > input.deadline)
+      throw new BuilderStopTimeout(
+        `Image builder '${input.builder.name}' still ${last.state} past its deadline`,
+      );
     return last.done;
   });
   return { ...last, action };

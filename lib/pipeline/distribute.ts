@@ -3,7 +3,7 @@ import { aws, unexpected } from '../appstream/call';
 import { errorsOf, findImage } from '../appstream/queries';
 import type { PipelineConfig } from '../config/pipeline';
 import type { PipelineDeps } from './deps';
-import { CopyFailed } from './errors';
+import { CopyFailed, CopyTimeout } from './errors';
 import { pollWithin } from './poll';
 import type { PhaseWait, Plan } from './types';
 
@@ -30,12 +30,12 @@ export async function startCopies(input: { config: PipelineConfig; plan: Plan },
         throw unexpected(`CopyImage to ${region}`, err);
     }
   }
-  return { regions };
+  return { regions, deadline: deps.clock.now() + input.config.timeouts.imageMinutes * 60_000 };
 }
 
 /** Waits (within one poll window) until every copy is AVAILABLE; a FAILED copy fails the step. */
 export async function checkCopies(
-  input: { imageName: string; regions: string[]; wait: PhaseWait },
+  input: { imageName: string; regions: string[]; wait: PhaseWait; deadline: number },
   deps: PipelineDeps,
 ): Promise<{ ready: boolean; states: Record<string, string> }> {
   const states: Record<string, string> = {};
@@ -47,7 +47,12 @@ export async function checkCopies(
       if (image?.State === 'FAILED')
         throw new CopyFailed(`Copy of '${input.imageName}' to ${region} FAILED: ${errorsOf(image)}`);
     }
-    return input.regions.every((r) => states[r] === 'AVAILABLE');
+    const ready = input.regions.every((r) => states[r] === 'AVAILABLE');
+    if (!ready && deps.clock.now() > input.deadline)
+      throw new CopyTimeout(
+        `Copies of '${input.imageName}' not AVAILABLE in time: ${JSON.stringify(states)}`,
+      );
+    return ready;
   });
   return { ready, states };
 }

@@ -32,6 +32,9 @@ export const ImageTimeout = named('ImageTimeout');
 /** A fleet to roll out to is STARTING or STOPPING; the state machine retries later. */
 export const FleetBusy = named('FleetBusy');
 export const CopyFailed = named('CopyFailed');
+export const CopyTimeout = named('CopyTimeout');
+/** The builder did not reach STOPPED (or go away) in time after the image was done. */
+export const BuilderStopTimeout = named('BuilderStopTimeout');
 /** AWS kept failing with throttling or server errors after the SDK's retries. */
 export const AwsTransientError = named('AwsTransientError');
 /** An AWS call failed for a reason retrying can't fix (permissions, quota, bad state). */

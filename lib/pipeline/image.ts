@@ -6,9 +6,9 @@ import type { CheckResult, PhaseWait } from './types';
 
 /** Waits (within one poll window) for the new image to be AVAILABLE. */
 export async function checkImage(
-  input: { region: string; imageName: string; deadline: number; wait: PhaseWait },
+  input: { region: string; imageName: string; deadline: number; wait: PhaseWait; finishMinutes: number },
   deps: PipelineDeps,
-): Promise<CheckResult & { arn?: string }> {
+): Promise<CheckResult & { arn?: string; finishDeadline?: number }> {
   const client = deps.appstream(input.region);
   let state = 'UNKNOWN';
   let arn: string | undefined;
@@ -22,5 +22,13 @@ export async function checkImage(
       throw new ImageTimeout(`Image '${input.imageName}' not AVAILABLE before its deadline (state ${state})`);
     return false;
   });
-  return { ready, state, observedAt: deps.clock.now(), arn };
+  const now = deps.clock.now();
+  // The next phase (builder stopped or deleted) gets its own bound from here.
+  return {
+    ready,
+    state,
+    observedAt: now,
+    arn,
+    finishDeadline: ready ? now + input.finishMinutes * 60_000 : undefined,
+  };
 }

@@ -261,6 +261,17 @@ describe('Image pipeline: every failure leaves no builder running', () => {
     expect(b.state).toBe('STOPPED');
   });
 
+  it('copies not AVAILABLE in time → CopyTimeout', async () => {
+    f.emu.control.setDurations({ imageCopy: 600 * MIN });
+    const config = samplePipeline({
+      after: { copyTo: ['eu-west-1'] },
+      timeouts: { imageMinutes: 90 },
+    } as never);
+    const { result } = await runPipeline(f, config);
+    expect(result.error).toBe('CopyTimeout');
+    await expectNoBuilderBilling();
+  });
+
   it('throttling on some calls is retried and the run succeeds', async () => {
     f.emu.control.setFaults({ throttleRate: 0.3 });
     const { result } = await runPipeline(f, samplePipeline());

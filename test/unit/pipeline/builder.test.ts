@@ -166,6 +166,17 @@ describe('finishBuilder and cleanupBuilder', () => {
     expect(appstream.commandCalls(StopImageBuilderCommand)).toHaveLength(1);
   });
 
+  it('fails with BuilderStopTimeout when the builder stays STOPPING past the deadline', async () => {
+    const { deps, appstream } = mockDeps();
+    appstream
+      .on(DescribeImageBuildersCommand)
+      .resolves({ ImageBuilders: [{ Name: 'b', State: 'STOPPING' }] });
+    const deadline = deps.clock.now() + 30_000;
+    await expect(
+      finishBuilder({ builder: { name: 'b', region: 'us-east-1' }, delete: false, wait, deadline }, deps),
+    ).rejects.toMatchObject({ name: 'BuilderStopTimeout' });
+  });
+
   it('deletes a STOPPED builder when asked', async () => {
     const { deps, appstream } = mockDeps();
     appstream.on(DescribeImageBuildersCommand).resolves({ ImageBuilders: [{ Name: 'b', State: 'STOPPED' }] });
