@@ -1,7 +1,8 @@
 import { JOB_SCHEMA_VERSION, type Job, type JobResult, JobSchema, type JobStep } from '../agent/job';
+import { errorsOf, findBuilder } from '../appstream/queries';
 import type { PipelineConfig } from '../config/pipeline';
 import type { PipelineDeps } from './deps';
-import { BuildCommandFailed, BuildTimeout, ImageAssistantError } from './errors';
+import { BuildCommandFailed, BuilderFailed, BuildTimeout, ImageAssistantError } from './errors';
 import { pollWithin } from './poll';
 import type { BuilderRun, PhaseWait, Plan } from './types';
 
@@ -103,15 +104,40 @@ export function failureOf(result: JobResult, job?: Pick<Job, 'steps'>): Error {
   return new BuildCommandFailed(`${failed.id} exited ${failed.exitCode}: ${output}`);
 }
 
-/** Waits (within one poll window) for the job's result; throws the step's named error on failure. */
+/**
+ * Waits (within one poll window) for the job's result; throws the step's named error on failure.
+ * Without a result it also watches the builder: SNAPSHOTTING means create-image went through
+ * (the agent's result upload may have lost the race with the snapshot shutdown), FAILED or
+ * stopping means the build can't finish; a reboot (REBOOTING) is waited out.
+ */
 export async function checkBuild(
   input: { builder: BuilderRun; jobId: string; deadline: number; wait: PhaseWait; imageMinutes: number },
   deps: PipelineDeps,
-): Promise<{ done: boolean; observedAt: number; imageDeadline?: number }> {
+): Promise<{ done: boolean; observedAt: number; imageDeadline?: number; via?: 'result' | 'builder-state' }> {
+  const client = deps.appstream(input.builder.region);
   let result: JobResult | undefined;
+  let via: 'result' | 'builder-state' | undefined;
   const done = await pollWithin(input.wait, deps, async () => {
     result = await deps.channel.result(input.builder.region, input.builder.name, input.jobId);
-    if (result) return true;
+    if (result) {
+      via = 'result';
+      return true;
+    }
+    const b = await findBuilder(client, input.builder.name);
+    const state = b?.State ?? 'DELETED';
+    if (state === 'SNAPSHOTTING') {
+      via = 'builder-state';
+      return true;
+    }
+    if (state === 'FAILED')
+      throw new BuilderFailed(
+        `Image builder '${input.builder.name}' FAILED during the build: ${errorsOf(b!)}`,
+      );
+    // REBOOTING (an installer restarted the builder) or UPDATING_AGENT: keep waiting.
+    if (['STOPPING', 'STOPPED', 'DELETING', 'DELETED'].includes(state))
+      throw new BuilderFailed(
+        `Image builder '${input.builder.name}' went ${state} before the build job ${input.jobId} finished`,
+      );
     if (deps.clock.now() > input.deadline)
       throw new BuildTimeout(
         `No result for build job ${input.jobId} from '${input.builder.name}' before its deadline`,
@@ -121,6 +147,7 @@ export async function checkBuild(
   if (result && result.status !== 'succeeded') throw failureOf(result);
   return {
     done,
+    via,
     observedAt: deps.clock.now(),
     imageDeadline: done ? deps.clock.now() + input.imageMinutes * MIN : undefined,
   };

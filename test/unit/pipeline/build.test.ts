@@ -1,7 +1,9 @@
+import { DescribeImageBuildersCommand } from '@aws-sdk/client-appstream';
 import { describe, expect, it } from 'vitest';
 import { PipelineConfigSchema } from '../../../lib/config/pipeline';
-import { buildJob, failureOf } from '../../../lib/pipeline/build';
+import { buildJob, checkBuild, failureOf } from '../../../lib/pipeline/build';
 import type { Plan } from '../../../lib/pipeline/types';
+import { mockDeps } from '../../helpers/mock-deps';
 import { samplePipeline } from '../../helpers/pipeline';
 
 const plan = {
@@ -96,5 +98,44 @@ describe('failureOf', () => {
     expect(e.name).toBe('BuildCommandFailed');
     expect(e.message).toMatch(/^command-1 exited 1603: x+\nfatal error$/);
     expect(e.message.length).toBeLessThan(600);
+  });
+});
+
+describe('checkBuild', () => {
+  const builder = { name: 'b', region: 'us-east-1', createdByRun: true, startedByRun: false, deadline: 0 };
+  const wait = { firstSeconds: 0, loopWaitSeconds: 0, pollSeconds: 15, windowSeconds: 60 };
+
+  it('treats a SNAPSHOTTING builder as a finished build when the result document never came', async () => {
+    const { deps, appstream } = mockDeps();
+    appstream
+      .on(DescribeImageBuildersCommand)
+      .resolvesOnce({ ImageBuilders: [{ Name: 'b', State: 'RUNNING' }] })
+      .resolves({ ImageBuilders: [{ Name: 'b', State: 'SNAPSHOTTING' }] });
+    const out = await checkBuild(
+      { builder, jobId: 'j', deadline: deps.clock.now() + 3_600_000, wait, imageMinutes: 60 },
+      deps,
+    );
+    expect(out).toMatchObject({ done: true, via: 'builder-state' });
+  });
+
+  it('fails fast with BuilderFailed when the builder stops during the build', async () => {
+    const { deps, appstream } = mockDeps();
+    appstream
+      .on(DescribeImageBuildersCommand)
+      .resolves({ ImageBuilders: [{ Name: 'b', State: 'STOPPING' }] });
+    await expect(
+      checkBuild(
+        { builder, jobId: 'j', deadline: deps.clock.now() + 3_600_000, wait, imageMinutes: 60 },
+        deps,
+      ),
+    ).rejects.toMatchObject({ name: 'BuilderFailed', message: expect.stringContaining('went STOPPING') });
+  });
+
+  it('fails with BuildTimeout past the deadline while the builder is still RUNNING without a result', async () => {
+    const { deps, appstream } = mockDeps();
+    appstream.on(DescribeImageBuildersCommand).resolves({ ImageBuilders: [{ Name: 'b', State: 'RUNNING' }] });
+    await expect(
+      checkBuild({ builder, jobId: 'j', deadline: deps.clock.now() + 20_000, wait, imageMinutes: 60 }, deps),
+    ).rejects.toMatchObject({ name: 'BuildTimeout' });
   });
 });
