@@ -114,7 +114,7 @@ describe('Emulator: virtual clock', () => {
       await new Promise((r) => setTimeout(r, 200));
       const elapsed = emu.world.now() - t0;
       expect(elapsed).toBeGreaterThanOrEqual(600 * 190);
-      expect(elapsed).toBeLessThan(600 * 1000);
+      expect(elapsed).toBeLessThan(600 * 5000); // generous: a loaded CI machine may pause us
     } finally {
       await emu.stop();
     }
