@@ -53,8 +53,7 @@ export class Faults {
       count: f.count ?? 1,
       code: f.code,
       message: f.message ?? `Injected fault: ${f.code}`,
-      status:
-        f.status ?? (f.code === 'ThrottlingException' ? 400 : f.code.startsWith('Internal') ? 500 : 400),
+      status: f.status ?? (f.code.startsWith('Internal') ? 500 : 400),
       operation: f.operation,
     });
   }

@@ -43,15 +43,22 @@ function checkImageName(name: string): void {
   if (problem) throw new ServiceError('ValidationException', problem);
 }
 
+/** PUBLIC, PRIVATE (the viewer owns it) or SHARED (another account shared it with the viewer). */
+function visibilityFor(image: ImageRec, viewer: string): 'PUBLIC' | 'PRIVATE' | 'SHARED' {
+  if (image.visibility === 'PUBLIC') return 'PUBLIC';
+  return image.ownerAccount === viewer ? 'PRIVATE' : 'SHARED';
+}
+
 export function imageOut(image: ImageRec, viewer: string) {
-  const shared = image.visibility === 'PRIVATE' && image.ownerAccount !== viewer;
+  const visibility = visibilityFor(image, viewer);
+  const shared = visibility === 'SHARED';
   return compact({
     Name: image.name,
     Arn: image.arn,
     BaseImageArn: image.baseImageArn,
     DisplayName: image.displayName,
     State: image.state,
-    Visibility: shared ? 'SHARED' : image.visibility,
+    Visibility: visibility,
     ImageBuilderSupported: image.builderSupported,
     ImageBuilderName: image.builderName,
     Platform: image.platform,
@@ -150,7 +157,7 @@ function ownImage(ctx: Ctx, name: string): ImageRec {
 const describeImages: Handler = (input, ctx) => {
   if (input.Names && input.Arns) throw invalidCombination('Names and Arns can not be specified together.');
   let images = visibleImages(ctx);
-  if (input.Type) images = images.filter((i) => imageOut(i, ctx.account).Visibility === input.Type);
+  if (input.Type) images = images.filter((i) => visibilityFor(i, ctx.account) === input.Type);
   for (const [key, values] of [
     ['name', input.Names],
     ['arn', input.Arns],

@@ -59,19 +59,18 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
   // Virtual time at which each Task/Wait state started, in order: the event log is consumed
   // asynchronously, so progress events take their time from here, not from "now".
   const startedAt = new Map<string, number[]>();
-  const startWaiters = new Map<string, () => void>();
   const endedAt = new Map<string, number[]>();
-  const markEnd = (name: string) => {
-    const q = endedAt.get(name) ?? [];
+  const startWaiters = new Map<string, () => void>();
+  const record = (times: Map<string, number[]>, name: string) => {
+    const q = times.get(name) ?? [];
     q.push(opts.time.now());
-    endedAt.set(name, q);
+    times.set(name, q);
   };
   const markStart = (name: string) => {
-    const q = startedAt.get(name) ?? [];
-    q.push(opts.time.now());
-    startedAt.set(name, q);
+    record(startedAt, name);
     startWaiters.get(name)?.();
   };
+  const markEnd = (name: string) => record(endedAt, name);
   for (const [name, state] of Object.entries(definition.States)) {
     if (state.Type !== 'Task') continue;
     retryIntervalOverrides[name] = 0;
@@ -149,8 +148,7 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
     startWaiters.delete(name);
     return startedAt.get(name)?.shift() ?? cursor;
   };
-  const emit = (e: Omit<ProgressEvent, 'virtualTime'>, at = cursor) =>
-    opts.onProgress?.({ ...e, virtualTime: at });
+  const emit = (e: Omit<ProgressEvent, 'virtualTime'>) => opts.onProgress?.({ ...e, virtualTime: cursor });
   const consume = (async () => {
     for await (const e of execution.eventLogs) {
       const state = 'state' in e ? (e.state as { name: string; type: string; output?: unknown }) : undefined;
