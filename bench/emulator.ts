@@ -55,6 +55,40 @@ function call(
 const api = (endpoint: string, op: string, body: unknown) => call(endpoint, '/', body, op);
 const control = (endpoint: string, path: string, body: unknown) => call(endpoint, `/_emulator/${path}`, body);
 
+/** An EC2 Query-protocol call (form-encoded `Action=`, XML answer), as @aws-sdk/client-ec2 sends it. */
+function ec2Call(
+  endpoint: string,
+  action: string,
+  params: unknown,
+): Promise<{ status: number; body: string }> {
+  const payload = new URLSearchParams({
+    Action: action,
+    Version: '2016-11-15',
+    ...(params as Record<string, string>),
+  }).toString();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL('/', endpoint),
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+          'content-length': Buffer.byteLength(payload),
+          authorization: AUTH.replace('/appstream/', '/ec2/'),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
 async function startChild(): Promise<{ child: ChildProcess; endpoint: string }> {
   const child = spawn(process.execPath, ['--expose-gc', 'bin/autopilot.mjs', 'emulator', '--port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -74,7 +108,7 @@ async function startChild(): Promise<{ child: ChildProcess; endpoint: string }> 
  * `rate` is undefined: maximum throughput. With `rate`, requests are paced to that many per
  * second over the same connections: latency at a given load.
  */
-async function load(endpoint: string, op: string, body: unknown, rate?: number) {
+async function load(endpoint: string, op: string, body: unknown, rate?: number, send = api) {
   const latencies: number[] = [];
   let errors = 0;
   const start0 = performance.now();
@@ -88,7 +122,7 @@ async function load(endpoint: string, op: string, body: unknown, rate?: number) 
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       }
       const t = performance.now();
-      const res = await api(endpoint, op, body);
+      const res = await send(endpoint, op, body);
       latencies.push(performance.now() - t);
       if (res.status !== 200) errors++;
     }
@@ -157,9 +191,14 @@ try {
   const small = await load(endpoint, 'DescribeImageBuilders', {});
   const paced = await load(endpoint, 'DescribeImageBuilders', {}, 3000);
   const wrkSmall = wrk(endpoint, {});
+  // EC2 DescribeSubnets (Query protocol, XML) on the default VPC's 3 subnets.
+  await load(endpoint, 'DescribeSubnets', {}, undefined, ec2Call); // warm-up
+  const subnets = await load(endpoint, 'DescribeSubnets', {}, undefined, ec2Call);
+  const subnetsPaced = await load(endpoint, 'DescribeSubnets', {}, 3000, ec2Call);
+  const hostile = await hostileRequests(endpoint);
   const baseRss = await statsGet(endpoint);
 
-  await control(endpoint, 'quotas', { imageBuilders: N + 10, images: N + 10 });
+  await control(endpoint, 'quotas', { imageBuilders: N + 10, images: N + 10, imageBuilderInstances: N + 10 });
   const t0 = performance.now();
   await parallel(N, (i) =>
     api(endpoint, 'CreateImageBuilder', {
@@ -199,6 +238,13 @@ try {
       ? `  5 builders, wrk (separate process):    ${wrkSmall.rps.toFixed(0)} req/s, p50 ${wrkSmall.p50}, p99 ${wrkSmall.p99}`
       : '  (install wrk for a measurement from a separate load process)',
   );
+  console.log(`EC2 DescribeSubnets (Query protocol, XML), default VPC, ${CONNECTIONS} connections:`);
+  console.log(`  max throughput:                        ${fmt(subnets)}`);
+  console.log(`  paced at 3000 req/s:                   ${fmt(subnetsPaced)}`);
+  console.log(
+    `Hostile requests (slowest of ${hostile.length}: ${hostile[0].name}): ${hostile[0].ms.toFixed(1)} ms   [goal < 50 ms]`,
+  );
+  console.log(`  ${hostile.map((h) => `${h.name} ${h.ms.toFixed(1)} ms`).join(', ')}`);
   console.log(`  ${N} builders (pages of 5), max:       ${fmt(large)}`);
   console.log(`  ${N} builders (pages of 5), 3000 req/s: ${fmt(largePaced)}`);
   const mem = (m: { rss: number; heap: number }) =>
@@ -210,6 +256,80 @@ try {
 } finally {
   child.kill('SIGTERM');
   agent.destroy();
+}
+
+/**
+ * Time of each hostile request (the fastest of 3 tries, so a GC pause doesn't count), slowest
+ * first: the cost of refusing them must stay linear in their size (validate.ts, protocol.ts).
+ */
+async function hostileRequests(endpoint: string): Promise<{ name: string; ms: number }[]> {
+  const deep = (n: number) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
+  const cases: [string, string, string][] = [
+    [
+      'UpdateFleet 70,000-char UsbDeviceFilterStrings item',
+      'UpdateFleet',
+      JSON.stringify({ Name: 'f1', UsbDeviceFilterStrings: ['a'.repeat(70_000)] }),
+    ],
+    ['CreateStack 1 MB Name', 'CreateStack', JSON.stringify({ Name: `s${'1'.repeat(1_000_000)}!` })],
+    [
+      'CreateStack 1 MB Description',
+      'CreateStack',
+      JSON.stringify({ Name: 's1', Description: 'd'.repeat(1_000_000) }),
+    ],
+    [
+      'UpdateFleet 20,000 filter strings',
+      'UpdateFleet',
+      JSON.stringify({ Name: 'f1', UsbDeviceFilterStrings: Array(20_000).fill('a,'.repeat(45)) }),
+    ],
+    ['CreateStack 20,000-deep unknown member', 'CreateStack', `{"Name":"s1","Evil":${deep(20_000)}}`],
+    [
+      'CreateStack 2 MB of nesting',
+      'CreateStack',
+      `{"Name":"s1","Evil":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`,
+    ],
+    [
+      'CreateStack 1.9 MB body of unknown members',
+      'CreateStack',
+      JSON.stringify({ Name: 's1', Evil: Array(200_000).fill('xxxxx') }),
+    ],
+  ];
+  const out: { name: string; ms: number }[] = [];
+  for (const [name, op, body] of cases) {
+    let best = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      const res = await rawApi(endpoint, op, body);
+      best = Math.min(best, performance.now() - t);
+      if (res.status >= 500) throw new Error(`${name}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+    }
+    out.push({ name, ms: best });
+  }
+  return out.sort((a, b) => b.ms - a.ms);
+}
+
+function rawApi(endpoint: string, op: string, payload: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL('/', endpoint),
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'content-length': Buffer.byteLength(payload),
+          'x-amz-target': `PhotonAdminProxyService.${op}`,
+          authorization: AUTH,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 async function statsGet(endpoint: string): Promise<{ rss: number; heap: number }> {

@@ -1,20 +1,50 @@
 import { ServiceError } from './errors';
+import { isKnownRegion } from './regions';
 import { DEFAULT_ACCOUNT } from './world';
 
 export interface Caller {
   account: string;
   region: string;
   accessKeyId: string;
+  /** The credential scope's service name: 'appstream', 'ec2', 'sts', 'application-autoscaling', ... */
+  service: string;
 }
 
 const CREDENTIAL = /Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/;
 
+/** `ASIA`/`AKIA` + 12-digit account + 4 characters: a 20-character key id that names its account. */
+const KEY_WITH_ACCOUNT = /^(?:AKIA|ASIA)(\d{12})[A-Z0-9]{4}$/;
+
+/**
+ * The access key id → account convention (documented in emulator/README.md):
+ * a 12-digit key id is that account (legacy); `AKIA`/`ASIA` + 12 digits + 4 of [A-Z0-9] (20
+ * characters, like real keys) is the account in the middle; anything else is the default account.
+ */
+export function accountOf(accessKeyId: string): string {
+  if (/^\d{12}$/.test(accessKeyId)) return accessKeyId;
+  return KEY_WITH_ACCOUNT.exec(accessKeyId)?.[1] ?? DEFAULT_ACCOUNT;
+}
+
+/**
+ * An access key id for `account` following the convention above: `ASIA…` for temporary
+ * (STS) credentials, `AKIA…` for long-term ones; `suffix` (4 of [A-Z0-9], default 'EMUL')
+ * tells keys of one account apart.
+ */
+export function accessKeyFor(account: string, temporary: boolean, suffix = 'EMUL'): string {
+  if (!/^\d{12}$/.test(account)) throw new Error(`Not a 12-digit account id: ${account}`);
+  if (!/^[A-Z0-9]{4}$/.test(suffix)) throw new Error(`Access key suffix must be 4 of [A-Z0-9]: ${suffix}`);
+  return `${temporary ? 'ASIA' : 'AKIA'}${account}${suffix}`;
+}
+
 /**
  * Reads the caller from the SigV4 Authorization header. The signature itself is not checked
- * (there are no secrets locally); the account is the access key id when it is 12 digits,
- * else the default account, and the region is the credential scope's.
+ * (there are no secrets locally); the account follows from the access key id (accountOf) and the
+ * region is the credential scope's, which must be one where the service runs.
  */
-export function callerFrom(authorization: string | undefined): Caller {
+export function callerFrom(
+  authorization: string | undefined,
+  world?: { regions?: readonly string[] },
+): Caller {
   // AWS's common errors: a missing token is 403, a malformed signature 400.
   if (!authorization)
     throw new ServiceError(
@@ -28,6 +58,14 @@ export function callerFrom(authorization: string | undefined): Caller {
       'IncompleteSignatureException',
       `Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters. Authorization=${authorization.split(' ')[0]}`,
     );
-  const [, accessKeyId, , region] = m;
-  return { accessKeyId, region, account: /^\d{12}$/.test(accessKeyId) ? accessKeyId : DEFAULT_ACCOUNT };
+  const [, accessKeyId, , region, service] = m;
+  // What AWS answers a credential scoped to a region the service doesn't run in (HTTP 403;
+  // reported in aws-sdk-js#4545, aws-sdk-ruby#508 among others).
+  if (!isKnownRegion(region, world))
+    throw new ServiceError(
+      'InvalidSignatureException',
+      'Credential should be scoped to a valid region. ',
+      403,
+    );
+  return { accessKeyId, region, service, account: accountOf(accessKeyId) };
 }

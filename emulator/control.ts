@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { disconnectSession, openSession, reconnectSession } from './capacity';
 import type { Ctx } from './context';
 import { ServiceError } from './errors';
 import type { FailCallsSpec, FaultConfig } from './faults';
@@ -7,12 +8,38 @@ import { type AssistantResult, runImageAssistant } from './image-assistant';
 import type { DurationsMs, Kind } from './lifecycle';
 import { loadModel } from './model';
 import { getBuilder } from './operations/builders';
+import { getFleet } from './operations/fleets';
 import { openStreamingUrl } from './operations/stacks';
 import { DEFAULT_ACCOUNT, DEFAULT_REGION, type Quotas, type World } from './world';
 
 export interface Where {
   accountId?: string;
   region?: string;
+}
+
+/** What `sessions` does on one fleet (control API `POST /_emulator/sessions`). */
+export interface SessionsRequest extends Where {
+  fleet: string;
+  /** Users opening sessions: as many as the fleet has room for, the rest are refused. */
+  open?: number;
+  /** Users signing out: the N oldest sessions end. */
+  close?: number;
+  /** UserId of the sessions opened (default user-1, user-2, ...). */
+  userId?: string;
+  /** Sessions whose client disconnects: NOT_CONNECTED until they reconnect or the fleet's DisconnectTimeoutInSeconds ends them. */
+  disconnect?: string[];
+  /** Disconnected sessions whose user comes back within the timeout: CONNECTED again. */
+  reconnect?: string[];
+}
+
+export interface SessionsResult {
+  opened: string[];
+  closed: string[];
+  refused: number;
+  disconnected: string[];
+  reconnected: string[];
+  /** Ids in disconnect/reconnect that are not (or no longer) open sessions of the fleet. */
+  gone: string[];
 }
 
 /**
@@ -44,9 +71,22 @@ export class Control {
     return this.clock();
   }
 
-  setQuotas(quotas: Partial<Quotas>): Quotas {
-    this.world.quotas = { ...this.world.quotas, ...quotas };
-    return this.world.quotas;
+  /**
+   * Sets quotas: for one account+region when `accountId` or `region` is given (the other
+   * defaulting to 123456789012 / us-east-1), else the world defaults that apply everywhere not
+   * overridden. Answers the quotas now in force there.
+   */
+  setQuotas(req: Partial<Quotas> & Where): Quotas {
+    const { accountId, region, ...quotas } = req;
+    if (accountId === undefined && region === undefined) {
+      this.world.quotas = { ...this.world.quotas, ...quotas };
+      return this.world.quotas;
+    }
+    const account = accountId ?? DEFAULT_ACCOUNT;
+    const where = region ?? DEFAULT_REGION;
+    const key = `${account}/${where}`;
+    this.world.quotaOverrides.set(key, { ...this.world.quotaOverrides.get(key), ...quotas });
+    return this.world.quotasFor(account, where);
   }
 
   setDurations(durations: Partial<DurationsMs>, jitterSigma?: number): DurationsMs {
@@ -90,10 +130,75 @@ export class Control {
     return openStreamingUrl(this.ctx(req, 'OpenStreamingURL'), req.url);
   }
 
+  /**
+   * Users on a fleet: opens up to `open` sessions (what doesn't fit is refused), ends the
+   * `close` oldest, disconnects and reconnects sessions by id. Sessions open on the stack the
+   * fleet is associated with.
+   */
+  sessions(req: SessionsRequest): SessionsResult {
+    const ctx = this.ctx(req, 'Sessions');
+    const fleet = getFleet(ctx, req.fleet);
+    const out: SessionsResult = {
+      opened: [],
+      closed: [],
+      refused: 0,
+      disconnected: [],
+      reconnected: [],
+      gone: [],
+    };
+    const mine = (id: string) => {
+      const s = ctx.store.sessions.get(id);
+      if (s?.fleetName === fleet.name) return s;
+      out.gone.push(id);
+      return undefined;
+    };
+    for (const id of req.reconnect ?? []) {
+      const s = mine(id);
+      if (s) {
+        reconnectSession(ctx, s);
+        out.reconnected.push(id);
+      }
+    }
+    for (const id of req.disconnect ?? []) {
+      const s = mine(id);
+      if (s) {
+        disconnectSession(ctx, s);
+        out.disconnected.push(id);
+      }
+    }
+    if (req.close) {
+      const oldest = ctx.store.fleetSessions(fleet.name).sort((a, b) => a.startTime - b.startTime);
+      for (const s of oldest.slice(0, req.close)) {
+        ctx.store.endSession(s);
+        out.closed.push(s.id);
+      }
+    }
+    if (req.open) {
+      const stack = [...ctx.store.stacks.values()].find((s) => s.fleets.includes(fleet.name));
+      if (!stack)
+        throw new ServiceError(
+          'InvalidParameterCombinationException',
+          `Fleet '${fleet.name}' is not associated with a stack; users stream through a stack.`,
+        );
+      const base = ctx.store.fleetSessions(fleet.name).length;
+      for (let i = 0; i < req.open; i++) {
+        const userId = req.userId ?? `user-${base + i + 1}`;
+        const s = openSession(ctx, fleet, { stackName: stack.name, userId });
+        if (!s) {
+          out.refused = req.open - i;
+          break;
+        }
+        out.opened.push(s.id);
+      }
+    }
+    return out;
+  }
+
   state(): unknown {
     return {
       clock: this.clock(),
       quotas: this.world.quotas,
+      quotaOverrides: Object.fromEntries(this.world.quotaOverrides),
       faults: this.world.faults.snapshot(),
       ...(this.world.toJSON() as object),
     };

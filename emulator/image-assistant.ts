@@ -1,8 +1,53 @@
+import { posix, win32 } from 'node:path';
 import type { Ctx } from './context';
 import { ServiceError } from './errors';
 import { imageNameProblem } from './operations/images';
 import type { AssistantApp, BuilderRec, ImageRec } from './records';
 import { LATEST_AGENT_VERSION } from './seed';
+
+/*
+ * The Image Assistant CLI (image-assistant.exe on Windows builders, AppStreamImageAssistant on
+ * Linux builders) as documented in the AppStream 2.0 Administration Guide, "Create Your AppStream
+ * 2.0 Image Programmatically by Using the Image Assistant CLI Operations"
+ * (programmatically-create-image.md, section "Image Assistant CLI Operations for Creating and
+ * Managing Your AppStream 2.0 Image"; "Image Assistant CLI Tool for Linux", image-assistant-cli.md):
+ * - Output is JSON on stdout, `{"status": N, "message": "..."}`: exit 0 / status 0 "Success";
+ *   exit 1 / status 1 for the documented (known) errors; exit 255 / status 255 for an unexpected
+ *   error. Documented messages are used verbatim (see MSG).
+ * - add-application: --name "unique ... maximum length is 256 characters ... up to 50
+ *   applications ... cannot use whitespace characters"; --absolute-app-path "the absolute path to
+ *   the executable file, batch file, or script ... must point to a valid file"; --display-name
+ *   max 256; --absolute-icon-path ".jpg, .png, or .bmp".
+ * - File types (Windows): the CLI's error table says "Unsupported file extension: The
+ *   Absolute-app-path parameter only supports the following file types: .exe and .bat"; the
+ *   troubleshooting page ("I get an error when I add my installed application",
+ *   troubleshooting-image-builder.md) says "You can add applications of the types .exe, .lnk, and
+ *   .bat". No other script type is documented: a PowerShell script is launched through
+ *   powershell.exe with `-file "C:\...\Script.ps1"` as launch parameters (same troubleshooting
+ *   page, "I want to use a Windows PowerShell script to open my applications"). So .exe, .bat and
+ *   .lnk are accepted (case-insensitively, as Windows file names are), anything else is refused.
+ * - The same troubleshooting entry: "Any application installed under C:\Users is not supported".
+ *   The check is on the normalized path: case-insensitive, '/' or '\' (Windows accepts both;
+ *   scripts in the wild call image-assistant.exe with 'C:/PROGRA~1/...'), '.' and '..' resolved,
+ *   a '\\?\' prefix ignored.
+ * - Linux builders: absolute POSIX paths with any file type (the Linux tutorials add
+ *   /usr/lib64/chromium-browser/chromium-browser and .sh launch scripts); `--flag=value` is
+ *   accepted too (tutorial-create-linux-image.md uses it); update-default-profile and
+ *   reset-user-profile are "not supported by the Linux image assistant CLI tool".
+ * - The emulator has no file system: "must point to a valid file" is modelled as "must be an
+ *   absolute path" (a relative path answers the documented "File not found (...)" message).
+ * - create-image: name rules of CreateImage; description and display name max 256; "An image with
+ *   the given name already exists"; "Invalid value (tags)". At least one application unless
+ *   --enable-dynamic-app-catalog: not in the CLI's error table, but reported from the field
+ *   (awslabs/aws-virtual-application-management issue #16: "the image creation process [fails]
+ *   with an error that at least one application is required" when the dynamic catalog is not set).
+ * - create-image does NOT refuse applications that were never launched. The GUI's Optimize step
+ *   launches each app ("required steps that are performed on all applications in the list",
+ *   tutorial-image-builder.md), but the CLI replaces it with --absolute-manifest-path ("When you
+ *   do so by using the Image Assistant CLI operations, you can specify the files to optimize for
+ *   your application launch", "Optimizing the Launch Performance of Your Applications with the
+ *   Image Assistant CLI Operations"), and create-image's documented errors contain no such case.
+ */
 
 /** What the Image Assistant CLI prints (JSON on stdout) and its exit code. */
 export interface AssistantResult {
@@ -11,35 +56,91 @@ export interface AssistantResult {
 }
 
 const MAX_APPS = 50;
+const MAX_APP_NAME = 256;
+const MAX_TEXT = 256;
+
+/** The documented messages, verbatim. */
+const MSG = {
+  tooMany: `Unable to add more than ${MAX_APPS} apps to the catalog.`,
+  notUnique: 'Name is not unique',
+  appNotFound: 'File not found (absolute-app-path)',
+  unsupported: 'Unsupported file extension',
+  dirNotFound: 'Directory not found (working-directory)',
+  manifestNotFound: (file: string) => `Optimization-manifest not found: ${file}`,
+  removeNotFound: 'App not found',
+  imageExists: 'An image with the given name already exists',
+  invalid: (what: string) => `Invalid value (${what})`,
+} as const;
+
+const WINDOWS_APP_TYPES = ['.exe', '.bat', '.lnk'];
+const ICON_TYPES = ['.jpg', '.png', '.bmp'];
 
 const ok = (message = 'Success', extra: Record<string, unknown> = {}): AssistantResult => ({
   exitCode: 0,
   output: { status: 0, message, ...extra },
 });
 const known = (message: string): AssistantResult => ({ exitCode: 1, output: { status: 1, message } });
+const unexpected = (message: string): AssistantResult => ({
+  exitCode: 255,
+  output: { status: 255, message },
+});
 
-/** Parses `--flag value` pairs; `--tags` takes the pairs after it; boolean flags take nothing. */
-function parse(
-  argv: string[],
-  booleans: string[],
-): { opts: Record<string, string>; tags: string[]; bad?: string } {
-  const opts: Record<string, string> = {};
+interface Parsed {
+  opts: Map<string, string>;
+  tags: string[];
+  bad?: string;
+}
+
+/**
+ * Parses `--flag value` and `--flag=value` pairs; `--tags` takes the words after it; boolean
+ * flags take nothing. Only the operation's own flags are accepted.
+ */
+function parse(argv: string[], valued: readonly string[], booleans: readonly string[] = []): Parsed {
+  const opts = new Map<string, string>();
   const tags: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) return { opts, tags, bad: `Unexpected argument '${a}'` };
-    const flag = a.slice(2);
+    const eq = a.indexOf('=');
+    const flag = eq < 0 ? a.slice(2) : a.slice(2, eq);
+    const inline = eq < 0 ? undefined : a.slice(eq + 1);
     if (booleans.includes(flag)) {
-      opts[flag] = 'true';
-    } else if (flag === 'tags') {
+      if (inline !== undefined) return { opts, tags, bad: MSG.invalid(flag) };
+      // `--no-x` turns `x` off; the later of `--x` / `--no-x` wins.
+      const negated = flag.startsWith('no-') && booleans.includes(flag.slice(3));
+      opts.set(negated ? flag.slice(3) : flag, negated ? 'false' : 'true');
+    } else if (flag === 'tags' && valued.includes('tags')) {
+      if (inline !== undefined) tags.push(inline);
       while (i + 1 < argv.length && !argv[i + 1].startsWith('--')) tags.push(argv[++i]);
+    } else if (valued.includes(flag)) {
+      if (inline !== undefined) opts.set(flag, inline);
+      else if (i + 1 < argv.length) opts.set(flag, argv[++i]);
+      else return { opts, tags, bad: `Missing value for --${flag}` };
     } else {
-      if (i + 1 >= argv.length) return { opts, tags, bad: `Missing value for --${flag}` };
-      opts[flag] = argv[++i];
+      return { opts, tags, bad: `Unknown option '--${flag}'` };
     }
   }
   return { opts, tags };
 }
+
+const isWindows = (builder: BuilderRec) => builder.platform.startsWith('WINDOWS');
+
+/** A Windows absolute path: drive letter + separator, or UNC / device path. */
+const isWindowsAbsolute = (p: string) => /^[A-Za-z]:[\\/]/.test(p) || /^[\\/]{2}[^\\/]/.test(p);
+
+/** Lower-cased, '/' → '\', '.' and '..' resolved, '\\?\' or '\\.\' device prefix dropped. */
+function normalizeWindows(p: string): string {
+  const plain = p.replace(/^[\\/]{2}[?.][\\/]/, '');
+  return win32.normalize(plain).toLowerCase();
+}
+
+/** True for C:\Users itself or anything below it. */
+function underUsers(p: string): boolean {
+  const n = normalizeWindows(p);
+  return n === 'c:\\users' || n.startsWith('c:\\users\\');
+}
+
+const extensionOf = (p: string, windows: boolean) => (windows ? win32 : posix).extname(p).toLowerCase();
 
 /**
  * The Image Assistant CLI as it behaves on a RUNNING image builder (image-assistant.exe on
@@ -51,43 +152,120 @@ export function runImageAssistant(ctx: Ctx, builder: BuilderRec, argv: string[])
       'BuilderNotReachable',
       `Image builder '${builder.name}' is ${builder.state}; the Image Assistant runs only on a RUNNING builder.`,
     );
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'add-application':
-      return addApplication(builder, rest);
-    case 'remove-application': {
-      const { opts, bad } = parse(rest, []);
-      if (bad) return known(bad);
-      if (!opts.name) return known('Missing required argument --name');
-      const before = builder.apps.length;
-      builder.apps = builder.apps.filter((a) => a.Name !== opts.name);
-      return before === builder.apps.length ? known(`Application '${opts.name}' was not found`) : ok();
-    }
-    case 'list-applications':
-      return ok('Success', { applications: builder.apps });
-    case 'update-default-profile':
-      return ok();
-    case 'create-image':
-      return createImage(ctx, builder, rest);
-    default:
-      return known(
-        `Unknown command '${command ?? ''}'. Valid commands: add-application, remove-application, list-applications, update-default-profile, create-image`,
-      );
+  try {
+    return dispatch(ctx, builder, argv);
+  } catch (e) {
+    // "An unexpected error occurred": exit code 255, status 255.
+    return unexpected(e instanceof Error ? e.message : String(e));
   }
 }
 
-function addApplication(builder: BuilderRec, argv: string[]): AssistantResult {
-  const { opts, bad } = parse(argv, []);
+const COMMANDS = [
+  'help',
+  'add-application',
+  'remove-application',
+  'list-applications',
+  'update-default-profile',
+  'reset-user-profile',
+  'create-image',
+];
+
+function dispatch(ctx: Ctx, builder: BuilderRec, argv: string[]): AssistantResult {
+  const [command, ...rest] = argv;
+  if (command !== undefined && COMMANDS.includes(command) && rest[0] === '--help')
+    return ok(`Usage: ${command} (see the AppStream 2.0 Administration Guide)`);
+  switch (command) {
+    case 'help':
+      return ok('Available operations', { operations: COMMANDS });
+    case 'add-application':
+      return addApplication(builder, rest);
+    case 'remove-application': {
+      const { opts, bad } = parse(rest, ['name']);
+      if (bad) return known(bad);
+      const name = opts.get('name');
+      if (!name) return known('Missing required argument --name');
+      const before = builder.apps.length;
+      builder.apps = builder.apps.filter((a) => a.Name !== name);
+      return before === builder.apps.length ? known(MSG.removeNotFound) : ok();
+    }
+    case 'list-applications': {
+      const { bad } = parse(rest, []);
+      if (bad) return known(bad);
+      return ok('Success', { applications: builder.apps });
+    }
+    case 'update-default-profile':
+    case 'reset-user-profile':
+      return profileCommand(builder, command, rest);
+    case 'create-image':
+      return createImage(ctx, builder, rest);
+    default:
+      return known(`Unknown command '${command ?? ''}'. Valid commands: ${COMMANDS.join(', ')}`);
+  }
+}
+
+/** update-default-profile / reset-user-profile: Windows only; a domain user needs a domain-joined builder. */
+function profileCommand(builder: BuilderRec, command: string, argv: string[]): AssistantResult {
+  if (!isWindows(builder)) return known(`${command} is not supported by the Linux Image Assistant CLI tool`);
+  const { opts, bad } = parse(argv, ['profile']);
   if (bad) return known(bad);
+  const profile = opts.get('profile');
+  if (command === 'reset-user-profile' && !profile) return known('Missing required argument --profile');
+  if (profile !== undefined) {
+    const sep = profile.indexOf('\\');
+    if (sep <= 0 || sep === profile.length - 1) return known(MSG.invalid('profile'));
+    if (profile.slice(0, sep) !== '.' && !builder.attrs.DomainJoinInfo)
+      return known('Cannot copy a domain user when not joined to a domain');
+  }
+  return ok();
+}
+
+const APP_FLAGS = [
+  'name',
+  'absolute-app-path',
+  'display-name',
+  'absolute-icon-path',
+  'working-directory',
+  'launch-parameters',
+  'absolute-manifest-path',
+] as const;
+
+/** The first problem with an add-application request, or undefined. Nothing is changed. */
+function appProblem(builder: BuilderRec, opts: Map<string, string>): string | undefined {
   for (const required of ['name', 'absolute-app-path'])
-    if (!opts[required]) return known(`Missing required argument --${required}`);
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,99}$/.test(opts.name))
-    return known(`Invalid application name '${opts.name}': use letters, digits, '_', '.' or '-' (up to 100)`);
-  if (builder.apps.some((a) => a.Name === opts.name))
-    return known(`An application with name '${opts.name}' already exists`);
-  if (builder.apps.length >= MAX_APPS)
-    return known(`The application catalog is limited to ${MAX_APPS} applications`);
-  const app: AssistantApp = { Name: opts.name, AbsoluteAppPath: opts['absolute-app-path'] };
+    if (!opts.get(required)) return `Missing required argument --${required}`;
+  const name = opts.get('name')!;
+  if (name.length > MAX_APP_NAME || /\s/.test(name)) return MSG.invalid('name');
+  if (builder.apps.some((a) => a.Name === name)) return MSG.notUnique;
+  if (builder.apps.length >= MAX_APPS) return MSG.tooMany;
+
+  const windows = isWindows(builder);
+  const absolute = windows ? isWindowsAbsolute : (p: string) => p.startsWith('/');
+  const appPath = opts.get('absolute-app-path')!;
+  if (!absolute(appPath)) return MSG.appNotFound;
+  if (windows) {
+    if (!WINDOWS_APP_TYPES.includes(extensionOf(appPath, true))) return MSG.unsupported;
+    if (underUsers(appPath))
+      return 'Applications installed under C:\\Users are not supported: install the application in another folder under C:\\';
+  }
+  const display = opts.get('display-name');
+  if (display !== undefined && (display.length === 0 || display.length > MAX_TEXT))
+    return MSG.invalid('display-name');
+  const icon = opts.get('absolute-icon-path');
+  if (icon !== undefined && (!absolute(icon) || !ICON_TYPES.includes(extensionOf(icon, windows))))
+    return MSG.invalid('absolute-icon-path');
+  const dir = opts.get('working-directory');
+  if (dir !== undefined && !absolute(dir)) return MSG.dirNotFound;
+  const manifest = opts.get('absolute-manifest-path');
+  if (manifest !== undefined && !absolute(manifest)) return MSG.manifestNotFound(manifest);
+  return undefined;
+}
+
+function addApplication(builder: BuilderRec, argv: string[]): AssistantResult {
+  const { opts, bad } = parse(argv, APP_FLAGS);
+  if (bad) return known(bad);
+  const problem = appProblem(builder, opts);
+  if (problem) return known(problem);
+  const app: AssistantApp = { Name: opts.get('name')!, AbsoluteAppPath: opts.get('absolute-app-path')! };
   const optional: [string, keyof AssistantApp][] = [
     ['display-name', 'DisplayName'],
     ['absolute-icon-path', 'AbsoluteIconPath'],
@@ -95,43 +273,71 @@ function addApplication(builder: BuilderRec, argv: string[]): AssistantResult {
     ['launch-parameters', 'LaunchParameters'],
     ['absolute-manifest-path', 'AbsoluteManifestPath'],
   ];
-  for (const [flag, key] of optional) if (opts[flag] !== undefined) app[key] = opts[flag];
+  for (const [flag, key] of optional) {
+    const value = opts.get(flag);
+    if (value !== undefined) app[key] = value;
+  }
   builder.apps.push(app);
   return ok();
 }
 
+const TAG_KEY = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** `--tags k v k v ...` as a map, or undefined when they are not valid AppStream tags. */
+function tagsOf(words: string[], max: number): Record<string, string> | undefined {
+  if (words.length % 2 !== 0) return undefined;
+  const tags: Record<string, string> = {};
+  for (let i = 0; i < words.length; i += 2) {
+    const [key, value] = [words[i], words[i + 1]];
+    // Length first: the patterns never run on an over-long string.
+    if (key.length < 1 || key.length > 128 || value.length > 256) return undefined;
+    if (!TAG_KEY.test(key) || !TAG_VALUE.test(value)) return undefined;
+    tags[key] = value;
+  }
+  return Object.keys(tags).length > max ? undefined : tags;
+}
+
 function createImage(ctx: Ctx, builder: BuilderRec, argv: string[]): AssistantResult {
-  const booleans = ['enable-dynamic-app-catalog', 'use-latest-agent-version', 'dry-run'];
-  const { opts, tags, bad } = parse(argv, booleans);
+  const booleans = [
+    'enable-dynamic-app-catalog',
+    'no-enable-dynamic-app-catalog',
+    'use-latest-agent-version',
+    'no-use-latest-agent-version',
+    'dry-run',
+  ];
+  const { opts, tags, bad } = parse(argv, ['name', 'description', 'display-name', 'tags'], booleans);
   if (bad) return known(bad);
-  if (!opts.name) return known('Missing required argument --name');
-  const problem = imageNameProblem(opts.name);
+  const name = opts.get('name');
+  if (!name) return known('Missing required argument --name');
+  const problem = imageNameProblem(name);
   if (problem) return known(problem);
-  if (ctx.store.images.has(opts.name)) return known(`An image with the name '${opts.name}' already exists`);
-  const dynamic = opts['enable-dynamic-app-catalog'] === 'true';
+  for (const field of ['description', 'display-name'])
+    if ((opts.get(field)?.length ?? 0) > MAX_TEXT) return known(MSG.invalid(field));
+  if (ctx.store.images.has(name)) return known(MSG.imageExists);
+  const quotas = ctx.world.quotasFor(ctx.account, ctx.region);
+  const tagMap = tagsOf(tags, quotas.tagsPerResource);
+  if (!tagMap) return known(MSG.invalid('tags'));
+  const on = (flag: string) => opts.get(flag) === 'true';
+  const dynamic = on('enable-dynamic-app-catalog');
   if (builder.apps.length === 0 && !dynamic)
     return known('At least one application must be added to the image (or enable the dynamic app catalog)');
-  if (tags.length % 2 !== 0) return known('--tags takes key value pairs');
-  const tagMap: Record<string, string> = {};
-  for (let i = 0; i < tags.length; i += 2) tagMap[tags[i]] = tags[i + 1];
-  if (Object.keys(tagMap).length > ctx.world.quotas.tagsPerResource)
-    return known(`An image can have at most ${ctx.world.quotas.tagsPerResource} tags`);
-  if (ctx.store.images.size >= ctx.world.quotas.images)
-    return known(`The image limit of ${ctx.world.quotas.images} for this account has been reached`);
-  if (opts['dry-run'] === 'true') return ok('Dry run succeeded: the image can be created');
+  if (ctx.store.images.size >= quotas.images)
+    return known(`The image limit of ${quotas.images} for this account has been reached`);
+  if (on('dry-run')) return ok('Dry run succeeded: the image can be created');
 
   const image: ImageRec = {
-    name: opts.name,
-    arn: `arn:aws:appstream:${ctx.region}:${ctx.account}:image/${opts.name}`,
+    name,
+    arn: `arn:aws:appstream:${ctx.region}:${ctx.account}:image/${name}`,
     ownerAccount: ctx.account,
     visibility: 'PRIVATE',
     platform: builder.platform,
     createdAt: ctx.now,
     baseImageArn: builder.imageArn,
     builderName: builder.name,
-    displayName: opts['display-name'],
-    description: opts.description,
-    agentVersion: opts['use-latest-agent-version'] === 'true' ? LATEST_AGENT_VERSION : builder.agentVersion,
+    displayName: opts.get('display-name'),
+    description: opts.get('description'),
+    agentVersion: on('use-latest-agent-version') ? LATEST_AGENT_VERSION : builder.agentVersion,
     applications: structuredClone(builder.apps),
     dynamicAppProviders: dynamic,
     tags: tagMap,

@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
 import { Control } from './control';
+import { ec2Service } from './ec2';
 import { applicationAutoScalingService, appstreamService } from './operations';
 import { JsonProtocol } from './protocol';
+import { QueryProtocol } from './query/protocol';
 import { listen } from './server';
+import { stsService } from './sts';
 import { World, type WorldOptions } from './world';
 
 export interface EmulatorOptions extends WorldOptions {
@@ -33,7 +36,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const protocol = new JsonProtocol(world, [appstreamService(), applicationAutoScalingService()]);
   const calls = new Map<string, number>();
   protocol.listeners.push((op) => calls.set(op, (calls.get(op) ?? 0) + 1));
-  const server = await listen(protocol, control, options.host ?? '127.0.0.1', options.port ?? 0);
+  // EC2 and STS share the JSON protocol's listeners: calls, onResponse and contract tests see them too.
+  const query = new QueryProtocol(world, [ec2Service(), stsService()], protocol.listeners);
+  const server = await listen(protocol, control, options.host ?? '127.0.0.1', options.port ?? 0, query);
   let stopped = false;
   return {
     endpoint: server.endpoint,

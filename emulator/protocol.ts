@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { callerFrom } from './auth';
-import type { Ctx, ServiceDefinition } from './context';
+import type { Ctx, Handler, ServiceDefinition } from './context';
 import { ServiceError } from './errors';
+import type { ServiceModel } from './model';
 import { RequestValidator } from './validate';
 import type { World } from './world';
 
@@ -17,17 +18,32 @@ export interface ApiResponse {
   body: string;
 }
 
-interface Registered {
-  service: ServiceDefinition;
+/** One operation a target names: looked up in a Map built from the model's own operations. */
+interface Target {
+  operation: string;
+  model: ServiceModel;
   validator: RequestValidator;
+  handler: Handler | undefined;
 }
+
+/**
+ * Deepest JSON nesting a request may have. AWS's JSON front ends parse with Jackson, whose
+ * default StreamReadConstraints allow a nesting depth of 1000; deeper documents are refused as
+ * malformed (SerializationException), never half-processed.
+ */
+export const MAX_JSON_DEPTH = 1000;
 
 /**
  * AWS JSON 1.1: `POST /` with `X-Amz-Target: <Prefix>.<Operation>`, JSON body in and out,
  * errors as `{"__type","message"}`. One place turns every outcome into a wire response.
+ *
+ * A request applies completely or not at all: the body is parsed, checked and reduced to the
+ * model's members before any handler runs, handlers check everything before they change state,
+ * and the response is serialized from data that is always serializable (sanitized input,
+ * records the emulator built).
  */
 export class JsonProtocol {
-  private readonly services = new Map<string, Registered>();
+  private readonly targets = new Map<string, Target>();
   /** Called after every API call with what went on the wire (request logs, counters, contract tests). */
   readonly listeners: ((operation: string, status: number, body: string) => void)[] = [];
 
@@ -35,33 +51,38 @@ export class JsonProtocol {
     private readonly world: World,
     services: ServiceDefinition[],
   ) {
-    for (const service of services)
-      this.services.set(service.model.metadata.targetPrefix, {
-        service,
-        validator: new RequestValidator(service.model),
-      });
+    for (const service of services) {
+      const validator = new RequestValidator(service.model);
+      for (const operation of Object.keys(service.model.operations))
+        this.targets.set(`${service.model.metadata.targetPrefix}.${operation}`, {
+          operation,
+          model: service.model,
+          validator,
+          handler: Object.hasOwn(service.handlers, operation) ? service.handlers[operation] : undefined,
+        });
+    }
   }
 
   async handle(req: ApiRequest): Promise<ApiResponse> {
     const requestId = randomUUID();
-    let operation = req.target ?? '';
+    let operation = shorten(req.target ?? '');
     try {
-      const caller = callerFrom(req.authorization);
-      const [prefix, op] = (req.target ?? '').split('.');
-      operation = op ?? operation;
-      const registered = this.services.get(prefix);
-      if (!registered || !op || !registered.service.model.operations[op])
+      const caller = callerFrom(req.authorization, this.world);
+      // Only the exact `<Prefix>.<Operation>` of a model operation: no prototype names, no suffixes.
+      const target = req.target === undefined ? undefined : this.targets.get(req.target);
+      if (!target)
         throw new ServiceError(
           'UnknownOperationException',
-          `Unknown operation ${req.target ?? '(no X-Amz-Target)'}`,
+          `Unknown operation ${req.target === undefined ? '(no X-Amz-Target)' : shorten(req.target)}`,
         );
-      const input = parseBody(req.body);
+      const op = target.operation;
+      operation = op;
+      const parsed = parseBody(req.body);
       const latency = this.world.faults.config.latencyMs;
       if (latency) await new Promise((r) => setTimeout(r, latency));
       this.world.faults.beforeCall(op);
-      registered.validator.validate(op, input);
-      const handler = registered.service.handlers[op];
-      if (!handler)
+      const input = target.validator.validate(op, parsed);
+      if (!target.handler)
         throw new ServiceError(
           'NotImplementedException',
           `Operation ${op} is not implemented by the appstream-autopilot emulator (see IMPLEMENTATION_COVERAGE.md)`,
@@ -70,16 +91,17 @@ export class JsonProtocol {
       const ctx: Ctx = {
         world: this.world,
         store: this.world.store(caller.account, caller.region),
-        model: registered.service.model,
+        model: target.model,
         account: caller.account,
         region: caller.region,
         now: this.world.now(),
         operation: op,
         requestId,
       };
-      const output = (await handler(input, ctx)) ?? {};
+      const output = (await target.handler(input, ctx)) ?? {};
+      const body = JSON.stringify(output);
       this.world.faults.afterCall(op);
-      return this.reply(operation, 200, requestId, JSON.stringify(output));
+      return this.reply(operation, 200, requestId, body);
     } catch (err) {
       const e =
         err instanceof ServiceError
@@ -89,7 +111,7 @@ export class JsonProtocol {
               'The request processing has failed because of an unknown error.',
               500,
             );
-      if (!(err instanceof ServiceError)) console.error(`[emulator] ${operation} failed:`, err);
+      if (!(err instanceof ServiceError)) console.error(`[emulator] ${shorten(operation)} failed:`, err);
       return this.reply(
         operation,
         e.status,
@@ -123,8 +145,33 @@ export class JsonProtocol {
   }
 }
 
+/** A caller-supplied name as shown in a message: bounded, whatever was sent. */
+const shorten = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}...` : s);
+
+/** Nesting depth of a JSON text, or MAX_JSON_DEPTH + 1 as soon as it goes deeper (linear scan). */
+export function jsonDepthExceeds(text: string, max = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > max) return true;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
+  }
+  return false;
+}
+
 function parseBody(body: string): Record<string, unknown> {
   if (body.trim() === '') return {};
+  if (jsonDepthExceeds(body))
+    throw new ServiceError(
+      'SerializationException',
+      `Document nesting depth exceeds the maximum allowed (${MAX_JSON_DEPTH}).`,
+    );
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);

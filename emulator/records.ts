@@ -8,6 +8,8 @@ export interface Lifecycled {
   pending?: { to: string; at: number; token: number };
   /** Set by a fault or a linked failure: the next transition lands in the failed state. */
   failNext?: string;
+  /** The error code that failure reports (default: INTERNAL_SERVICE_ERROR / FLEET_INSTANCE_PROVISIONING_FAILURE). */
+  failCode?: string;
 }
 
 export interface ResourceErrorRec {
@@ -38,6 +40,8 @@ export interface BuilderRec extends Lifecycled {
   apps: AssistantApp[];
   errors: ResourceErrorRec[];
   stateChangeReason?: { Code: string; Message: string };
+  /** The elastic network interface it holds while it has an instance (PENDING … STOPPING). */
+  eni?: { id: string; ip: string };
 }
 
 export interface SharePermission {
@@ -74,7 +78,16 @@ export interface FleetRec extends Lifecycled {
   fleetType: string;
   attrs: Record<string, unknown>;
   desired: number;
-  /** Running instances move linearly from `capacityFrom` to `desired` over this window. */
+  /** Desired sessions as requested (multi-session fleets); `desired` is then in instances. */
+  desiredSessions?: number;
+  /**
+   * Instances the fleet can run: min(desired, its network interfaces, its streaming-instance
+   * quota); set by capacity.ts whenever one of them changes (absent in old state files: desired).
+   */
+  target?: number;
+  /** Network interfaces the fleet holds (created as it starts or grows, released when it stops). */
+  eniCount?: number;
+  /** Running instances move linearly from `capacityFrom` to `target` over this window. */
   capacityFrom: number;
   capacityChangeStart: number;
   capacityChangeEnd: number;
@@ -120,6 +133,14 @@ export interface SessionRec {
   maxExpirationTime: number;
   authenticationType: string;
   instanceId: string;
+  /** When the user disconnected (NOT_CONNECTED); the session ends DisconnectTimeoutInSeconds later. */
+  disconnectedAt?: number;
+  /** When the session ends by itself (max duration, or disconnect timeout while NOT_CONNECTED). */
+  endsAt?: number;
+  /** Guards the scheduled end of the session against stale entries (disconnect/reconnect reschedule it). */
+  token?: number;
+  /** Owner of the network interface an Elastic fleet session holds. */
+  eniOwner?: string;
 }
 
 export interface DirectoryRec {

@@ -1,63 +1,44 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Control } from './control';
+import { controlRoutes, parseControlBody } from './control-routes';
 import { ServiceError } from './errors';
-import type { JsonProtocol } from './protocol';
+import { type JsonProtocol, jsonDepthExceeds, MAX_JSON_DEPTH } from './protocol';
+import type { QueryProtocol } from './query/protocol';
 
-const MAX_BODY = 2 * 1024 * 1024;
+/**
+ * Largest request body accepted (bytes), API and control API alike. Bigger bodies are read to
+ * the end (up to MAX_DRAIN, so the client sees the answer instead of a connection reset) and
+ * answered HTTP 413 RequestEntityTooLargeException, as AWS front ends refuse oversized payloads.
+ */
+export const MAX_BODY = 2 * 1024 * 1024;
+/** Beyond this many bytes an oversized body is no longer drained: the connection is closed. */
+const MAX_DRAIN = 64 * 1024 * 1024;
 
-type Route = (body: Record<string, unknown>) => unknown;
+const tooLarge = (size: number) =>
+  new ServiceError(
+    'RequestEntityTooLargeException',
+    `Request body of ${size} bytes exceeds the limit of ${MAX_BODY} bytes.`,
+    413,
+  );
 
-const done = (action: () => void) => {
-  action();
-  return { ok: true };
-};
-
-/** Control API routes: `METHOD /_emulator/<path>` → JSON in, JSON out. */
-function controlRoutes(control: Control): Record<string, Route> {
-  return {
-    'POST /_emulator/reset': (b) =>
-      done(() => control.reset(b.seed === undefined ? undefined : Number(b.seed))),
-    'GET /_emulator/clock': () => control.clock(),
-    'POST /_emulator/clock': (b) => {
-      if (b.speed !== undefined) control.setSpeed(Number(b.speed));
-      if (b.advanceMs !== undefined) control.advance(Number(b.advanceMs));
-      if (b.advanceSeconds !== undefined) control.advance(Number(b.advanceSeconds) * 1000);
-      return control.clock();
-    },
-    'POST /_emulator/quotas': (b) => control.setQuotas(b),
-    'POST /_emulator/durations': (b) => {
-      const { jitterSigma, ...durations } = b;
-      return control.setDurations(durations, jitterSigma === undefined ? undefined : Number(jitterSigma));
-    },
-    'POST /_emulator/faults': (b) => done(() => control.setFaults(b)),
-    'POST /_emulator/faults/fail-calls': (b) => done(() => control.failCalls(b as never)),
-    'POST /_emulator/faults/fail-transition': (b) => done(() => control.failTransition(b as never)),
-    'DELETE /_emulator/faults': () => done(() => control.clearFaults()),
-    'POST /_emulator/image-assistant': (b) => control.imageAssistant(b as never),
-    'POST /_emulator/streaming-sessions': (b) => control.openStreamingUrl(b as never),
-    'GET /_emulator/state': () => control.state(),
-    'GET /_emulator/health': () => ({ ok: true }),
-    'GET /_emulator/stats': () => {
-      // With --expose-gc (benchmarks), measure what is retained rather than garbage not yet collected.
-      (globalThis as { gc?: () => void }).gc?.();
-      return { memory: process.memoryUsage(), uptimeSeconds: process.uptime() };
-    },
-  };
-}
-
+/** The body as text, or a 413 ServiceError once it is known to be over MAX_BODY. */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = Number.isFinite(declared) && declared > MAX_BODY;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new ServiceError('SerializationException', 'Request body too large'));
+      if (size > MAX_BODY) over = true;
+      if (!over) chunks.push(c);
+      else if (size > MAX_DRAIN) {
+        reject(tooLarge(size));
         req.destroy();
-      } else chunks.push(c);
+      }
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (over ? reject(tooLarge(size)) : resolve(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }
@@ -82,6 +63,8 @@ export async function listen(
   control: Control,
   host: string,
   port: number,
+  /** EC2 and STS (Query protocol): form-encoded `Action=` requests on `POST /`. */
+  query?: QueryProtocol,
 ): Promise<Listening> {
   const routes = controlRoutes(control);
   const server = createServer(async (req, res) => {
@@ -89,14 +72,19 @@ export async function listen(
       const body = await readBody(req);
       const path = (req.url ?? '/').split('?')[0];
       if (path.startsWith('/_emulator/')) {
-        const route = routes[`${req.method} ${path}`];
+        const route = routes.get(`${req.method} ${path}`);
         if (!route)
           return sendJson(res, 404, {
             __type: 'NotFound',
-            message: `No control route ${req.method} ${path}`,
+            message: `No control route ${req.method} ${path.slice(0, 200)}`,
           });
-        let parsed: Record<string, unknown> = {};
+        let parsed: unknown = {};
         if (body.trim()) {
+          if (jsonDepthExceeds(body))
+            return sendJson(res, 400, {
+              __type: 'SerializationException',
+              message: `Document nesting depth exceeds the maximum allowed (${MAX_JSON_DEPTH}).`,
+            });
           try {
             parsed = JSON.parse(body);
           } catch {
@@ -106,13 +94,21 @@ export async function listen(
             });
           }
         }
-        return sendJson(res, 200, (await route(parsed)) ?? {});
+        return sendJson(res, 200, (await route.handler(parseControlBody(route, parsed) as never)) ?? {});
       }
       if (req.method !== 'POST' || path !== '/')
         return sendJson(res, 404, {
           __type: 'UnknownOperationException',
-          message: `Unsupported ${req.method} ${path}`,
+          message: `Unsupported ${req.method} ${path.slice(0, 200)}`,
         });
+      // Query protocol (EC2, STS): form-encoded body with Action=; JSON 1.1 (X-Amz-Target) otherwise.
+      if (
+        query &&
+        String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+      ) {
+        const out = await query.handle({ authorization: req.headers.authorization, body });
+        return send(res, out.status, out.headers, out.body);
+      }
       const out = await protocol.handle({
         target: req.headers['x-amz-target'] as string | undefined,
         authorization: req.headers.authorization,
@@ -121,7 +117,12 @@ export async function listen(
       send(res, out.status, out.headers, out.body);
     } catch (err) {
       if (err instanceof ServiceError)
-        return sendJson(res, err.status, { __type: err.code, message: err.message });
+        return send(
+          res,
+          err.status,
+          { 'content-type': 'application/json', 'x-amzn-errortype': err.code },
+          JSON.stringify({ __type: err.code, message: err.message }),
+        );
       console.error('[emulator] unexpected error', err);
       if (!res.headersSent) sendJson(res, 500, { __type: 'InternalFailure', message: 'Internal error' });
     }

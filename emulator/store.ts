@@ -21,7 +21,13 @@ export interface StoreEnv {
   takeFailure(kind: Kind, name: string): string | undefined;
   /** Told about every state change a lifecycle applies (benchmarks, future event feeds). */
   onTransition?(e: TransitionEvent): void;
+  /** Releases the network interfaces an AppStream resource holds (its owner key, see capacity.ts). */
+  releaseEnis?(owner: string): void;
 }
+
+/** Owner keys of the network interfaces AppStream resources hold (emulator/ec2/network.ts). */
+export const builderEniOwner = (name: string) => `image-builder/${name}`;
+export const fleetEniOwner = (name: string) => `fleet/${name}`;
 
 export interface TransitionEvent {
   account: string;
@@ -34,6 +40,9 @@ export interface TransitionEvent {
 }
 
 type Rec = BuilderRec | ImageRec | FleetRec;
+
+/** Scheduler kind of a session's planned end. */
+const SESSION = 'session';
 
 /** All resources of one account in one region, with their pending transitions. */
 export class Store {
@@ -89,9 +98,14 @@ export class Store {
     this.scheduler.push({ at, kind, key: rec.name, token });
   }
 
-  /** Applies every transition due at or before `now`, in time order. */
+  /** Applies every transition (and session end) due at or before `now`, in time order. */
   settle(now: number): void {
     for (let due = this.scheduler.popDue(now); due; due = this.scheduler.popDue(now)) {
+      if (due.kind === SESSION) {
+        const s = this.sessions.get(due.key);
+        if (s && s.token === due.token) this.endSession(s);
+        continue;
+      }
       const kind = due.kind as Kind;
       const rec = this.collection(kind).get(due.key);
       if (!rec?.pending || rec.pending.token !== due.token) continue;
@@ -117,11 +131,14 @@ export class Store {
   private applyTransition(kind: Kind, rec: Rec, at: number): void {
     const to = rec.pending!.to;
     const failure = rec.failNext ?? this.env.takeFailure(kind, rec.name);
+    const code = rec.failCode;
     rec.failNext = undefined;
+    rec.failCode = undefined;
     if (failure !== undefined) {
-      this.fail(kind, rec, at, failure);
+      this.fail(kind, rec, at, failure, code);
       return;
     }
+    if (to === GONE || to === 'STOPPED') this.releaseInstances(kind, rec);
     if (to === GONE) {
       this.collection(kind).delete(rec.name);
       return;
@@ -130,16 +147,32 @@ export class Store {
     this.enter(kind, rec, to, at);
   }
 
-  private fail(kind: Kind, rec: Rec, at: number, message: string): void {
+  /** A builder or fleet whose instances are gone gives back its network interfaces. */
+  private releaseInstances(kind: Kind, rec: Rec): void {
+    if (kind === 'imageBuilder') {
+      if ((rec as BuilderRec).eni) this.env.releaseEnis?.(builderEniOwner(rec.name));
+      (rec as BuilderRec).eni = undefined;
+    } else if (kind === 'fleet') {
+      const fleet = rec as FleetRec;
+      if (fleet.eniCount) this.env.releaseEnis?.(fleetEniOwner(fleet.name));
+      fleet.eniCount = 0;
+      fleet.target = 0;
+      for (const s of [...this.sessions.values()]) if (s.fleetName === fleet.name) this.endSession(s);
+    }
+  }
+
+  private fail(kind: Kind, rec: Rec, at: number, message: string, code?: string): void {
     const from = rec.state;
     const failed = LIFECYCLES[kind].failed;
     if (kind === 'fleet') {
       const fleet = rec as FleetRec;
-      fleet.errors = [{ ErrorCode: 'FLEET_INSTANCE_PROVISIONING_FAILURE', ErrorMessage: message }];
+      fleet.errors = [{ ErrorCode: code ?? 'FLEET_INSTANCE_PROVISIONING_FAILURE', ErrorMessage: message }];
     } else {
       const r = rec as BuilderRec | ImageRec;
-      r.errors = [{ ErrorCode: 'INTERNAL_SERVICE_ERROR', ErrorMessage: message, ErrorTimestamp: at }];
+      r.errors = [{ ErrorCode: code ?? 'INTERNAL_SERVICE_ERROR', ErrorMessage: message, ErrorTimestamp: at }];
+      if (kind === 'imageBuilder' && code) r.stateChangeReason = { Code: 'INTERNAL_ERROR', Message: message };
     }
+    this.releaseInstances(kind, rec);
     this.enter(kind, rec, failed, at);
     // A builder that fails while snapshotting takes its pending image down with it.
     if (kind === 'imageBuilder' && from === 'SNAPSHOTTING') {
@@ -148,7 +181,7 @@ export class Store {
     }
   }
 
-  /** A fleet that reaches RUNNING ramps its instances from 0 up to the desired capacity. */
+  /** A fleet that reaches RUNNING ramps its instances from 0 up to its target capacity. */
   private onFleetState(fleet: FleetRec, to: string, at: number): void {
     if (to !== 'RUNNING') return;
     fleet.capacityFrom = 0;
@@ -156,13 +189,51 @@ export class Store {
     fleet.capacityChangeEnd = at + this.env.sample('fleetCapacity');
   }
 
-  /** Running instances of a fleet right now (linear ramp toward desired). */
+  /**
+   * Running instances of a fleet right now: the linear ramp toward its target (min of desired,
+   * network interfaces and quota: see capacity.ts), never below the instances users are on
+   * (AWS doesn't terminate an instance with an active session when capacity is reduced: it goes
+   * once the session ends). Elastic fleets run one instance per session.
+   */
   runningInstances(fleet: FleetRec, now: number): number {
     if (fleet.state !== 'RUNNING') return 0;
-    if (now >= fleet.capacityChangeEnd) return fleet.desired;
-    const span = fleet.capacityChangeEnd - fleet.capacityChangeStart;
-    const progress = span > 0 ? (now - fleet.capacityChangeStart) / span : 1;
-    return Math.round(fleet.capacityFrom + (fleet.desired - fleet.capacityFrom) * progress);
+    if (fleet.fleetType === 'ELASTIC') return this.fleetSessions(fleet.name).length;
+    const target = fleet.target ?? fleet.desired;
+    let ramp = target;
+    if (now < fleet.capacityChangeEnd) {
+      const span = fleet.capacityChangeEnd - fleet.capacityChangeStart;
+      const progress = span > 0 ? (now - fleet.capacityChangeStart) / span : 1;
+      ramp = Math.round(fleet.capacityFrom + (target - fleet.capacityFrom) * progress);
+    }
+    return Math.max(ramp, this.inUseInstances(fleet.name));
+  }
+
+  /** The sessions open on a fleet (ended ones are removed as the clock passes their end). */
+  fleetSessions(fleetName: string): SessionRec[] {
+    const out: SessionRec[] = [];
+    for (const s of this.sessions.values()) if (s.fleetName === fleetName) out.push(s);
+    return out;
+  }
+
+  /** Instances with at least one session on them. */
+  inUseInstances(fleetName: string): number {
+    const ids = new Set<string>();
+    for (const s of this.sessions.values()) if (s.fleetName === fleetName) ids.add(s.instanceId);
+    return ids.size;
+  }
+
+  /** Adds a session, or re-plans its end (after a disconnect or reconnect) at `s.endsAt`. */
+  putSession(s: SessionRec): void {
+    this.sessions.set(s.id, s);
+    if (s.endsAt === undefined) return;
+    s.token = ++this.token;
+    this.scheduler.push({ at: s.endsAt, kind: SESSION, key: s.id, token: s.token });
+  }
+
+  /** Ends a session: it disappears and its instance (Elastic: its network interface) is freed. */
+  endSession(s: SessionRec): void {
+    this.sessions.delete(s.id);
+    if (s.eniOwner) this.env.releaseEnis?.(s.eniOwner);
   }
 
   toJSON(): unknown {
@@ -200,7 +271,7 @@ export class Store {
     for (const s of d.stacks) this.stacks.set(s.name, s);
     for (const u of d.users) this.users.set(userKey(u.authenticationType, u.userName), u);
     this.userStacks = d.userStacks;
-    for (const s of d.sessions) this.sessions.set(s.id, s);
+    for (const s of d.sessions) this.putSession(s);
     for (const dir of d.directories) this.directories.set(dir.DirectoryName, dir);
     for (const [token, t] of d.streamingTokens) this.streamingTokens.set(token, t);
     const kinds: [Kind, Rec[]][] = [

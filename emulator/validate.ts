@@ -1,91 +1,150 @@
+import { RE2JS } from 're2js';
 import { ServiceError } from './errors';
 import type { ServiceModel, Shape } from './model';
 
 /**
- * Validates a request body against the operation's input shape the way AWS JSON services do:
- * wrong JSON types are SerializationExceptions; constraint violations are collected into one
- * ValidationException ("N validation errors detected: Value ... at 'member.path' failed to
- * satisfy constraint: ..."). Unknown members are ignored, as AWS does.
+ * Validates a request body against the operation's input shape the way AWS JSON services do,
+ * and returns a sanitized copy: only the members the model declares (recursively, for
+ * structures; maps keep their keys), so unknown members are dropped at parse time and never
+ * stored or echoed (AWS ignores them). Wrong JSON types are SerializationExceptions; constraint
+ * violations are collected into one ValidationException ("N validation errors detected: Value
+ * ... at 'member.path' failed to satisfy constraint: ...").
+ *
+ * Cost is linear in the request's size: a string's length is checked before its pattern, a
+ * member that already failed is not matched against its pattern, and patterns run on re2js
+ * (a linear-time engine, no backtracking), compiled once per pattern.
  */
 export class RequestValidator {
-  private readonly patterns = new Map<string, RegExp | null>();
+  private readonly patterns = new Map<string, Matcher>();
 
   constructor(private readonly model: ServiceModel) {}
 
-  validate(operation: string, body: unknown): void {
-    const shapeName = this.model.operations[operation]?.input?.shape;
-    if (!shapeName) return;
+  validate(operation: string, body: unknown): Record<string, unknown> {
+    const op = Object.hasOwn(this.model.operations, operation) ? this.model.operations[operation] : undefined;
+    const shapeName = op?.input?.shape;
+    if (!shapeName) return {};
     const problems: string[] = [];
-    this.check(shapeName, body, '', problems);
+    const out = this.check(shapeName, body, '', problems) as Record<string, unknown> | undefined;
     if (problems.length > 0) {
       const n = problems.length;
       throw new ServiceError(
         'ValidationException',
-        `${n} validation error${n > 1 ? 's' : ''} detected: ${problems.join('; ')}`,
+        `${n} validation error${n > 1 ? 's' : ''} detected: ${problems.slice(0, MAX_LISTED).join('; ')}${
+          n > MAX_LISTED ? `; (${n - MAX_LISTED} more)` : ''
+        }`,
       );
     }
+    return out ?? {};
   }
 
-  private check(shapeName: string, value: unknown, path: string, problems: string[]): void {
+  /** Checks `value` against a shape and returns its sanitized copy (undefined for null/absent). */
+  private check(shapeName: string, value: unknown, path: string, problems: string[]): unknown {
     const shape = this.model.shapes[shapeName];
-    if (value === null || value === undefined) return;
+    if (value === null || value === undefined) return undefined;
     switch (shape.type) {
       case 'structure':
-        this.checkStructure(shape, value, path, problems);
-        return;
-      case 'list':
+        return this.checkStructure(shapeName, shape, value, path, problems);
+      case 'list': {
         if (!Array.isArray(value)) throw typeError('Start of list', value, path);
         this.checkSize(shape, value.length, value, path, problems);
-        value.forEach((item, i) => {
-          this.check(shape.member!.shape, item, `${path}.${i + 1}.member`, problems);
-        });
-        return;
-      case 'map':
-        if (typeof value !== 'object' || Array.isArray(value)) throw typeError('Start of map', value, path);
-        this.checkSize(shape, Object.keys(value).length, value, path, problems);
-        for (const [k, v] of Object.entries(value)) {
-          this.checkScalar(this.model.shapes[shape.key!.shape], k, `${path}.key`, problems);
-          this.check(shape.value!.shape, v, `${path}.${k}.value`, problems);
+        const out: unknown[] = [];
+        for (let i = 0; i < value.length; i++) {
+          const itemPath = `${path}.${i + 1}.member`;
+          if (value[i] === null || value[i] === undefined) {
+            problems.push(
+              `Value null at '${itemPath}' failed to satisfy constraint: Member must not be null`,
+            );
+            continue;
+          }
+          out.push(this.check(shape.member!.shape, value[i], itemPath, problems));
         }
-        return;
+        return out;
+      }
+      case 'map': {
+        if (typeof value !== 'object' || Array.isArray(value)) throw typeError('Start of map', value, path);
+        const entries = Object.entries(value);
+        this.checkSize(shape, entries.length, value, path, problems);
+        const out: Record<string, unknown> = {};
+        const keyShape = this.model.shapes[shape.key!.shape];
+        for (const [k, v] of entries) {
+          this.checkScalar(keyShape, k, `${path}.key`, problems);
+          if (v === null || v === undefined) {
+            problems.push(
+              `Value null at '${path}.${k}.value' failed to satisfy constraint: Member must not be null`,
+            );
+            continue;
+          }
+          // A data property even for keys like `__proto__` (a valid tag key): never a prototype change.
+          Object.defineProperty(out, k, {
+            value: this.check(shape.value!.shape, v, `${path}.${k}.value`, problems),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        }
+        return out;
+      }
       default:
         this.checkScalar(shape, value, path, problems);
-        return;
+        return value;
     }
   }
 
-  private checkStructure(shape: Shape, value: unknown, path: string, problems: string[]): void {
+  private checkStructure(
+    shapeName: string,
+    shape: Shape,
+    value: unknown,
+    path: string,
+    problems: string[],
+  ): unknown {
     if (typeof value !== 'object' || Array.isArray(value)) throw typeError('Start of structure', value, path);
     const obj = value as Record<string, unknown>;
-    for (const [name, member] of Object.entries(shape.members ?? {})) {
+    const out: Record<string, unknown> = {};
+    const members = shape.members ?? {};
+    for (const name in members) {
       const memberPath = path ? `${path}.${lowerFirst(name)}` : lowerFirst(name);
-      const v = obj[name];
+      const v = Object.hasOwn(obj, name) ? obj[name] : undefined;
       if ((v === undefined || v === null) && shape.required?.includes(name)) {
         problems.push(`Value null at '${memberPath}' failed to satisfy constraint: Member must not be null`);
         continue;
       }
-      this.check(member.shape, v, memberPath, problems);
+      const checked = this.check(members[name].shape, v, memberPath, problems);
+      if (typeof checked === 'number') {
+        const range = RANGES.get(`${shapeName}.${name}`);
+        if (range) this.checkRange(range, checked, memberPath, problems);
+      }
+      if (checked !== undefined) out[name] = checked;
     }
+    return out;
   }
 
   private checkScalar(shape: Shape, value: unknown, path: string, problems: string[]): void {
     switch (shape.type) {
       case 'string': {
         if (typeof value !== 'string') throw typeError('STRING_VALUE expected', value, path);
-        const shown = shape.sensitive ? '***' : `'${value}'`;
-        if (shape.min !== undefined && value.length < shape.min)
+        const shown = shape.sensitive
+          ? '***'
+          : `'${value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}...` : value}'`;
+        // Length first; a member that already failed is not matched against its pattern.
+        if (shape.min !== undefined && value.length < shape.min) {
           problems.push(fail(shown, path, `Member must have length greater than or equal to ${shape.min}`));
-        if (shape.max !== undefined && value.length > shape.max)
-          problems.push(fail(shown, path, `Member must have length less than or equal to ${shape.max}`));
-        if (shape.enum && !shape.enum.includes(value))
-          problems.push(fail(shown, path, `Member must satisfy enum value set: [${shape.enum.join(', ')}]`));
-        if (shape.pattern) {
-          const re = this.regex(shape.pattern);
-          if (re && !re.test(value))
-            problems.push(
-              fail(shown, path, `Member must satisfy regular expression pattern: ${shape.pattern}`),
-            );
+          return;
         }
+        if (shape.max !== undefined && value.length > shape.max) {
+          problems.push(fail(shown, path, `Member must have length less than or equal to ${shape.max}`));
+          return;
+        }
+        if (shape.enum) {
+          if (!shape.enum.includes(value))
+            problems.push(
+              fail(shown, path, `Member must satisfy enum value set: [${shape.enum.join(', ')}]`),
+            );
+          return;
+        }
+        if (shape.pattern && !this.matcher(shape.pattern)(value))
+          problems.push(
+            fail(shown, path, `Member must satisfy regular expression pattern: ${shape.pattern}`),
+          );
         return;
       }
       case 'integer':
@@ -116,31 +175,126 @@ export class RequestValidator {
     }
   }
 
-  private checkSize(shape: Shape, size: number, value: unknown, path: string, problems: string[]): void {
-    const shown = JSON.stringify(value);
-    if (shape.min !== undefined && size < shape.min)
-      problems.push(fail(shown, path, `Member must have length greater than or equal to ${shape.min}`));
-    if (shape.max !== undefined && size > shape.max)
-      problems.push(fail(shown, path, `Member must have length less than or equal to ${shape.max}`));
+  private checkRange(
+    range: { min?: number; max?: number },
+    value: number,
+    path: string,
+    problems: string[],
+  ): void {
+    if (range.min !== undefined && value < range.min)
+      problems.push(
+        fail(String(value), path, `Member must have value greater than or equal to ${range.min}`),
+      );
+    else if (range.max !== undefined && value > range.max)
+      problems.push(fail(String(value), path, `Member must have value less than or equal to ${range.max}`));
   }
 
-  /** Model patterns are Java regexes matched against the whole value. */
-  private regex(pattern: string): RegExp | null {
-    if (!this.patterns.has(pattern)) {
-      let re: RegExp | null = null;
-      try {
-        re = new RegExp(`^(?:${pattern})$`, 'u');
-      } catch {
-        try {
-          re = new RegExp(`^(?:${pattern})$`);
-        } catch {
-          re = null;
-        }
-      }
-      this.patterns.set(pattern, re);
-    }
-    return this.patterns.get(pattern)!;
+  private checkSize(shape: Shape, size: number, value: unknown, path: string, problems: string[]): void {
+    if (shape.min !== undefined && size < shape.min)
+      problems.push(
+        fail(shownCollection(value), path, `Member must have length greater than or equal to ${shape.min}`),
+      );
+    else if (shape.max !== undefined && size > shape.max)
+      problems.push(
+        fail(shownCollection(value), path, `Member must have length less than or equal to ${shape.max}`),
+      );
   }
+
+  private matcher(pattern: string): Matcher {
+    let m = this.patterns.get(pattern);
+    if (!m) {
+      m = compilePattern(pattern);
+      this.patterns.set(pattern, m);
+    }
+    return m;
+  }
+}
+
+type Matcher = (value: string) => boolean;
+
+/**
+ * A ValidationException counts every problem but lists the first MAX_LISTED, and shows at most
+ * MAX_SHOWN characters of a value: a hostile request's answer stays small (AWS echoes values
+ * in full; requests that big are not made by well-behaved clients).
+ */
+const MAX_LISTED = 100;
+const MAX_SHOWN = 1024;
+
+/**
+ * Ranges AWS enforces on numbers the model leaves unbounded (`Integer`/`Long` without min/max),
+ * reported with the model's wording. Counts can't be negative (a negative DesiredInstances used
+ * to show `Running: -3`); session limits are at least 1; a streaming URL is valid for 1 to
+ * 604800 seconds (API reference, CreateStreamingURL: "Specify a value between 1 and 604800
+ * seconds").
+ */
+const RANGES = new Map<string, { min?: number; max?: number }>([
+  ['ComputeCapacity.DesiredInstances', { min: 0 }],
+  ['ComputeCapacity.DesiredSessions', { min: 0 }],
+  ['CreateFleetRequest.MaxConcurrentSessions', { min: 1 }],
+  ['UpdateFleetRequest.MaxConcurrentSessions', { min: 1 }],
+  ['CreateFleetRequest.MaxSessionsPerInstance', { min: 1 }],
+  ['UpdateFleetRequest.MaxSessionsPerInstance', { min: 1 }],
+  ['CreateStreamingURLRequest.Validity', { min: 1, max: 604800 }],
+  ['CreateImageBuilderStreamingURLRequest.Validity', { min: 1, max: 604800 }],
+  ['CreateAppBlockBuilderStreamingURLRequest.Validity', { min: 1, max: 604800 }],
+  ['DescribeSessionsRequest.Limit', { min: 0 }],
+  ['ScriptDetails.TimeoutInSeconds', { min: 1 }],
+  ['VolumeConfig.VolumeSizeInGb', { min: 1 }],
+  ['UserSetting.MaximumLength', { min: 0 }],
+]);
+
+/**
+ * Model patterns are Java regexes matched against the whole value (`String.matches`). re2js
+ * speaks RE2 syntax, which lacks a few Java constructs the bundled models use; these are
+ * translated to equivalents (test/unit/emulator/validate.test.ts compiles every model pattern):
+ * - lookarounds (no RE2 equivalent) → an equivalent RE2 pattern plus a plain string check;
+ * - repeat counts over 1000 (RE2's limit) → split into two bounded repeats (`x{0,1023}` →
+ *   `x{0,1000}x{0,23}`);
+ * - Java `\uXXXX` escapes → `\x{XXXX}`, and the UTF-16 surrogate-pair range
+ *   `\uD800\uDC00-\uDBFF\uDFFF` → the supplementary code points `\x{10000}-\x{10FFFF}`
+ *   (so is STS's `\u10000-\u10FFFF`, which Java would read as `\u1000` + `0-\u10FF` + `FF`:
+ *   the intent is the supplementary planes);
+ * - `\p{Print}` (a POSIX class, US-ASCII in Java) → `[\x20-\x7E]`.
+ */
+const LOOKAROUNDS: Record<string, { re2: string; also: Matcher }> = {
+  // S3Bucket: "must not end with '.'" via a lookbehind.
+  '^[0-9a-z\\.\\-]*(?<!\\.)$': { re2: '[0-9a-z.\\-]*', also: (s) => !s.endsWith('.') },
+  // TagKey: "must not begin with 'aws:'" via a lookahead.
+  '^(^(?!aws:).[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$': {
+    re2: '.[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*',
+    also: (s) => !s.startsWith('aws:'),
+  },
+  // ScheduledActionName (Application Auto Scaling): no leading or trailing spaces, no control
+  // characters, no ':', '/' or '|'.
+  '(?!((^[ ]+.*)|(.*([\\u0000-\\u001f]|[\\u007f-\\u009f]|[:/|])+.*)|(.*[ ]+$))).+': {
+    re2: '[^\\x00-\\x1f\\x7f-\\x9f:/|\\n\\x{2028}\\x{2029}]+',
+    also: (s) => !s.startsWith(' ') && !s.endsWith(' '),
+  },
+};
+
+export function compilePattern(pattern: string): Matcher {
+  const special = Object.hasOwn(LOOKAROUNDS, pattern) ? LOOKAROUNDS[pattern] : undefined;
+  const source = special ? special.re2 : translate(pattern);
+  const re = RE2JS.compile(`^(?:${source})$`);
+  if (special) return (s) => special.also(s) && re.matches(s);
+  return (s) => re.matches(s);
+}
+
+function translate(pattern: string): string {
+  return pattern
+    .replaceAll('\\uD800\\uDC00-\\uDBFF\\uDFFF', '\\x{10000}-\\x{10FFFF}')
+    .replaceAll('\\u10000-\\u10FFFF', '\\x{10000}-\\x{10FFFF}')
+    .replace(/\\u([0-9A-Fa-f]{4})/g, '\\x{$1}')
+    .replaceAll('\\p{Print}', '[\\x20-\\x7E]')
+    .replace(
+      /(\[(?:\\.|[^\]\\])*\]|\\.|[^\\[\]{}()])\{(\d+),(\d+)\}/g,
+      (whole, atom: string, lo: string, hi: string) => {
+        const min = Number(lo);
+        const max = Number(hi);
+        if (max <= 1000) return whole;
+        return `${atom}{${Math.min(min, 1000)},1000}${atom}{${Math.max(0, min - 1000)},${max - 1000}}`;
+      },
+    );
 }
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
@@ -148,7 +302,21 @@ const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 const fail = (shown: string, path: string, constraint: string) =>
   `Value ${shown} at '${path}' failed to satisfy constraint: ${constraint}`;
 
+/** A list or map as AWS shows it in a message; huge ones are not serialized whole. */
+function shownCollection(value: unknown): string {
+  const n = Array.isArray(value) ? value.length : Object.keys(value as object).length;
+  return n > 100 ? `[${n} items]` : safeStringify(value);
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return '[unprintable]';
+  }
+}
+
 function typeError(expected: string, value: unknown, path: string): ServiceError {
-  const got = Array.isArray(value) ? 'list' : typeof value;
+  const got = value === null ? 'null' : Array.isArray(value) ? 'list' : typeof value;
   return new ServiceError('SerializationException', `${expected} but found ${got} at '${path}'`);
 }

@@ -1,8 +1,10 @@
 import { type RealTime, VirtualClock } from './clock';
+import { Network } from './ec2/network';
 import { Faults } from './faults';
 import { DEFAULT_DURATIONS, DEFAULT_JITTER_SIGMA, type DurationsMs } from './lifecycle';
 import { Random } from './random';
 import type { ImageRec } from './records';
+import { APPSTREAM_REGIONS } from './regions';
 import { publicImages } from './seed';
 import { Store, type TransitionEvent } from './store';
 
@@ -14,7 +16,18 @@ export interface Quotas {
   stacks: number;
   users: number;
   tagsPerResource: number;
+  /**
+   * Fleet streaming instances per instance type (AWS quotas are per instance type and size, per
+   * account per region: Administration Guide, "Service Quotas"): one number for every type, or
+   * per type (types not listed: DEFAULT_INSTANCE_QUOTA).
+   */
+  streamingInstances: number | Record<string, number>;
+  /** Image builder instances per instance type (a separate quota in AWS), same forms. */
+  imageBuilderInstances: number | Record<string, number>;
 }
+
+/** The seed guide's default streaming-instance quota: 5 per instance type. */
+export const DEFAULT_INSTANCE_QUOTA = 5;
 
 export const DEFAULT_QUOTAS: Quotas = {
   imageBuilders: 5,
@@ -23,9 +36,32 @@ export const DEFAULT_QUOTAS: Quotas = {
   stacks: 5,
   users: 50,
   tagsPerResource: 50,
+  streamingInstances: DEFAULT_INSTANCE_QUOTA,
+  imageBuilderInstances: DEFAULT_INSTANCE_QUOTA,
 };
 
+/** The instance quota for one instance type out of a per-type or all-types setting. */
+export function instanceQuota(q: number | Record<string, number>, instanceType: string): number {
+  return typeof q === 'number' ? q : (q[instanceType] ?? DEFAULT_INSTANCE_QUOTA);
+}
+
 export const DEFAULT_ACCOUNT = '123456789012';
+
+/** A temporary access key issued by sts:AssumeRole (GetCallerIdentity answers with its ARN). */
+export interface IssuedKey {
+  accessKeyId: string;
+  account: string;
+  arn: string;
+  userId: string;
+  expiration: number;
+}
+
+/** How sts:AssumeRole treats a role (set on the control API; roles not set are assumable, 1 h max). */
+export interface RoleConfig {
+  assumable: boolean;
+  /** The role's maximum session duration in seconds (IAM default 3600, up to 43200). */
+  maxSessionDuration?: number;
+}
 export const DEFAULT_REGION = 'us-east-1';
 
 export interface WorldOptions {
@@ -40,6 +76,8 @@ export interface WorldOptions {
   jitterSigma?: number;
   quotas?: Partial<Quotas>;
   realTime?: RealTime;
+  /** Regions where the emulated services run (default: APPSTREAM_REGIONS, see regions.ts). */
+  regions?: string[];
 }
 
 /** Everything the emulator knows: the clock, faults, quotas and one Store per account+region. */
@@ -49,19 +87,29 @@ export class World {
   /** Faults draw from their own sequence so throttling never shifts the lifecycle jitter. */
   private faultRandom: Random;
   readonly faults: Faults;
+  /** Regions callers may use (credential scope, CopyImage, control API); see regions.ts. */
+  readonly regions: readonly string[];
+  /** World-default quotas (every account and region, unless overridden in `quotaOverrides`). */
   quotas: Quotas;
+  /** Quotas set for one account+region (`account/region` → the members set there). */
+  readonly quotaOverrides = new Map<string, Partial<Quotas>>();
   durations: DurationsMs;
   jitterSigma: number;
   private stores = new Map<string, Store>();
   /** Listeners told about every lifecycle transition, in every account and region. */
   readonly transitionListeners: ((e: TransitionEvent) => void)[] = [];
   private publics = new Map<string, Map<string, ImageRec>>();
+  private networks = new Map<string, Network>();
+  /** STS: issued temporary access keys → who they belong to; roles marked (not) assumable. */
+  readonly issuedKeys = new Map<string, IssuedKey>();
+  readonly roles = new Map<string, RoleConfig>();
 
   constructor(private readonly options: WorldOptions = {}) {
     this.clock = new VirtualClock(options.speed ?? 1, options.start ?? Date.now(), options.realTime);
     this.random = new Random(options.seed ?? 1);
     this.faultRandom = new Random((options.seed ?? 1) + 0x9e3779b9);
     this.faults = new Faults(() => this.faultRandom);
+    this.regions = options.regions ?? APPSTREAM_REGIONS;
     this.quotas = { ...DEFAULT_QUOTAS, ...options.quotas };
     this.durations = { ...DEFAULT_DURATIONS, ...options.durations };
     this.jitterSigma = options.jitterSigma ?? DEFAULT_JITTER_SIGMA;
@@ -69,6 +117,12 @@ export class World {
 
   now(): number {
     return this.clock.now();
+  }
+
+  /** The quotas in force for an account in a region: the world defaults and that scope's overrides. */
+  quotasFor(account: string, region: string): Quotas {
+    const o = this.quotaOverrides.get(`${account}/${region}`);
+    return o ? { ...this.quotas, ...o } : this.quotas;
   }
 
   /** A jittered duration (virtual ms) for one lifecycle transition. */
@@ -83,6 +137,7 @@ export class World {
       store = new Store(account, region, {
         sample: (k) => this.sample(k),
         takeFailure: (kind, name) => this.faults.takeFailure(kind, name),
+        releaseEnis: (owner) => this.network(account, region).releaseEnis(owner),
         onTransition: (e) => {
           for (const listener of this.transitionListeners) listener(e);
         },
@@ -90,6 +145,21 @@ export class World {
       this.stores.set(key, store);
     }
     return store;
+  }
+
+  /** The EC2 network (default VPC included) of an account in a region, created on first use. */
+  network(account: string, region: string): Network {
+    const key = `${account}/${region}`;
+    let net = this.networks.get(key);
+    if (!net) {
+      net = new Network(account, region);
+      this.networks.set(key, net);
+    }
+    return net;
+  }
+
+  allNetworks(): Network[] {
+    return [...this.networks.values()];
   }
 
   /** Stores of other accounts in a region (for images shared across accounts). */
@@ -120,6 +190,10 @@ export class World {
   reset(seed = this.options.seed ?? 1): void {
     this.stores.clear();
     this.publics.clear();
+    this.networks.clear();
+    this.quotaOverrides.clear();
+    this.issuedKeys.clear();
+    this.roles.clear();
     this.faults.reset();
     this.random = new Random(seed);
     this.faultRandom = new Random(seed + 0x9e3779b9);
@@ -129,13 +203,33 @@ export class World {
   }
 
   toJSON(): unknown {
-    return { version: 1, now: this.now(), stores: this.allStores().map((s) => s.toJSON()) };
+    return {
+      version: 1,
+      now: this.now(),
+      stores: this.allStores().map((s) => s.toJSON()),
+      networks: this.allNetworks().map((n) => n.toJSON()),
+      issuedKeys: [...this.issuedKeys.values()],
+      roles: [...this.roles.entries()],
+    };
   }
 
-  load(data: { version: number; now: number; stores: Record<string, unknown>[] }): void {
+  load(data: {
+    version: number;
+    now: number;
+    stores: Record<string, unknown>[];
+    networks?: Record<string, unknown>[];
+    issuedKeys?: IssuedKey[];
+    roles?: [string, RoleConfig][];
+  }): void {
     if (data.version !== 1) throw new Error(`Unsupported state file version ${data.version}`);
     this.reset();
     this.clock.set(data.now);
     for (const s of data.stores) this.store(s.account as string, s.region as string).load(s as never);
+    for (const n of data.networks ?? []) {
+      const net = Network.fromJSON(n as never);
+      this.networks.set(`${net.account}/${net.region}`, net);
+    }
+    for (const k of data.issuedKeys ?? []) this.issuedKeys.set(k.accessKeyId, k);
+    for (const [arn, role] of data.roles ?? []) this.roles.set(arn, role);
   }
 }

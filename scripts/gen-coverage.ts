@@ -3,7 +3,9 @@
  * (implemented by the emulator) or not implemented (answers NotImplementedException).
  */
 import { writeFileSync } from 'node:fs';
+import { ec2Service } from '../emulator/ec2';
 import { applicationAutoScalingService, appstreamService } from '../emulator/operations';
+import { stsService } from '../emulator/sts';
 
 const lines = [
   '# Emulator implementation coverage',
@@ -24,6 +26,22 @@ for (const service of [appstreamService(), applicationAutoScalingService()]) {
     '| operation | status |',
     '|---|---|',
     ...ops.map((op) => `| ${op} | ${service.handlers[op] ? 'stateful' : 'not implemented'} |`),
+    '',
+  );
+}
+// Query-protocol services (form-encoded `Action=`, XML): EC2 subset and STS.
+for (const service of [ec2Service(), stsService()]) {
+  const ops = Object.keys(service.model.operations).sort();
+  const done = ops.filter((op) => Object.hasOwn(service.handlers, op));
+  const { serviceId, apiVersion, protocol } = service.model.metadata;
+  lines.push(
+    `## ${serviceId} (${apiVersion}, ${protocol === 'ec2' ? 'EC2 Query protocol' : 'Query protocol'}, signing name \`${service.signingName}\`)`,
+    '',
+    `${done.length} of ${ops.length} operations implemented${protocol === 'ec2' ? ' (the model is the networking subset in `emulator/models/ec2.subset.service.json`)' : '; the others answer `NotImplemented` naming the operation'}.`,
+    '',
+    '| operation | status |',
+    '|---|---|',
+    ...ops.map((op) => `| ${op} | ${Object.hasOwn(service.handlers, op) ? 'stateful' : 'not implemented'} |`),
     '',
   );
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { acquireBuilderEni, checkBuilderQuota } from '../capacity';
 import { arnOf, type Ctx, compact, type Handler, paginate, sec, stateError } from '../context';
 import { alreadyExists, invalidCombination, notFound, ServiceError } from '../errors';
 import { BUILDER_BUSY_STATES } from '../lifecycle';
@@ -19,7 +20,6 @@ import { resolveImage } from './images';
 const ATTRS = [...COMPUTE_ATTRS, 'AccessEndpoints'];
 
 export function builderOut(b: BuilderRec) {
-  const running = b.state === 'RUNNING';
   return compact(
     {
       Arn: b.arn,
@@ -31,9 +31,9 @@ export function builderOut(b: BuilderRec) {
       CreatedTime: sec(b.createdAt),
       AppstreamAgentVersion: b.agentVersion,
       LatestAppstreamAgentVersion: b.agentVersion === LATEST_AGENT_VERSION ? 'TRUE' : 'FALSE',
-      NetworkAccessConfiguration: running
-        ? { EniPrivateIpAddress: '10.0.0.10', EniId: `eni-${b.arn.length.toString(16).padStart(17, '0')}` }
-        : undefined,
+      // The builder's real network interface (emulator/ec2/network.ts) while it has one.
+      NetworkAccessConfiguration:
+        b.state === 'RUNNING' && b.eni ? { EniPrivateIpAddress: b.eni.ip, EniId: b.eni.id } : undefined,
       ImageBuilderErrors: b.errors.length
         ? b.errors.map((e) => ({ ...e, ErrorTimestamp: sec(e.ErrorTimestamp) }))
         : undefined,
@@ -67,7 +67,12 @@ const createImageBuilder: Handler = (input, ctx) => {
     throw invalidCombination('An image builder can be launched in one subnet only.');
   checkDirectory(ctx, input.DomainJoinInfo);
   const image = resolveImage(ctx, { name: input.ImageName, arn: input.ImageArn }, 'imageBuilder');
-  checkQuota(store.builders.size, ctx.world.quotas.imageBuilders, 'image builder');
+  checkQuota(
+    store.builders.size,
+    ctx.world.quotasFor(ctx.account, ctx.region).imageBuilders,
+    'image builder',
+  );
+  checkBuilderQuota(ctx, input.InstanceType);
   const b: BuilderRec = {
     name: input.Name,
     arn: arnOf(ctx, 'image-builder', input.Name),
@@ -87,6 +92,7 @@ const createImageBuilder: Handler = (input, ctx) => {
   };
   store.builders.set(b.name, b);
   store.enter('imageBuilder', b, 'PENDING', ctx.now);
+  acquireBuilderEni(ctx, b);
   return { ImageBuilder: builderOut(b) };
 };
 
@@ -99,11 +105,14 @@ const describeImageBuilders: Handler = (input, ctx) => {
 const startImageBuilder: Handler = (input, ctx) => {
   const b = getBuilder(ctx, input.Name);
   requireState(ctx, b, ['STOPPED'], 'start');
+  checkBuilderQuota(ctx, String(b.attrs.InstanceType), b.name, 'ResourceNotAvailableException');
   if (input.AppstreamAgentVersion)
     b.agentVersion =
       input.AppstreamAgentVersion === 'LATEST' ? LATEST_AGENT_VERSION : input.AppstreamAgentVersion;
   b.errors = [];
+  b.stateChangeReason = undefined;
   ctx.store.enter('imageBuilder', b, 'PENDING', ctx.now, { duration: 'builderStart' });
+  acquireBuilderEni(ctx, b);
   return { ImageBuilder: builderOut(b) };
 };
 

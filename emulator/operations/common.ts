@@ -47,8 +47,8 @@ export function checkQuota(count: number, quota: number, what: string): void {
 /** Merges tags, keeping the per-resource limit. */
 export function mergeTags(ctx: Ctx, current: Tags, added: Tags | undefined): Tags {
   const next = { ...current, ...added };
-  if (Object.keys(next).length > ctx.world.quotas.tagsPerResource)
-    throw limitExceeded(`A resource can have at most ${ctx.world.quotas.tagsPerResource} tags.`);
+  const limit = ctx.world.quotasFor(ctx.account, ctx.region).tagsPerResource;
+  if (Object.keys(next).length > limit) throw limitExceeded(`A resource can have at most ${limit} tags.`);
   return next;
 }
 

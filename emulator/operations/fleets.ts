@@ -1,3 +1,4 @@
+import { capacityStatus, checkFleetQuota, growFleetEnis, prepareFleetStart, retarget } from '../capacity';
 import { arnOf, type Ctx, compact, type Handler, paginate, sec, stateError } from '../context';
 import { alreadyExists, inUse, invalidCombination, notFound, notPermitted, ServiceError } from '../errors';
 import type { FleetRec } from '../records';
@@ -50,15 +51,7 @@ const DELETABLE_ATTRIBUTES: Record<string, string[]> = {
   VOLUME_CONFIGURATION: ['RootVolumeConfig'],
 };
 
-export function inUseSessions(ctx: Ctx, fleet: FleetRec): number {
-  let n = 0;
-  for (const s of ctx.store.sessions.values()) if (s.fleetName === fleet.name && s.state === 'ACTIVE') n++;
-  return n;
-}
-
 export function fleetOut(f: FleetRec, ctx: Ctx) {
-  const running = ctx.store.runningInstances(f, ctx.now);
-  const inUse = inUseSessions(ctx, f);
   return compact(
     {
       Arn: f.arn,
@@ -66,12 +59,7 @@ export function fleetOut(f: FleetRec, ctx: Ctx) {
       FleetType: f.fleetType,
       State: f.state,
       CreatedTime: sec(f.createdAt),
-      ComputeCapacityStatus: {
-        Desired: f.desired,
-        Running: running,
-        InUse: inUse,
-        Available: Math.max(0, running - inUse),
-      },
+      ComputeCapacityStatus: capacityStatus(ctx, f),
       FleetErrors: f.errors.length ? f.errors : undefined,
     },
     f.attrs,
@@ -131,7 +119,9 @@ const createFleet: Handler = (input, ctx) => {
     throw invalidCombination('Exactly one of ImageName and ImageArn must be specified.');
   checkDirectory(ctx, input.DomainJoinInfo);
   const image = resolveImage(ctx, { name: input.ImageName, arn: input.ImageArn }, 'fleet');
-  checkQuota(store.fleets.size, ctx.world.quotas.fleets, 'fleet');
+  checkQuota(store.fleets.size, ctx.world.quotasFor(ctx.account, ctx.region).fleets, 'fleet');
+  const desired = fleetType === 'ELASTIC' ? 0 : desiredOf(input);
+  checkFleetQuota(ctx, input.Name, input.InstanceType, desired, false);
   const f: FleetRec = {
     name: input.Name,
     arn: arnOf(ctx, 'fleet', input.Name),
@@ -143,7 +133,10 @@ const createFleet: Handler = (input, ctx) => {
       ImageArn: image.arn,
       Platform: input.Platform ?? image.platform,
     },
-    desired: fleetType === 'ELASTIC' ? 0 : desiredOf(input),
+    desired,
+    desiredSessions: input.ComputeCapacity?.DesiredSessions,
+    target: 0,
+    eniCount: 0,
     capacityFrom: 0,
     capacityChangeStart: ctx.now,
     capacityChangeEnd: ctx.now,
@@ -189,6 +182,20 @@ const updateFleet: Handler = (input, ctx) => {
     input.ImageName || input.ImageArn
       ? resolveImage(ctx, { name: input.ImageName, arn: input.ImageArn }, 'fleet')
       : undefined;
+  const desired = input.ComputeCapacity
+    ? desiredOf({
+        ...input,
+        MaxSessionsPerInstance: input.MaxSessionsPerInstance ?? f.attrs.MaxSessionsPerInstance,
+      })
+    : f.desired;
+  if (f.fleetType !== 'ELASTIC' && (input.ComputeCapacity || input.InstanceType))
+    checkFleetQuota(
+      ctx,
+      f.name,
+      input.InstanceType ?? String(f.attrs.InstanceType),
+      desired,
+      f.state === 'RUNNING',
+    );
   // All checks passed: now change the fleet (nothing is half-applied on error).
   for (const attr of input.AttributesToDelete ?? [])
     for (const k of DELETABLE_ATTRIBUTES[attr] ?? []) delete f.attrs[k];
@@ -196,14 +203,12 @@ const updateFleet: Handler = (input, ctx) => {
   Object.assign(f.attrs, pick(input, ATTRS));
   if (image) Object.assign(f.attrs, { ImageName: image.name, ImageArn: image.arn });
   if (input.ComputeCapacity) {
-    const current = ctx.store.runningInstances(f, ctx.now);
-    f.desired = desiredOf({
-      ...input,
-      MaxSessionsPerInstance: input.MaxSessionsPerInstance ?? f.attrs.MaxSessionsPerInstance,
-    });
-    f.capacityFrom = current;
-    f.capacityChangeStart = ctx.now;
-    f.capacityChangeEnd = ctx.now + (f.state === 'RUNNING' ? ctx.world.durations.fleetCapacity : 0);
+    f.desired = desired;
+    f.desiredSessions = input.ComputeCapacity.DesiredSessions;
+    if (f.state === 'RUNNING') {
+      growFleetEnis(ctx, f);
+      retarget(ctx, f);
+    }
   }
   return { Fleet: fleetOut(f, ctx) };
 };
@@ -212,8 +217,10 @@ const startFleet: Handler = (input, ctx) => {
   const f = getFleet(ctx, input.Name);
   if (f.state !== 'STOPPED')
     throw stateError(ctx, `Fleet '${f.name}' is ${f.state}; only a STOPPED fleet can be started.`);
+  if (f.fleetType !== 'ELASTIC') checkFleetQuota(ctx, f.name, String(f.attrs.InstanceType), f.desired, true);
   f.errors = [];
   ctx.store.enter('fleet', f, 'STARTING', ctx.now);
+  prepareFleetStart(ctx, f);
   return {};
 };
 
@@ -221,7 +228,8 @@ const stopFleet: Handler = (input, ctx) => {
   const f = getFleet(ctx, input.Name);
   if (f.state !== 'RUNNING')
     throw stateError(ctx, `Fleet '${f.name}' is ${f.state}; only a RUNNING fleet can be stopped.`);
-  for (const [id, s] of ctx.store.sessions) if (s.fleetName === f.name) ctx.store.sessions.delete(id);
+  // Stopping a fleet ends its users' sessions.
+  for (const s of ctx.store.fleetSessions(f.name)) ctx.store.endSession(s);
   ctx.store.enter('fleet', f, 'STOPPING', ctx.now);
   return {};
 };

@@ -2,30 +2,9 @@ import { type Ctx, compact, type Handler, paginate, sec, stateError } from '../c
 import { alreadyExists, inUse, invalidCombination, notFound, notPermitted, ServiceError } from '../errors';
 import { declaredErrors } from '../model';
 import type { ImageRec } from '../records';
+import { isKnownRegion } from '../regions';
 import { LATEST_AGENT_VERSION } from '../seed';
 import { checkQuota, mergeTags } from './common';
-
-/** Regions where AppStream 2.0 runs (CopyImage destinations). */
-export const APPSTREAM_REGIONS = [
-  'us-east-1',
-  'us-east-2',
-  'us-west-2',
-  'ca-central-1',
-  'sa-east-1',
-  'eu-west-1',
-  'eu-west-2',
-  'eu-west-3',
-  'eu-central-1',
-  'eu-north-1',
-  'ap-south-1',
-  'ap-northeast-1',
-  'ap-northeast-2',
-  'ap-southeast-1',
-  'ap-southeast-2',
-  'il-central-1',
-  'us-gov-west-1',
-  'us-gov-east-1',
-];
 
 const RESERVED_PREFIX = /^(amazon|aws|appstream)/i;
 
@@ -210,7 +189,7 @@ const copyImage: Handler = (input, ctx) => {
       `The image '${source.name}' is not available (state ${source.state}).`,
     );
   checkImageName(input.DestinationImageName);
-  if (!APPSTREAM_REGIONS.includes(input.DestinationRegion))
+  if (!isKnownRegion(input.DestinationRegion, ctx.world))
     throw new ServiceError(
       'ResourceNotAvailableException',
       `AppStream 2.0 is not available in region '${input.DestinationRegion}'.`,
@@ -218,7 +197,7 @@ const copyImage: Handler = (input, ctx) => {
   const dest = ctx.world.store(ctx.account, input.DestinationRegion);
   dest.settle(ctx.now);
   if (dest.images.has(input.DestinationImageName)) throw alreadyExists('image', input.DestinationImageName);
-  checkQuota(dest.images.size, ctx.world.quotas.images, 'image');
+  checkQuota(dest.images.size, ctx.world.quotasFor(ctx.account, input.DestinationRegion).images, 'image');
   const copy = newImage(ctx, input.DestinationRegion, ctx.account, source, input.DestinationImageName);
   copy.description = input.DestinationImageDescription ?? source.description;
   copy.baseImageArn = source.baseImageArn;
@@ -245,7 +224,7 @@ const createUpdatedImage: Handler = (input, ctx) => {
   checkImageName(input.newImageName);
   if (ctx.store.images.has(input.newImageName)) throw alreadyExists('image', input.newImageName);
   if (!possible) throw notPermitted(`The image '${image.name}' is already up to date.`);
-  checkQuota(ctx.store.images.size, ctx.world.quotas.images, 'image');
+  checkQuota(ctx.store.images.size, ctx.world.quotasFor(ctx.account, ctx.region).images, 'image');
   const updated = newImage(ctx, ctx.region, ctx.account, image, input.newImageName);
   updated.agentVersion = LATEST_AGENT_VERSION;
   updated.baseImageArn = image.baseImageArn ?? image.arn;
@@ -284,7 +263,7 @@ const updateImagePermissions: Handler = (input, ctx) => {
       `'${input.SharedAccountId}' is not another valid AWS account id.`,
     );
   if (
-    !image.permissions[input.SharedAccountId] &&
+    !Object.hasOwn(image.permissions, input.SharedAccountId) &&
     Object.keys(image.permissions).length >= MAX_SHARED_ACCOUNTS
   )
     throw new ServiceError(
@@ -300,7 +279,7 @@ const updateImagePermissions: Handler = (input, ctx) => {
 
 const deleteImagePermissions: Handler = (input, ctx) => {
   const image = ownImage(ctx, input.Name);
-  if (!image.permissions[input.SharedAccountId])
+  if (!Object.hasOwn(image.permissions, input.SharedAccountId))
     throw new ServiceError(
       'ResourceNotFoundException',
       `The image '${image.name}' is not shared with account ${input.SharedAccountId}.`,

@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { openSession } from '../capacity';
 import { arnOf, type Ctx, compact, type Handler, paginate, sec } from '../context';
 import { alreadyExists, inUse, invalidCombination, limitExceeded, notFound, ServiceError } from '../errors';
 import type { StackRec } from '../records';
@@ -52,7 +53,7 @@ export function getStack(ctx: Ctx, name: string): StackRec {
 
 const createStack: Handler = (input, ctx) => {
   if (ctx.store.stacks.has(input.Name)) throw alreadyExists('stack', input.Name);
-  checkQuota(ctx.store.stacks.size, ctx.world.quotas.stacks, 'stack');
+  checkQuota(ctx.store.stacks.size, ctx.world.quotasFor(ctx.account, ctx.region).stacks, 'stack');
   const s: StackRec = {
     name: input.Name,
     arn: arnOf(ctx, 'stack', input.Name),
@@ -192,7 +193,8 @@ const describeSessions: Handler = (input, ctx) => {
 
 const expireSession: Handler = (input, ctx) => {
   // The model declares no errors: expiring an unknown session is a silent no-op.
-  ctx.store.sessions.delete(input.SessionId);
+  const s = ctx.store.sessions.get(input.SessionId);
+  if (s) ctx.store.endSession(s);
   return {};
 };
 
@@ -203,28 +205,10 @@ export function openStreamingUrl(ctx: Ctx, url: string) {
   if (!t) throw notFound('streaming URL', url);
   if (t.expires < ctx.now) throw new ServiceError('ExpiredStreamingURL', 'The streaming URL has expired.');
   const fleet = getFleet(ctx, t.fleetName);
-  const inUseCount = [...ctx.store.sessions.values()].filter((s) => s.fleetName === fleet.name).length;
-  const capacity =
-    fleet.fleetType === 'ELASTIC'
-      ? Number(fleet.attrs.MaxConcurrentSessions ?? 0)
-      : ctx.store.runningInstances(fleet, ctx.now);
-  if (fleet.state !== 'RUNNING' || inUseCount >= capacity)
+  const session = openSession(ctx, fleet, { stackName: t.stackName, userId: t.userId });
+  if (!session)
     throw new ServiceError('InsufficientCapacity', `Fleet '${fleet.name}' has no available capacity.`);
   ctx.store.streamingTokens.delete(token);
-  const maxDuration = Number(fleet.attrs.MaxUserDurationInSeconds ?? 57600);
-  const session = {
-    id: randomUUID(),
-    userId: t.userId,
-    stackName: t.stackName,
-    fleetName: t.fleetName,
-    state: 'ACTIVE' as const,
-    connectionState: 'CONNECTED' as const,
-    startTime: ctx.now,
-    maxExpirationTime: ctx.now + maxDuration * 1000,
-    authenticationType: 'API',
-    instanceId: `i-${randomBytes(8).toString('hex').slice(0, 17)}`,
-  };
-  ctx.store.sessions.set(session.id, session);
   return session;
 }
 

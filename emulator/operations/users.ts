@@ -37,7 +37,7 @@ const createUser: Handler = (input, ctx) => {
     return {};
   }
   if (ctx.store.users.has(key)) throw alreadyExists('user', input.UserName);
-  checkQuota(ctx.store.users.size, ctx.world.quotas.users, 'user');
+  checkQuota(ctx.store.users.size, ctx.world.quotasFor(ctx.account, ctx.region).users, 'user');
   ctx.store.users.set(key, {
     userName: input.UserName,
     authenticationType: input.AuthenticationType,

@@ -60,3 +60,104 @@ export function requestArbitrary(model: ServiceModel, shapeName: string, depth =
       return fc.anything();
   }
 }
+
+/** Names that reach Object.prototype when a lookup isn't restricted to own keys. */
+export const PROTOTYPE_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+];
+
+/** `{"a": {"a": ... 1}}` or `[[...[]]]`, `depth` levels deep. */
+function nested(depth: number, asArray: boolean): unknown {
+  let v: unknown = asArray ? [] : 1;
+  for (let i = 0; i < depth; i++) v = asArray ? [v] : { a: v };
+  return v;
+}
+
+/** A JSON object with one own key (prototype names included: `__proto__` stays an own key). */
+function objectWith(key: string, value: unknown): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  return o;
+}
+
+/**
+ * A hostile JSON value: deep nesting (past AWS's 1000 levels and below it), huge strings and
+ * lists, prototype keys, wrong types, unicode (lone surrogates, combining marks, RTL), nulls.
+ */
+export function hostileValue(): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    fc.tuple(fc.integer({ min: 50, max: 3000 }), fc.boolean()).map(([d, a]) => nested(d, a)),
+    fc
+      .tuple(fc.integer({ min: 1_000, max: 300_000 }), fc.constantFrom('a', 'a,', '\u0000', 'é', '😀', ' '))
+      .map(([n, c]) => c.repeat(Math.ceil(n / c.length))),
+    fc.integer({ min: 100, max: 20_000 }).map((n) => Array.from({ length: n }, () => 'x')),
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    fc.string({ unit: 'grapheme', maxLength: 20 }),
+    fc.constantFrom('\uD800', '\uDFFF', 'a\u0301', '\u202Eevil', 'aws:x', '*', '', ' '),
+    fc.constantFrom(null, true, false, 0, -1, -3, 1.5, 1e308, -1e308, 2 ** 53, [], {}, [null], { x: null }),
+    fc
+      .tuple(fc.constantFrom(...PROTOTYPE_KEYS), fc.jsonValue({ maxDepth: 2 }))
+      .map(([k, v]) => objectWith(k, v)),
+    fc.jsonValue({ maxDepth: 4 }),
+  );
+}
+
+/** Every object and array inside `v` (including `v`), for picking a place to plant a hostile value. */
+function containers(v: unknown, out: (Record<string, unknown> | unknown[])[] = []): typeof out {
+  if (v !== null && typeof v === 'object') {
+    out.push(v as Record<string, unknown> | unknown[]);
+    for (const child of Object.values(v)) containers(child, out);
+  }
+  return out;
+}
+
+/**
+ * A hostile request body (JSON text) for a shape: a model-shaped request (see requestArbitrary)
+ * with hostile values planted at random places: replacing members or list items, or added under
+ * unknown and prototype keys. Sometimes the whole body is hostile.
+ */
+export function hostileRequestArbitrary(model: ServiceModel, shapeName: string): fc.Arbitrary<string> {
+  const mutation = fc.record({
+    at: fc.nat(),
+    pick: fc.nat(),
+    kind: fc.constantFrom('replace', 'add'),
+    key: fc.oneof(fc.constantFrom(...PROTOTYPE_KEYS, 'Evil'), fc.string({ maxLength: 8 })),
+    value: hostileValue(),
+  });
+  const planted = fc
+    .tuple(requestArbitrary(model, shapeName), fc.array(mutation, { minLength: 1, maxLength: 3 }))
+    .map(([base, mutations]) => {
+      const body = structuredClone(base) as Record<string, unknown>;
+      for (const m of mutations) {
+        const all = containers(body);
+        const target = all[m.at % all.length];
+        const keys = Object.keys(target);
+        if (m.kind === 'replace' && keys.length > 0) {
+          const k = keys[m.pick % keys.length];
+          Object.defineProperty(target, k, {
+            value: m.value,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        } else if (Array.isArray(target)) target.push(m.value);
+        else
+          Object.defineProperty(target, m.key, {
+            value: m.value,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+      }
+      return JSON.stringify(body);
+    });
+  return fc.oneof(
+    { weight: 9, arbitrary: planted },
+    { weight: 1, arbitrary: hostileValue().map((v) => JSON.stringify(v) ?? 'null') },
+  );
+}

@@ -1,6 +1,11 @@
+import * as EC2 from '@aws-sdk/client-ec2';
+import * as STS from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
-import { declaredErrors, loadModel } from '../../../emulator/model';
+import { ec2Service } from '../../../emulator/ec2';
+import { declaredErrors, loadModel, type ServiceModel } from '../../../emulator/model';
 import { appstreamService } from '../../../emulator/operations';
+import { loadQueryModel } from '../../../emulator/query/model';
+import { stsService } from '../../../emulator/sts';
 import { COMMON_ERRORS, outputProblems } from '../../helpers/contract';
 import { MIN, OTHER_ACCOUNT, rawCall, useEmulator, WIN2022 } from '../../helpers/emulator';
 
@@ -167,8 +172,11 @@ async function tour(
 describe('Emulator: contract with the AppStream service model', () => {
   it('answers every implemented operation with the output shape, and only declared or common errors', async () => {
     const seen: Seen[] = [];
-    f.emu.onResponse((operation, status, body) => seen.push({ operation, status, body: JSON.parse(body) }));
+    const off = f.emu.onResponse((operation, status, body) =>
+      seen.push({ operation, status, body: JSON.parse(body) }),
+    );
     await tour((op, body, opts) => rawCall(f.emu.endpoint, op, body, opts).then((r) => r.json));
+    off();
 
     const implemented = Object.keys(appstreamService().handlers);
     const succeeded = new Set(seen.filter((s) => s.status === 200).map((s) => s.operation));
@@ -187,5 +195,134 @@ describe('Emulator: contract with the AppStream service model', () => {
     }
     expect(problems).toEqual([]);
     expect(seen.filter((s) => s.status !== 200).length).toBeGreaterThan(15);
+  });
+});
+
+describe('Emulator: contract with the EC2 subset and STS models (Query protocol)', () => {
+  /** SDK output → the JSON form outputProblems checks (timestamps as epoch seconds, no $metadata). */
+  const plain = (v: unknown): unknown =>
+    v instanceof Date
+      ? v.getTime() / 1000
+      : Array.isArray(v)
+        ? v.map(plain)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.entries(v)
+                .filter(([k]) => k !== '$metadata')
+                .map(([k, x]) => [k, plain(x)]),
+            )
+          : v;
+  /**
+   * Values real EC2 answers that its own model's enums don't list (kept as AWS sends them):
+   * NAT gateway interfaces are `nat_gateway`, gateway endpoints' State is lower-case `available`,
+   * and an attached internet gateway's attachment State is `available` (not `attached`).
+   */
+  const AWS_NOT_IN_ENUM = [
+    "'nat_gateway' not in enum",
+    "'available' not in enum PendingAcceptance",
+    "'available' not in enum attaching|attached",
+  ];
+
+  it('answers every EC2 and STS operation in a form the SDK parses, with the output shape and required members', async () => {
+    const ec2Model = loadQueryModel('ec2.subset') as unknown as ServiceModel;
+    const stsModel = loadQueryModel('sts') as unknown as ServiceModel;
+    const ec2 = new EC2.EC2Client({
+      endpoint: f.emu.endpoint,
+      region: 'us-east-1',
+      maxAttempts: 1,
+      credentials: { accessKeyId: '123456789012', secretAccessKey: 's' },
+    });
+    const sts = new STS.STSClient({
+      endpoint: f.emu.endpoint,
+      region: 'us-east-1',
+      maxAttempts: 1,
+      credentials: { accessKeyId: '123456789012', secretAccessKey: 's' },
+    });
+    const problems: string[] = [];
+    const succeeded = new Set<string>();
+    const call = async (
+      client: { send(c: unknown): Promise<unknown> },
+      sdk: Record<string, unknown>,
+      model: ServiceModel,
+      op: string,
+      input: object,
+    ) => {
+      const Command = sdk[`${op}Command`] as new (i: object) => unknown;
+      const out = plain(await client.send(new Command(input)));
+      succeeded.add(op);
+      const shape = model.operations[op].output?.shape;
+      if (shape)
+        problems.push(
+          ...outputProblems(model, shape, out)
+            .filter((p) => !AWS_NOT_IN_ENUM.some((allowed) => p.includes(allowed)))
+            .map((p) => `${op} ${p}`),
+        );
+      return out as Record<string, never>;
+    };
+    const e = (op: string, input: object = {}) => call(ec2, EC2 as never, ec2Model, op, input);
+    try {
+      await e('DescribeAvailabilityZones');
+      const { Vpc } = await e('CreateVpc', {
+        CidrBlock: '10.0.0.0/16',
+        TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'k', Value: 'v' }] }],
+      });
+      const vpcId = (Vpc as { VpcId: string }).VpcId;
+      const { Subnet } = await e('CreateSubnet', { VpcId: vpcId, CidrBlock: '10.0.0.0/24' });
+      const subnetId = (Subnet as { SubnetId: string }).SubnetId;
+      const { GroupId } = await e('CreateSecurityGroup', { VpcId: vpcId, GroupName: 'g', Description: 'd' });
+      const { RouteTable } = await e('CreateRouteTable', { VpcId: vpcId });
+      const rtb = (RouteTable as { RouteTableId: string }).RouteTableId;
+      const { InternetGateway } = await e('CreateInternetGateway');
+      const igw = (InternetGateway as { InternetGatewayId: string }).InternetGatewayId;
+      await e('AttachInternetGateway', { InternetGatewayId: igw, VpcId: vpcId });
+      await e('CreateRoute', { RouteTableId: rtb, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw });
+      const { AssociationId } = await e('AssociateRouteTable', { RouteTableId: rtb, SubnetId: subnetId });
+      const { AllocationId } = await e('AllocateAddress', { Domain: 'vpc' });
+      const { NatGateway } = await e('CreateNatGateway', { SubnetId: subnetId, AllocationId });
+      const { VpcEndpoint } = await e('CreateVpcEndpoint', {
+        VpcId: vpcId,
+        ServiceName: 'com.amazonaws.us-east-1.s3',
+        RouteTableIds: [rtb],
+      });
+      await e('CreateTags', { Resources: [subnetId], Tags: [{ Key: 'a', Value: 'b' }] });
+      for (const op of [
+        'DescribeVpcs',
+        'DescribeSubnets',
+        'DescribeSecurityGroups',
+        'DescribeRouteTables',
+        'DescribeInternetGateways',
+        'DescribeNatGateways',
+        'DescribeVpcEndpoints',
+        'DescribeNetworkInterfaces',
+        'DescribeTags',
+      ])
+        await e(op);
+      await e('DeleteTags', { Resources: [subnetId] });
+      await e('DeleteVpcEndpoints', {
+        VpcEndpointIds: [(VpcEndpoint as { VpcEndpointId: string }).VpcEndpointId],
+      });
+      await e('DeleteNatGateway', { NatGatewayId: (NatGateway as { NatGatewayId: string }).NatGatewayId });
+      await e('ReleaseAddress', { AllocationId });
+      await e('DisassociateRouteTable', { AssociationId });
+      await e('DeleteRoute', { RouteTableId: rtb, DestinationCidrBlock: '0.0.0.0/0' });
+      await e('DeleteRouteTable', { RouteTableId: rtb });
+      await e('DetachInternetGateway', { InternetGatewayId: igw, VpcId: vpcId });
+      await e('DeleteInternetGateway', { InternetGatewayId: igw });
+      await e('DeleteSecurityGroup', { GroupId });
+      f.emu.control.advance(2 * MIN);
+      await e('DeleteSubnet', { SubnetId: subnetId });
+      await e('DeleteVpc', { VpcId: vpcId });
+      await call(sts, STS as never, stsModel, 'GetCallerIdentity', {});
+      await call(sts, STS as never, stsModel, 'AssumeRole', {
+        RoleArn: `arn:aws:iam::${OTHER_ACCOUNT}:role/r`,
+        RoleSessionName: 'contract',
+      });
+    } finally {
+      ec2.destroy();
+      sts.destroy();
+    }
+    expect(Object.keys(ec2Service().handlers).filter((op) => !succeeded.has(op))).toEqual([]);
+    expect(Object.keys(stsService().handlers).filter((op) => !succeeded.has(op))).toEqual([]);
+    expect(problems).toEqual([]);
   });
 });

@@ -72,6 +72,7 @@ describe('Emulator: fleets', () => {
 
   it('lets a RUNNING fleet change only display name, capacity, image and timeouts', async () => {
     const client = f.client();
+    f.emu.control.setQuotas({ streamingInstances: 10 });
     await runningFleet(client);
     const updated = await client.send(
       new UpdateFleetCommand({ Name: 'f1', DisplayName: 'Office', ComputeCapacity: { DesiredInstances: 6 } }),

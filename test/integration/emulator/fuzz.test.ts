@@ -1,11 +1,14 @@
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { loadModel } from '../../../emulator/model';
-import { requestArbitrary } from '../../helpers/arbitrary';
+import { appstreamService } from '../../../emulator/operations';
+import { hostileRequestArbitrary, requestArbitrary } from '../../helpers/arbitrary';
 import { createFleet, createStack, privateImage } from '../../helpers/builders';
 import { rawCall, useEmulator } from '../../helpers/emulator';
+import { startProber, stateDump } from '../../helpers/hostile';
 
-const f = useEmulator();
+// The clock stands still (real time is a constant), so state dumps before and after a call compare exactly.
+const f = useEmulator({ realTime: () => 0 });
 const model = loadModel('appstream');
 const operations = Object.keys(model.operations);
 
@@ -63,5 +66,42 @@ describe('Emulator: fuzzing every operation', () => {
   it('is still healthy afterwards', async () => {
     const res = await rawCall(f.emu.endpoint, 'DescribeImages', { Type: 'PUBLIC' });
     expect(res.status).toBe(200);
+  });
+});
+
+describe('Emulator: fuzzing with hostile JSON', () => {
+  it('answers hostile JSON to every implemented operation with 4xx (or 200), changes nothing on error and keeps answering health probes', async () => {
+    const implemented = Object.keys(appstreamService().handlers);
+    const prober = startProber(f.emu.endpoint);
+    const seen = new Map<string, number>();
+    try {
+      for (const op of implemented) {
+        const input = model.operations[op].input?.shape;
+        const arb = input ? hostileRequestArbitrary(model, input) : fc.constant('{}');
+        await fc.assert(
+          fc.asyncProperty(arb, async (raw) => {
+            const before = stateDump(f.emu);
+            const res = await rawCall(f.emu.endpoint, op, raw);
+            const shown = `${op} ${raw.slice(0, 300)} → ${JSON.stringify(res.json).slice(0, 300)}`;
+            expect(res.status, shown).toBeLessThan(500);
+            const key = res.status === 200 ? 'OK' : String(res.json.__type);
+            seen.set(key, (seen.get(key) ?? 0) + 1);
+            if (res.status === 200) return;
+            expect(res.status, shown).toBeGreaterThanOrEqual(400);
+            expect(typeof res.json.__type, shown).toBe('string');
+            expect(typeof res.json.message, shown).toBe('string');
+            expect(stateDump(f.emu), shown).toBe(before);
+          }),
+          { numRuns: 12, seed: 6 },
+        );
+      }
+    } finally {
+      const { probes, slowestMs } = await prober.stop();
+      expect(probes).toBeGreaterThan(10);
+      expect(slowestMs).toBeLessThan(100);
+    }
+    // The hostile values are refused for what they are, not all for one reason.
+    for (const type of ['SerializationException', 'ValidationException'])
+      expect(seen.get(type) ?? 0).toBeGreaterThan(20);
   });
 });

@@ -88,7 +88,7 @@ describe('Emulator: CreateImageBuilder', () => {
     const client = f.client();
     for (let i = 1; i <= 5; i++) await createBuilder(client, `b${i}`);
     await expect(createBuilder(client, 'b6')).rejects.toBeInstanceOf(LimitExceededException);
-    f.emu.control.setQuotas({ imageBuilders: 6 });
+    f.emu.control.setQuotas({ imageBuilders: 6, imageBuilderInstances: 6 });
     await expect(createBuilder(client, 'b6')).resolves.toMatchObject({ Name: 'b6' });
   });
 
@@ -107,7 +107,7 @@ describe('Emulator: CreateImageBuilder', () => {
 describe('Emulator: DescribeImageBuilders', () => {
   it('pages with MaxResults and NextToken', async () => {
     const client = f.client();
-    f.emu.control.setQuotas({ imageBuilders: 10 });
+    f.emu.control.setQuotas({ imageBuilders: 10, imageBuilderInstances: 10 });
     for (let i = 1; i <= 7; i++) await createBuilder(client, `b${i}`);
     const first = await client.send(new DescribeImageBuildersCommand({ MaxResults: 3 }));
     expect(first.ImageBuilders!.map((b) => b.Name)).toEqual(['b1', 'b2', 'b3']);

@@ -1,0 +1,353 @@
+/**
+ * Streaming capacity: how many instances a fleet can run (desired, network interfaces, quota),
+ * the network interfaces builders and fleets hold, and the user sessions on fleets. The one
+ * place that decides a fleet's target capacity is `retarget`; `Store.runningInstances` ramps
+ * toward it lazily on the virtual clock.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Ctx } from './context';
+import type { EniFailure, Network } from './ec2/network';
+import { limitExceeded, ServiceError } from './errors';
+import type { BuilderRec, FleetRec, SessionRec } from './records';
+import { builderEniOwner, fleetEniOwner } from './store';
+import { instanceQuota } from './world';
+
+/** AWS's default DisconnectTimeoutInSeconds (CreateFleet: "Specify a value between 60 and 36000"; console default 15 min). */
+export const DEFAULT_DISCONNECT_TIMEOUT_S = 900;
+/** AWS's default MaxUserDurationInSeconds (16 hours). */
+export const DEFAULT_MAX_USER_DURATION_S = 57600;
+
+/** States in which a fleet's instances exist and count against the streaming-instance quota. */
+const ACTIVE_FLEET_STATES = ['STARTING', 'RUNNING'];
+/** States in which an image builder has an instance (and a network interface). */
+const BUILDER_IDLE_STATES = ['STOPPED', 'FAILED'];
+
+const network = (ctx: Ctx): Network => ctx.world.network(ctx.account, ctx.region);
+
+interface VpcConfig {
+  SubnetIds?: string[];
+  SecurityGroupIds?: string[];
+}
+
+/** The subnets a builder or fleet launches into: its VpcConfig's, or the default VPC's default subnets. */
+function subnetsOf(net: Network, attrs: Record<string, unknown>): string[] {
+  const ids = (attrs.VpcConfig as VpcConfig | undefined)?.SubnetIds;
+  return ids?.length ? ids : net.defaultSubnetIds();
+}
+
+const groupsOf = (attrs: Record<string, unknown>) =>
+  (attrs.VpcConfig as VpcConfig | undefined)?.SecurityGroupIds;
+
+/**
+ * The network problem that keeps a builder or fleet from launching, if any: AWS reports these
+ * as notification codes at launch (FleetErrorCode: SUBNET_NOT_FOUND, SECURITY_GROUPS_NOT_FOUND),
+ * not as errors of the Create call.
+ */
+function networkProblem(net: Network, attrs: Record<string, unknown>): EniFailure | undefined {
+  const subnets = subnetsOf(net, attrs);
+  if (subnets.length === 0 || net.missingSubnets(subnets).length) return 'SUBNET_NOT_FOUND';
+  const groups = groupsOf(attrs);
+  if (groups?.length && net.missingSecurityGroups(groups).length) return 'SECURITY_GROUPS_NOT_FOUND';
+  return undefined;
+}
+
+const PROBLEM_MESSAGES: Record<EniFailure, string> = {
+  SUBNET_NOT_FOUND: 'The subnet specified in the VPC configuration could not be found.',
+  SECURITY_GROUPS_NOT_FOUND: 'The security groups specified in the VPC configuration could not be found.',
+  SUBNET_HAS_INSUFFICIENT_IP_ADDRESSES:
+    'The subnets specified in the VPC configuration do not have enough free IP addresses.',
+};
+
+// --- quotas ---
+
+/** Fleet instances of this type the account+region runs, other fleets than `except`. */
+function fleetInstancesInUse(ctx: Ctx, instanceType: string, except?: string): number {
+  let n = 0;
+  for (const f of ctx.store.fleets.values())
+    if (
+      f.name !== except &&
+      f.fleetType !== 'ELASTIC' &&
+      f.attrs.InstanceType === instanceType &&
+      ACTIVE_FLEET_STATES.includes(f.state)
+    )
+      n += Math.max(f.target ?? f.desired, ctx.store.inUseInstances(f.name));
+  return n;
+}
+
+/**
+ * Refuses fleet capacity past the streaming-instance quota of its instance type
+ * (LimitExceededException, declared by CreateFleet, UpdateFleet and StartFleet: "The requested
+ * limit exceeds the permitted limit for an account"). Quotas are per instance type and size, per
+ * account per region, shared by the fleets of that type (Administration Guide, "Service Quotas").
+ * `active`: whether the fleet's instances run (then the other running fleets' count too).
+ */
+export function checkFleetQuota(
+  ctx: Ctx,
+  name: string,
+  instanceType: string,
+  desired: number,
+  active: boolean,
+) {
+  const quota = instanceQuota(ctx.world.quotasFor(ctx.account, ctx.region).streamingInstances, instanceType);
+  const others = active ? fleetInstancesInUse(ctx, instanceType, name) : 0;
+  if (others + desired > quota)
+    throw limitExceeded(
+      `The requested capacity of ${desired} ${instanceType} instances exceeds your streaming instance quota ` +
+        `(${quota} ${instanceType} fleet instances in this account and region, ${others} in use by other fleets).`,
+    );
+}
+
+/**
+ * Refuses an image builder instance past the image-builder instance quota of its type
+ * (LimitExceededException for CreateImageBuilder; StartImageBuilder declares no such error, so
+ * it answers ResourceNotAvailableException).
+ */
+export function checkBuilderQuota(
+  ctx: Ctx,
+  instanceType: string,
+  except?: string,
+  code = 'LimitExceededException',
+) {
+  const quota = instanceQuota(
+    ctx.world.quotasFor(ctx.account, ctx.region).imageBuilderInstances,
+    instanceType,
+  );
+  let used = 0;
+  for (const b of ctx.store.builders.values())
+    if (b.name !== except && b.attrs.InstanceType === instanceType && !BUILDER_IDLE_STATES.includes(b.state))
+      used++;
+  if (used + 1 > quota)
+    throw new ServiceError(
+      code,
+      `The image builder instance quota for ${instanceType} (${quota} in this account and region) has been reached.`,
+    );
+}
+
+// --- image builders ---
+
+/**
+ * A builder launching (create or start) takes one network interface in its subnet (or the
+ * default VPC's first default subnet with room). When it can't, its launch fails: it ends FAILED
+ * with the code in ImageBuilderErrors and StateChangeReason INTERNAL_ERROR (the only builder
+ * reason codes are INTERNAL_ERROR and IMAGE_UNAVAILABLE).
+ */
+export function acquireBuilderEni(ctx: Ctx, b: BuilderRec): void {
+  const net = network(ctx);
+  const problem = networkProblem(net, b.attrs);
+  const eni =
+    problem ??
+    net.allocateEni({
+      subnetIds: subnetsOf(net, b.attrs),
+      securityGroupIds: groupsOf(b.attrs),
+      owner: builderEniOwner(b.name),
+      description: `AppStream 2.0 image builder ${b.name}`,
+    });
+  if (typeof eni === 'string') {
+    b.failNext = PROBLEM_MESSAGES[eni];
+    b.failCode = eni;
+    return;
+  }
+  b.eni = { id: eni.id, ip: eni.privateIp };
+}
+
+// --- fleets: network interfaces and target capacity ---
+
+/**
+ * Hook for Application Auto Scaling: the Max of the fleet's scalable target, when it has one.
+ * AWS sizes a fleet's network interfaces to "the maximum desired capacity of your fleet"; without
+ * a scalable target that is its desired capacity. Application Auto Scaling is not implemented yet.
+ */
+export function scalableTargetMax(_ctx: Ctx, _fleet: FleetRec): number | undefined {
+  return undefined;
+}
+
+/**
+ * Checks a starting fleet's subnets and security groups: a missing one makes the start fail
+ * (STARTING → STOPPED with the code in FleetErrors). Otherwise takes its network interfaces.
+ */
+export function prepareFleetStart(ctx: Ctx, f: FleetRec): void {
+  const problem = networkProblem(network(ctx), f.attrs);
+  if (problem) {
+    f.failNext = PROBLEM_MESSAGES[problem];
+    f.failCode = problem;
+    return;
+  }
+  growFleetEnis(ctx, f);
+  retarget(ctx, f);
+}
+
+/**
+ * Creates network interfaces up to the fleet's maximum desired capacity, spread round-robin over
+ * its subnets (a full subnet passes to the next); when they run out, the fleet runs only as many
+ * instances as it has interfaces and reports SUBNET_HAS_INSUFFICIENT_IP_ADDRESSES.
+ */
+export function growFleetEnis(ctx: Ctx, f: FleetRec): void {
+  if (f.fleetType === 'ELASTIC') return;
+  const net = network(ctx);
+  const subnets = subnetsOf(net, f.attrs);
+  const wanted = scalableTargetMax(ctx, f) ?? f.desired;
+  let have = f.eniCount ?? 0;
+  let short: EniFailure | undefined;
+  while (have < wanted && subnets.length) {
+    const start = have % subnets.length;
+    const eni = net.allocateEni({
+      subnetIds: [...subnets.slice(start), ...subnets.slice(0, start)],
+      securityGroupIds: groupsOf(f.attrs),
+      owner: fleetEniOwner(f.name),
+      description: `AppStream 2.0 fleet ${f.name}`,
+    });
+    if (typeof eni === 'string') {
+      short = eni;
+      break;
+    }
+    have++;
+  }
+  f.eniCount = have;
+  f.errors = f.errors.filter((e) => e.ErrorCode !== 'SUBNET_HAS_INSUFFICIENT_IP_ADDRESSES');
+  if (short) f.errors.push({ ErrorCode: short, ErrorMessage: PROBLEM_MESSAGES[short] });
+}
+
+/**
+ * The one place that decides how many instances a fleet can run: min(desired, its network
+ * interfaces, what its streaming-instance quota leaves). Running capacity then ramps from what
+ * runs now toward it (fleetCapacity duration), never below the instances in use.
+ */
+export function retarget(ctx: Ctx, f: FleetRec): void {
+  const quota = instanceQuota(
+    ctx.world.quotasFor(ctx.account, ctx.region).streamingInstances,
+    String(f.attrs.InstanceType),
+  );
+  const quotaLeft = Math.max(0, quota - fleetInstancesInUse(ctx, String(f.attrs.InstanceType), f.name));
+  const current = ctx.store.runningInstances(f, ctx.now);
+  f.target = Math.min(f.desired, f.eniCount ?? 0, quotaLeft);
+  f.capacityFrom = current;
+  f.capacityChangeStart = ctx.now;
+  f.capacityChangeEnd = ctx.now + (f.state === 'RUNNING' ? ctx.world.durations.fleetCapacity : 0);
+}
+
+// --- capacity status ---
+
+const sessionsPerInstance = (f: FleetRec) => Math.max(1, Number(f.attrs.MaxSessionsPerInstance ?? 1));
+
+/**
+ * ComputeCapacityStatus (API reference): Running/InUse/Available in instances; for multi-session
+ * fleets also session slots: ActualUserSessions = Running × MaxSessionsPerInstance,
+ * ActiveUserSessions = sessions, AvailableUserSessions = Actual − Active, DesiredUserSessions =
+ * Desired × MaxSessionsPerInstance. Elastic fleets: one instance per session, Available = what
+ * MaxConcurrentSessions still allows.
+ */
+export function capacityStatus(ctx: Ctx, f: FleetRec) {
+  const running = ctx.store.runningInstances(f, ctx.now);
+  if (f.fleetType === 'ELASTIC') {
+    const max = f.state === 'RUNNING' ? Number(f.attrs.MaxConcurrentSessions ?? 0) : 0;
+    return { Desired: running, Running: running, InUse: running, Available: Math.max(0, max - running) };
+  }
+  const inUse = ctx.store.inUseInstances(f.name);
+  const base = {
+    Desired: f.desired,
+    Running: running,
+    InUse: inUse,
+    Available: Math.max(0, running - inUse),
+  };
+  const per = sessionsPerInstance(f);
+  if (f.attrs.MaxSessionsPerInstance === undefined) return base;
+  const active = ctx.store.fleetSessions(f.name).length;
+  return {
+    ...base,
+    DesiredUserSessions: f.desired * per,
+    ActualUserSessions: running * per,
+    ActiveUserSessions: active,
+    AvailableUserSessions: Math.max(0, running * per - active),
+  };
+}
+
+// --- sessions ---
+
+const instanceId = () => `i-${randomBytes(9).toString('hex').slice(0, 17)}`;
+
+/**
+ * Finds room for one more session on a RUNNING fleet: an instance with a free slot (multi-
+ * session fleets fill instances before taking a new one), else an idle instance; Elastic fleets
+ * take a new instance (and network interface) per session up to MaxConcurrentSessions.
+ * Undefined when the fleet has no room.
+ */
+function placeSession(
+  ctx: Ctx,
+  f: FleetRec,
+  id: string,
+): { instanceId: string; eniOwner?: string } | undefined {
+  if (f.state !== 'RUNNING') return undefined;
+  const sessions = ctx.store.fleetSessions(f.name);
+  if (f.fleetType === 'ELASTIC') {
+    if (sessions.length >= Number(f.attrs.MaxConcurrentSessions ?? 0)) return undefined;
+    const net = network(ctx);
+    const owner = `${fleetEniOwner(f.name)}/session/${id}`;
+    const eni = net.allocateEni({
+      subnetIds: subnetsOf(net, f.attrs),
+      securityGroupIds: groupsOf(f.attrs),
+      owner,
+      description: `AppStream 2.0 fleet ${f.name}`,
+    });
+    if (typeof eni === 'string') return undefined;
+    return { instanceId: instanceId(), eniOwner: owner };
+  }
+  const per = sessionsPerInstance(f);
+  const load = new Map<string, number>();
+  for (const s of sessions) load.set(s.instanceId, (load.get(s.instanceId) ?? 0) + 1);
+  for (const [instance, n] of load) if (n < per) return { instanceId: instance };
+  if (load.size < ctx.store.runningInstances(f, ctx.now)) return { instanceId: instanceId() };
+  return undefined;
+}
+
+export interface SessionOpen {
+  stackName: string;
+  userId: string;
+  authenticationType?: string;
+}
+
+/** Starts one session on a fleet, or undefined when it has no available capacity. */
+export function openSession(ctx: Ctx, f: FleetRec, req: SessionOpen): SessionRec | undefined {
+  const id = randomUUID();
+  const place = placeSession(ctx, f, id);
+  if (!place) return undefined;
+  const maxDuration = Number(f.attrs.MaxUserDurationInSeconds ?? DEFAULT_MAX_USER_DURATION_S);
+  const session: SessionRec = {
+    id,
+    userId: req.userId,
+    stackName: req.stackName,
+    fleetName: f.name,
+    state: 'ACTIVE',
+    connectionState: 'CONNECTED',
+    startTime: ctx.now,
+    maxExpirationTime: ctx.now + maxDuration * 1000,
+    endsAt: ctx.now + maxDuration * 1000,
+    authenticationType: req.authenticationType ?? 'API',
+    instanceId: place.instanceId,
+    eniOwner: place.eniOwner,
+  };
+  ctx.store.putSession(session);
+  return session;
+}
+
+/**
+ * A user's client disconnects: the session stays (NOT_CONNECTED) for the fleet's
+ * DisconnectTimeoutInSeconds, then ends (CreateFleet: "If users try to reconnect to the
+ * streaming session after a disconnection or network interruption within this time interval,
+ * they are connected to their previous session").
+ */
+export function disconnectSession(ctx: Ctx, s: SessionRec): void {
+  const f = ctx.store.fleets.get(s.fleetName);
+  const timeout = Number(f?.attrs.DisconnectTimeoutInSeconds ?? DEFAULT_DISCONNECT_TIMEOUT_S);
+  s.connectionState = 'NOT_CONNECTED';
+  s.disconnectedAt = ctx.now;
+  s.endsAt = Math.min(s.maxExpirationTime, ctx.now + timeout * 1000);
+  ctx.store.putSession(s);
+}
+
+/** The user reconnects within the disconnect timeout: back to CONNECTED on the same session. */
+export function reconnectSession(ctx: Ctx, s: SessionRec): void {
+  s.connectionState = 'CONNECTED';
+  s.disconnectedAt = undefined;
+  s.endsAt = s.maxExpirationTime;
+  ctx.store.putSession(s);
+}

@@ -1,0 +1,260 @@
+import { z } from 'zod';
+import type { Control } from './control';
+import { ServiceError } from './errors';
+import type { FailCallsSpec, FaultConfig } from './faults';
+import { DEFAULT_DURATIONS, type DurationsMs } from './lifecycle';
+import { isKnownRegion } from './regions';
+
+/**
+ * One control route: a zod schema for its JSON body and the handler that gets the parsed body.
+ * Every route has a schema (GET routes too: they take no members), so a bad body is a 400
+ * `{__type: 'ValidationException', message}` naming the field, never a 500 or a silent no-op.
+ *
+ * To add a route: `routes.set('POST /_emulator/<path>', route(z.strictObject({...}), (b) => control.x(b)))`
+ * in controlRoutes below; `where` gives the `{accountId?, region?}` members every per-account
+ * route takes.
+ */
+export interface ControlRoute {
+  schema: z.ZodType;
+  handler: (body: never) => unknown;
+}
+
+export const route = <S extends z.ZodType>(
+  schema: S,
+  handler: (body: z.infer<S>) => unknown,
+): ControlRoute => ({
+  schema,
+  handler: handler as (body: never) => unknown,
+});
+
+const ok = (action: () => void) => {
+  action();
+  return { ok: true };
+};
+
+const nonNegative = z.number().finite().nonnegative();
+/** Counts and quotas: whole numbers, never strings (a string quota used to disable the limit). */
+const count = z.number().int().nonnegative().max(1_000_000_000);
+/** Virtual time spans: at most ~300 years, so the clock stays a finite, safe number. */
+const spanMs = nonNegative.max(1e13);
+const noBody = z.strictObject({});
+
+/** `accountId?` (12 digits) and `region?` (one where the emulated services run). */
+export function whereSchema(control: Control) {
+  return {
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+      .optional(),
+    region: z
+      .string()
+      .refine((r) => isKnownRegion(r, control.world), 'must be a region where AppStream 2.0 runs')
+      .optional(),
+  };
+}
+
+/** An instance quota: one number for every instance type, or per type. */
+const instanceQuota = z.union([
+  count,
+  z.record(z.string().regex(/^stream\.[a-z0-9.-]+$/, 'must be an instance type'), count),
+]);
+
+/** Quotas per COMMON.md: per account+region when `accountId`/`region` are given (helper S wires those). */
+export function quotasSchema(control: Control) {
+  return z.strictObject({
+    ...whereSchema(control),
+    imageBuilders: count.optional(),
+    images: count.optional(),
+    fleets: count.optional(),
+    stacks: count.optional(),
+    users: count.optional(),
+    tagsPerResource: count.optional(),
+    streamingInstances: instanceQuota.optional(),
+    imageBuilderInstances: instanceQuota.optional(),
+  });
+}
+
+/** Sessions per COMMON.md: open and/or close user sessions on a fleet. */
+export function sessionsSchema(control: Control) {
+  return z.strictObject({
+    ...whereSchema(control),
+    fleet: z.string().min(1).max(100),
+    open: count.max(100_000).optional(),
+    close: count.max(100_000).optional(),
+    userId: z.string().min(1).max(128).optional(),
+    disconnect: z.array(z.string().min(1).max(128)).max(100_000).optional(),
+    reconnect: z.array(z.string().min(1).max(128)).max(100_000).optional(),
+  });
+}
+
+const durationKeys = Object.keys(DEFAULT_DURATIONS) as (keyof DurationsMs)[];
+
+/** Control API routes: `METHOD /_emulator/<path>` → JSON in, JSON out. A Map: no prototype lookups. */
+export function controlRoutes(control: Control): Map<string, ControlRoute> {
+  const where = whereSchema(control);
+  const routes = new Map<string, ControlRoute>();
+  routes.set(
+    'POST /_emulator/reset',
+    route(z.strictObject({ seed: z.number().int().optional() }), (b) => ok(() => control.reset(b.seed))),
+  );
+  routes.set(
+    'GET /_emulator/clock',
+    route(noBody, () => control.clock()),
+  );
+  routes.set(
+    'POST /_emulator/clock',
+    route(
+      z.strictObject({
+        speed: z.number().finite().positive().max(1e9).optional(),
+        advanceMs: spanMs.optional(),
+        advanceSeconds: spanMs.max(1e10).optional(),
+      }),
+      (b) => {
+        if (b.speed !== undefined) control.setSpeed(b.speed);
+        if (b.advanceMs !== undefined) control.advance(b.advanceMs);
+        if (b.advanceSeconds !== undefined) control.advance(b.advanceSeconds * 1000);
+        return control.clock();
+      },
+    ),
+  );
+  routes.set(
+    'POST /_emulator/quotas',
+    route(quotasSchema(control), (b) => control.setQuotas(b)),
+  );
+  routes.set(
+    'POST /_emulator/sessions',
+    route(sessionsSchema(control), (b) => control.sessions(b)),
+  );
+  routes.set(
+    'POST /_emulator/durations',
+    route(
+      z.strictObject({
+        ...Object.fromEntries(durationKeys.map((k) => [k, spanMs.optional()])),
+        jitterSigma: nonNegative.max(10).optional(),
+      }),
+      (b) => {
+        const { jitterSigma, ...durations } = b as Partial<DurationsMs> & { jitterSigma?: number };
+        return control.setDurations(durations, jitterSigma);
+      },
+    ),
+  );
+  routes.set(
+    'POST /_emulator/faults',
+    route(
+      z.strictObject({
+        throttleRate: z.number().min(0).max(1).optional(),
+        throttleOperations: z.array(z.string().min(1).max(128)).max(1000).optional(),
+        latencyMs: nonNegative.max(60_000).optional(),
+      }),
+      (b) => ok(() => control.setFaults(b as FaultConfig)),
+    ),
+  );
+  routes.set(
+    'POST /_emulator/faults/fail-calls',
+    route(
+      z.strictObject({
+        count: z.number().int().min(1).max(1_000_000).optional(),
+        code: z
+          .string()
+          .regex(/^[A-Za-z][A-Za-z0-9.]{0,127}$/, 'must be an error code like ThrottlingException'),
+        message: z.string().max(10_000).optional(),
+        status: z.number().int().min(400).max(599).optional(),
+        operation: z.string().min(1).max(128).optional(),
+        after: z.boolean().optional(),
+      }),
+      (b) => ok(() => control.failCalls(b as FailCallsSpec)),
+    ),
+  );
+  routes.set(
+    'POST /_emulator/faults/fail-transition',
+    route(
+      z.strictObject({
+        kind: z.enum(['imageBuilder', 'image', 'fleet']),
+        name: z.string().min(1).max(256).optional(),
+        message: z.string().max(10_000).optional(),
+      }),
+      (b) => ok(() => control.failTransition(b)),
+    ),
+  );
+  routes.set(
+    'DELETE /_emulator/faults',
+    route(noBody, () => ok(() => control.clearFaults())),
+  );
+  routes.set(
+    'POST /_emulator/image-assistant',
+    route(
+      z.strictObject({
+        ...where,
+        builderName: z.string().min(1).max(256),
+        argv: z.array(z.string().max(100_000)).max(10_000),
+      }),
+      (b) => control.imageAssistant(b),
+    ),
+  );
+  routes.set(
+    'POST /_emulator/streaming-sessions',
+    route(
+      z.strictObject({
+        ...where,
+        url: z.url({ protocol: /^https?$/ }).max(10_000),
+      }),
+      (b) => control.openStreamingUrl(b),
+    ),
+  );
+  routes.set(
+    'GET /_emulator/state',
+    route(noBody, () => control.state()),
+  );
+  routes.set(
+    'GET /_emulator/health',
+    route(noBody, () => ({ ok: true })),
+  );
+  routes.set(
+    'GET /_emulator/stats',
+    route(noBody, () => {
+      // With --expose-gc (benchmarks), measure what is retained rather than garbage not yet collected.
+      (globalThis as { gc?: () => void }).gc?.();
+      return { memory: process.memoryUsage(), uptimeSeconds: process.uptime() };
+    }),
+  );
+  // STS (helper N): mark a role (not) assumable, optionally with its maximum session duration.
+  routes.set(
+    'POST /_emulator/sts/roles',
+    route(
+      z.strictObject({
+        roleArn: z
+          .string()
+          .max(2048)
+          .regex(
+            /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+            'must be arn:aws:iam::<12 digits>:role/<name>',
+          ),
+        assumable: z.boolean(),
+        maxSessionDuration: z.number().int().min(3600).max(43200).optional(),
+      }),
+      (b) => {
+        control.world.roles.set(b.roleArn, {
+          assumable: b.assumable,
+          maxSessionDuration: b.maxSessionDuration,
+        });
+        return {
+          roleArn: b.roleArn,
+          assumable: b.assumable,
+          maxSessionDuration: b.maxSessionDuration ?? 3600,
+        };
+      },
+    ),
+  );
+  return routes;
+}
+
+/** Parses a control body with its route's schema: a 400 ValidationException naming the field. */
+export function parseControlBody(r: ControlRoute, body: unknown): unknown {
+  const result = r.schema.safeParse(body);
+  if (result.success) return result.data;
+  const problems = result.error.issues.slice(0, 10).map((issue) => {
+    const path = issue.path.map(String).join('.');
+    return `${path ? `'${path}'` : 'body'}: ${issue.message}`;
+  });
+  throw new ServiceError('ValidationException', `Invalid control request: ${problems.join('; ')}`);
+}

@@ -1,0 +1,102 @@
+import type { QueryHandler } from '../query/context';
+import { applyFilters, byIds, type Filter, invalidParameter, notFound, page } from './common';
+import type { AzInfo, EniRec } from './network';
+
+export const interfaceHandlers: Record<string, QueryHandler> = {
+  /** Network interfaces are created by AppStream resources and NAT gateways (Network.allocateEni / createEni). */
+  DescribeNetworkInterfaces(
+    input: { NetworkInterfaceIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string },
+    ctx,
+  ) {
+    const net = ctx.network();
+    const groupName = (id: string) => net.securityGroups.get(id)?.name;
+    const fns = {
+      'addresses.private-ip-address': (e: EniRec) => e.privateIp,
+      'addresses.primary': () => true,
+      'availability-zone': (e: EniRec) => e.az,
+      description: (e: EniRec) => e.description,
+      'group-id': (e: EniRec) => e.securityGroupIds,
+      'group-name': (e: EniRec) => e.securityGroupIds.map(groupName),
+      'interface-type': (e: EniRec) => e.interfaceType,
+      'mac-address': (e: EniRec) => e.mac,
+      'network-interface-id': (e: EniRec) => e.id,
+      'owner-id': () => ctx.account,
+      'private-ip-address': (e: EniRec) => e.privateIp,
+      'requester-managed': (e: EniRec) => e.requesterManaged,
+      'source-dest-check': () => true,
+      status: (e: EniRec) => e.status,
+      'subnet-id': (e: EniRec) => e.subnetId,
+      'vpc-id': (e: EniRec) => e.vpcId,
+    };
+    const selected = byIds(net.enis, input.NetworkInterfaceIds, (id) =>
+      notFound('InvalidNetworkInterfaceID.NotFound', 'network interface', id),
+    );
+    const { items, NextToken } = page(
+      applyFilters(selected, input.Filters, fns, (id) => net.tagsOf(id)),
+      input,
+    );
+    return {
+      NetworkInterfaces: items.map((e) => ({
+        NetworkInterfaceId: e.id,
+        SubnetId: e.subnetId,
+        VpcId: e.vpcId,
+        AvailabilityZone: e.az,
+        Description: e.description,
+        Groups: e.securityGroupIds.map((id) => ({ GroupId: id, GroupName: groupName(id) })),
+        InterfaceType: e.interfaceType,
+        MacAddress: e.mac,
+        OwnerId: ctx.account,
+        PrivateIpAddress: e.privateIp,
+        PrivateIpAddresses: [{ Primary: true, PrivateIpAddress: e.privateIp }],
+        Ipv6Addresses: [],
+        RequesterId: e.requesterManaged ? 'AROAEMULATORAPPSTREAM' : undefined,
+        RequesterManaged: e.requesterManaged,
+        SourceDestCheck: true,
+        Status: e.status,
+        TagSet: net.tagList(e.id) ?? [],
+      })),
+      NextToken,
+    };
+  },
+
+  DescribeAvailabilityZones(input: { ZoneNames?: string[]; ZoneIds?: string[]; Filters?: Filter[] }, ctx) {
+    const net = ctx.network();
+    let zones = net.zones.map((z) => ({ ...z }));
+    for (const name of input.ZoneNames ?? [])
+      if (!zones.some((z) => z.name === name)) throw invalidParameter(`Invalid availability zone: [${name}]`);
+    for (const id of input.ZoneIds ?? [])
+      if (!zones.some((z) => z.id === id)) throw invalidParameter(`Invalid availability zone: [${id}]`);
+    if (input.ZoneNames?.length || input.ZoneIds?.length)
+      zones = zones.filter((z) => input.ZoneNames?.includes(z.name) || input.ZoneIds?.includes(z.id));
+    const fns = {
+      'group-name': () => ctx.region,
+      message: () => undefined,
+      'opt-in-status': () => 'opt-in-not-required',
+      'region-name': () => ctx.region,
+      state: () => 'available',
+      'zone-id': (z: AzInfo) => z.id,
+      'zone-name': (z: AzInfo) => z.name,
+      'zone-type': () => 'availability-zone',
+    };
+    const matched = applyFilters(
+      zones.map((z) => ({ ...z, id: z.id })),
+      input.Filters,
+      fns,
+      () => ({}),
+    );
+    return {
+      AvailabilityZones: matched.map((z) => ({
+        ZoneName: z.name,
+        ZoneId: z.id,
+        State: 'available',
+        OptInStatus: 'opt-in-not-required',
+        RegionName: ctx.region,
+        GroupName: ctx.region,
+        GroupLongName: ctx.region,
+        NetworkBorderGroup: ctx.region,
+        ZoneType: 'availability-zone',
+        Messages: [],
+      })),
+    };
+  },
+};
