@@ -116,6 +116,16 @@ export async function listen(
       });
       send(res, out.status, out.headers, out.body);
     } catch (err) {
+      // A Query-protocol request (e.g. a body over the limit) gets its error as XML.
+      if (
+        err instanceof ServiceError &&
+        query &&
+        (req.url ?? '/').split('?')[0] === '/' &&
+        String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+      ) {
+        const out = query.failure(err, req.headers.authorization);
+        return send(res, out.status, out.headers, out.body);
+      }
       if (err instanceof ServiceError)
         return send(
           res,

@@ -64,12 +64,6 @@ export class QueryProtocol {
       });
   }
 
-  /** True when a request signed for `service` is one this protocol serves. */
-  serves(authorization: string | undefined): boolean {
-    const service = scopeService(authorization);
-    return service !== undefined && this.services.has(service);
-  }
-
   async handle(req: QueryRequest): Promise<ApiResponse> {
     const requestId = randomUUID();
     const registered = this.services.get(scopeService(req.authorization) ?? '');
@@ -126,6 +120,8 @@ export class QueryProtocol {
           'Request would have succeeded, but DryRun flag is set.',
           412,
         );
+      // AppStream lifecycles hold and release network interfaces: apply what is due first.
+      this.world.settle(caller.region);
       const ctx: QueryCtx = {
         world: this.world,
         account: caller.account,
@@ -140,17 +136,35 @@ export class QueryProtocol {
       this.world.faults.afterCall(action);
       return this.reply(action, 200, this.success(registered, action, output, requestId), requestId);
     } catch (err) {
-      const e =
-        err instanceof ServiceError
-          ? err
-          : new ServiceError('InternalError', 'An internal error has occurred', 500);
       if (!(err instanceof ServiceError)) console.error(`[emulator] ${operation} failed:`, err);
-      const code = QUERY_CODES[e.code] ?? e.code;
-      const body = ec2
-        ? `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(e.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`
-        : `<ErrorResponse xmlns="${registered?.service.model.metadata.xmlNamespace ?? 'https://sts.amazonaws.com/doc/2011-06-15/'}"><Error><Type>${e.status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
-      return this.reply(operation || 'Unknown', e.status, body, requestId);
+      return this.failure(err, req.authorization, operation || 'Unknown', requestId);
     }
+  }
+
+  /**
+   * The XML error answer for a request signed for `authorization`'s service: EC2's
+   * `<Response><Errors>` or the Query protocol's `<ErrorResponse>`. Anything but a ServiceError is
+   * a 500 InternalError without details.
+   */
+  failure(
+    err: unknown,
+    authorization: string | undefined,
+    operation = 'Unknown',
+    requestId: string = randomUUID(),
+  ): ApiResponse {
+    const registered = this.services.get(scopeService(authorization) ?? '');
+    const ec2 = registered?.service.model.metadata.protocol === 'ec2';
+    const e =
+      err instanceof ServiceError
+        ? err
+        : new ServiceError('InternalError', 'An internal error has occurred', 500);
+    // EC2 names throttling RequestLimitExceeded (EC2 API reference, "Request throttling").
+    const code =
+      ec2 && e.code === 'ThrottlingException' ? 'RequestLimitExceeded' : (QUERY_CODES[e.code] ?? e.code);
+    const body = ec2
+      ? `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(e.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`
+      : `<ErrorResponse xmlns="${registered?.service.model.metadata.xmlNamespace ?? 'https://sts.amazonaws.com/doc/2011-06-15/'}"><Error><Type>${e.status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+    return this.reply(operation, e.status, body, requestId);
   }
 
   private success(

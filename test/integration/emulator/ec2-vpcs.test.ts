@@ -445,6 +445,28 @@ describe('Emulator: EC2 Query protocol', () => {
     expect(e.message).toContain('Credential should be scoped to a valid region');
   });
 
+  it('refuses hostile form bodies promptly with an AWS-shaped 4xx and no state change', async () => {
+    const bodies = [
+      // 60,000 filters (1.5 MB), the last one unknown; 100,000 (over the 2 MiB limit: HTTP 413).
+      `Action=DescribeSubnets&Version=2016-11-15&${Array.from({ length: 60_000 }, (_, i) => `Filter.${i + 1}.Name=${i === 59_999 ? 'x' : 'vpc-id'}`).join('&')}`,
+      `Action=DescribeSubnets&Version=2016-11-15&${Array.from({ length: 100_000 }, (_, i) => `Filter.${i + 1}.Name=vpc-id`).join('&')}`,
+      // A parameter name 500,000 segments deep, and a huge Action.
+      `Action=CreateVpc&Version=2016-11-15&${'a.'.repeat(500_000)}b=1`,
+      `Action=${'A'.repeat(1_000_000)}&Version=2016-11-15`,
+      // Wildcards that would make a backtracking matcher explode.
+      `Action=DescribeSubnets&Version=2016-11-15&Filter.1.Name=tag:Name&Filter.1.Value.1=${encodeURIComponent(`${'*a'.repeat(5000)}b`)}`,
+    ];
+    for (const body of bodies) {
+      const started = Date.now();
+      const res = await rawQuery(t.emu.endpoint, body);
+      expect(res.status).toBeGreaterThanOrEqual(200);
+      expect(res.status).toBeLessThan(500);
+      if (res.status !== 200) expect(res.text).toMatch(/<Response><Errors><Error><Code>\w[\w.]*<\/Code>/);
+      expect(Date.now() - started).toBeLessThan(5000);
+    }
+    expect((await clients.ec2().send(new DescribeVpcsCommand({}))).Vpcs).toHaveLength(1);
+  });
+
   it('keeps undeclared parameters out of state and escapes what XML cannot carry', async () => {
     const res = await rawQuery(t.emu.endpoint, {
       Action: 'CreateVpc',
