@@ -1,6 +1,3 @@
-import { emulatorCommand } from './emulator-command';
-import { pipelineCommand } from './pipeline-command';
-
 const USAGE = `Usage: autopilot <command> [options]
 
 Commands:
@@ -8,13 +5,17 @@ Commands:
   pipeline   run, validate or inspect image pipelines (run --local uses the embedded emulator)
 `;
 
-const commands: Record<string, (argv: string[]) => Promise<void>> = {
-  emulator: emulatorCommand,
-  pipeline: pipelineCommand,
-};
+export {};
+
+// Each command is loaded only when run: the emulator process doesn't carry the pipeline's SDK
+// clients and runtime (memory: see bench/emulator.ts).
+const commands = new Map<string, (argv: string[]) => Promise<void>>([
+  ['emulator', async (argv) => (await import('./emulator-command')).emulatorCommand(argv)],
+  ['pipeline', async (argv) => (await import('./pipeline-command')).pipelineCommand(argv)],
+]);
 
 const [name, ...rest] = process.argv.slice(2);
-const command = name ? commands[name] : undefined;
+const command = name ? commands.get(name) : undefined;
 if (!command) {
   console.error(name ? `Unknown command '${name}'.\n\n${USAGE}` : USAGE);
   process.exit(2);

@@ -9,11 +9,10 @@ import type { Ctx } from './context';
 import type { EniFailure, Network } from './ec2/network';
 import { limitExceeded, ServiceError } from './errors';
 import type { BuilderRec, FleetRec, SessionRec } from './records';
-import { builderEniOwner, fleetEniOwner } from './store';
-import { instanceQuota } from './world';
+import { builderEniOwner, fleetEniOwner, type Store } from './store';
+import { instanceQuota, type World } from './world';
 
-/** AWS's default DisconnectTimeoutInSeconds (CreateFleet: "Specify a value between 60 and 36000"; console default 15 min). */
-export const DEFAULT_DISCONNECT_TIMEOUT_S = 900;
+export { DEFAULT_DISCONNECT_TIMEOUT_S } from './store';
 /** AWS's default MaxUserDurationInSeconds (16 hours). */
 export const DEFAULT_MAX_USER_DURATION_S = 57600;
 
@@ -205,6 +204,40 @@ export function growFleetEnis(ctx: Ctx, f: FleetRec): void {
   f.eniCount = have;
   f.errors = f.errors.filter((e) => e.ErrorCode !== 'SUBNET_HAS_INSUFFICIENT_IP_ADDRESSES');
   if (short) f.errors.push({ ErrorCode: short, ErrorMessage: PROBLEM_MESSAGES[short] });
+  if (short === 'SUBNET_HAS_INSUFFICIENT_IP_ADDRESSES') ctx.store.shortFleets.add(f.name);
+  else ctx.store.shortFleets.delete(f.name);
+}
+
+/**
+ * AWS keeps provisioning a fleet toward its desired capacity: a fleet short of network
+ * interfaces (SUBNET_HAS_INSUFFICIENT_IP_ADDRESSES) takes addresses as they free up in its
+ * subnets (a builder stops, another fleet shrinks or stops). Runs after every settle (World
+ * settle hooks); only fleets marked short are looked at, and only when a subnet of theirs has a
+ * free address, so it costs nothing in the common case.
+ */
+export function refillShortFleets(world: World, store: Store, now: number): void {
+  if (store.shortFleets.size === 0) return;
+  const net = world.network(store.account, store.region);
+  for (const name of [...store.shortFleets]) {
+    const f = store.fleets.get(name);
+    if (!f || f.fleetType === 'ELASTIC' || !ACTIVE_FLEET_STATES.includes(f.state)) {
+      store.shortFleets.delete(name);
+      continue;
+    }
+    if (!subnetsOf(net, f.attrs).some((s) => net.freeIps(s) > 0)) continue;
+    const ctx = {
+      world,
+      store,
+      account: store.account,
+      region: store.region,
+      now,
+      operation: 'ProvisionFleet',
+      requestId: '',
+    } as Ctx;
+    const before = f.eniCount ?? 0;
+    growFleetEnis(ctx, f);
+    if ((f.eniCount ?? 0) !== before) retarget(ctx, f);
+  }
 }
 
 /**
@@ -329,25 +362,16 @@ export function openSession(ctx: Ctx, f: FleetRec, req: SessionOpen): SessionRec
   return session;
 }
 
-/**
- * A user's client disconnects: the session stays (NOT_CONNECTED) for the fleet's
- * DisconnectTimeoutInSeconds, then ends (CreateFleet: "If users try to reconnect to the
- * streaming session after a disconnection or network interruption within this time interval,
- * they are connected to their previous session").
- */
+/** A user's client disconnects: NOT_CONNECTED for the fleet's DisconnectTimeoutInSeconds (Store.disconnectSession). */
 export function disconnectSession(ctx: Ctx, s: SessionRec): void {
-  const f = ctx.store.fleets.get(s.fleetName);
-  const timeout = Number(f?.attrs.DisconnectTimeoutInSeconds ?? DEFAULT_DISCONNECT_TIMEOUT_S);
-  s.connectionState = 'NOT_CONNECTED';
-  s.disconnectedAt = ctx.now;
-  s.endsAt = Math.min(s.maxExpirationTime, ctx.now + timeout * 1000);
-  ctx.store.putSession(s);
+  ctx.store.disconnectSession(s, ctx.now);
 }
 
 /** The user reconnects within the disconnect timeout: back to CONNECTED on the same session. */
 export function reconnectSession(ctx: Ctx, s: SessionRec): void {
   s.connectionState = 'CONNECTED';
   s.disconnectedAt = undefined;
+  ctx.store.clearIdle(s);
   s.endsAt = s.maxExpirationTime;
   ctx.store.putSession(s);
 }

@@ -84,6 +84,8 @@ export function sessionsSchema(control: Control) {
     userId: z.string().min(1).max(128).optional(),
     disconnect: z.array(z.string().min(1).max(128)).max(100_000).optional(),
     reconnect: z.array(z.string().min(1).max(128)).max(100_000).optional(),
+    idle: z.array(z.string().min(1).max(128)).max(100_000).optional(),
+    active: z.array(z.string().min(1).max(128)).max(100_000).optional(),
   });
 }
 

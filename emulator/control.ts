@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { disconnectSession, openSession, reconnectSession } from './capacity';
+import { disconnectSession, openSession, reconnectSession, refillShortFleets } from './capacity';
 import type { Ctx } from './context';
 import { ServiceError } from './errors';
 import type { FailCallsSpec, FaultConfig } from './faults';
@@ -30,6 +30,13 @@ export interface SessionsRequest extends Where {
   disconnect?: string[];
   /** Disconnected sessions whose user comes back within the timeout: CONNECTED again. */
   reconnect?: string[];
+  /**
+   * Connected sessions whose user goes idle now: with the fleet's IdleDisconnectTimeoutInSeconds
+   * set, they are disconnected that long after (then DisconnectTimeoutInSeconds applies).
+   */
+  idle?: string[];
+  /** Sessions whose user is active again (input): a pending idle disconnect is cancelled. */
+  active?: string[];
 }
 
 export interface SessionsResult {
@@ -38,7 +45,10 @@ export interface SessionsResult {
   refused: number;
   disconnected: string[];
   reconnected: string[];
-  /** Ids in disconnect/reconnect that are not (or no longer) open sessions of the fleet. */
+  /** Sessions marked idle, with when the user will be disconnected (epoch ms; null: never, the fleet has no idle timeout). */
+  idle: { id: string; disconnectsAt: number | null }[];
+  active: string[];
+  /** Ids in disconnect/reconnect/idle/active that are not (or no longer) open sessions of the fleet. */
   gone: string[];
 }
 
@@ -48,7 +58,9 @@ export interface SessionsResult {
  * /_emulator/ (see server.ts).
  */
 export class Control {
-  constructor(readonly world: World) {}
+  constructor(readonly world: World) {
+    if (!world.settleHooks.includes(refillShortFleets)) world.settleHooks.push(refillShortFleets);
+  }
 
   reset(seed?: number): void {
     this.world.reset(seed);
@@ -144,6 +156,8 @@ export class Control {
       refused: 0,
       disconnected: [],
       reconnected: [],
+      idle: [],
+      active: [],
       gone: [],
     };
     const mine = (id: string) => {
@@ -158,6 +172,17 @@ export class Control {
         reconnectSession(ctx, s);
         out.reconnected.push(id);
       }
+    }
+    for (const id of req.active ?? []) {
+      const s = mine(id);
+      if (s) {
+        ctx.store.clearIdle(s);
+        out.active.push(id);
+      }
+    }
+    for (const id of req.idle ?? []) {
+      const s = mine(id);
+      if (s) out.idle.push({ id, disconnectsAt: ctx.store.markIdle(s, ctx.now) ?? null });
     }
     for (const id of req.disconnect ?? []) {
       const s = mine(id);

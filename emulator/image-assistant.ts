@@ -287,15 +287,20 @@ const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 /** `--tags k v k v ...` as a map, or undefined when they are not valid AppStream tags. */
 function tagsOf(words: string[], max: number): Record<string, string> | undefined {
   if (words.length % 2 !== 0) return undefined;
-  const tags: Record<string, string> = {};
+  const tags = new Map<string, string>();
   for (let i = 0; i < words.length; i += 2) {
     const [key, value] = [words[i], words[i + 1]];
     // Length first: the patterns never run on an over-long string.
     if (key.length < 1 || key.length > 128 || value.length > 256) return undefined;
     if (!TAG_KEY.test(key) || !TAG_VALUE.test(value)) return undefined;
-    tags[key] = value;
+    tags.set(key, value);
   }
-  return Object.keys(tags).length > max ? undefined : tags;
+  if (tags.size > max) return undefined;
+  // Data properties, so a key like `__proto__` (a valid tag key) is a tag, never a prototype change.
+  const out: Record<string, string> = {};
+  for (const [key, value] of tags)
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  return out;
 }
 
 function createImage(ctx: Ctx, builder: BuilderRec, argv: string[]): AssistantResult {

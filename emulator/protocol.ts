@@ -155,9 +155,15 @@ export function jsonDepthExceeds(text: string, max = MAX_JSON_DEPTH): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-    } else if (c === 34) inString = true;
+      // Jump to the next quote (a native search: string-heavy bodies are scanned fast), then
+      // look back over the backslashes before it: an odd number escapes it.
+      const quote = text.indexOf('"', i);
+      if (quote < 0) return false;
+      let slashes = 0;
+      while (text.charCodeAt(quote - 1 - slashes) === 92 /* \ */) slashes++;
+      i = quote;
+      if (slashes % 2 === 0) inString = false;
+    } else if (c === 34 /* " */) inString = true;
     else if (c === 123 /* { */ || c === 91 /* [ */) {
       if (++depth > max) return true;
     } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;

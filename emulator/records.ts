@@ -141,6 +141,12 @@ export interface SessionRec {
   token?: number;
   /** Owner of the network interface an Elastic fleet session holds. */
   eniOwner?: string;
+  /** Since when the connected user has been idle (no input); cleared by activity or a reconnect. */
+  idleSince?: number;
+  /** When an idle user is disconnected (idleSince + the fleet's IdleDisconnectTimeoutInSeconds). */
+  idleDisconnectAt?: number;
+  /** Guards the scheduled idle disconnect against stale entries. */
+  idleToken?: number;
 }
 
 export interface DirectoryRec {

@@ -67,6 +67,16 @@ export async function listen(
   query?: QueryProtocol,
 ): Promise<Listening> {
   const routes = controlRoutes(control);
+  /**
+   * Whether a request's errors are the Query protocol's XML: a form-encoded request outside the
+   * control API, however far it got (an oversized body, an unknown route) before dispatch.
+   */
+  const speaksQuery = (req: IncomingMessage): boolean =>
+    query !== undefined &&
+    !(req.url ?? '/').startsWith('/_emulator/') &&
+    String(req.headers['content-type'] ?? '')
+      .toLowerCase()
+      .startsWith('application/x-www-form-urlencoded');
   const server = createServer(async (req, res) => {
     try {
       const body = await readBody(req);
@@ -96,16 +106,25 @@ export async function listen(
         }
         return sendJson(res, 200, (await route.handler(parseControlBody(route, parsed) as never)) ?? {});
       }
+      if ((req.method !== 'POST' || path !== '/') && query && speaksQuery(req)) {
+        const out = query.failure(
+          new ServiceError('InvalidAction', `Unsupported ${req.method} ${path.slice(0, 200)}`, 404),
+          req.headers.authorization,
+        );
+        return send(res, out.status, out.headers, out.body);
+      }
       if (req.method !== 'POST' || path !== '/')
-        return sendJson(res, 404, {
-          __type: 'UnknownOperationException',
-          message: `Unsupported ${req.method} ${path.slice(0, 200)}`,
-        });
+        return send(
+          res,
+          404,
+          { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'UnknownOperationException' },
+          JSON.stringify({
+            __type: 'UnknownOperationException',
+            message: `Unsupported ${req.method} ${path.slice(0, 200)}`,
+          }),
+        );
       // Query protocol (EC2, STS): form-encoded body with Action=; JSON 1.1 (X-Amz-Target) otherwise.
-      if (
-        query &&
-        String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
-      ) {
+      if (query && speaksQuery(req)) {
         const out = await query.handle({ authorization: req.headers.authorization, body });
         return send(res, out.status, out.headers, out.body);
       }
@@ -117,12 +136,8 @@ export async function listen(
       send(res, out.status, out.headers, out.body);
     } catch (err) {
       // A Query-protocol request (e.g. a body over the limit) gets its error as XML.
-      if (
-        err instanceof ServiceError &&
-        query &&
-        (req.url ?? '/').split('?')[0] === '/' &&
-        String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
-      ) {
+      if (!(err instanceof ServiceError)) console.error('[emulator] unexpected error', err);
+      if (query && speaksQuery(req) && !res.headersSent) {
         const out = query.failure(err, req.headers.authorization);
         return send(res, out.status, out.headers, out.body);
       }
@@ -130,10 +145,14 @@ export async function listen(
         return send(
           res,
           err.status,
-          { 'content-type': 'application/json', 'x-amzn-errortype': err.code },
+          {
+            'content-type': req.url?.startsWith('/_emulator/')
+              ? 'application/json'
+              : 'application/x-amz-json-1.1',
+            'x-amzn-errortype': err.code,
+          },
           JSON.stringify({ __type: err.code, message: err.message }),
         );
-      console.error('[emulator] unexpected error', err);
       if (!res.headersSent) sendJson(res, 500, { __type: 'InternalFailure', message: 'Internal error' });
     }
   });

@@ -43,6 +43,11 @@ type Rec = BuilderRec | ImageRec | FleetRec;
 
 /** Scheduler kind of a session's planned end. */
 const SESSION = 'session';
+/** Scheduler kind of an idle session's planned disconnect (IdleDisconnectTimeoutInSeconds). */
+const SESSION_IDLE = 'session-idle';
+
+/** AWS's default DisconnectTimeoutInSeconds (CreateFleet: "Specify a value between 60 and 36000"; console default 15 min). */
+export const DEFAULT_DISCONNECT_TIMEOUT_S = 900;
 
 /** All resources of one account in one region, with their pending transitions. */
 export class Store {
@@ -56,6 +61,8 @@ export class Store {
   readonly directories = new Map<string, DirectoryRec>();
   /** Streaming URLs handed out and not yet opened: token → who may open it, until when. */
   readonly streamingTokens = new Map<string, StreamingTokenRec>();
+  /** Fleets short of network interfaces (SUBNET_HAS_INSUFFICIENT_IP_ADDRESSES), see capacity.ts. */
+  readonly shortFleets = new Set<string>();
   private readonly scheduler = new Scheduler();
   private token = 0;
 
@@ -104,6 +111,11 @@ export class Store {
       if (due.kind === SESSION) {
         const s = this.sessions.get(due.key);
         if (s && s.token === due.token) this.endSession(s);
+        continue;
+      }
+      if (due.kind === SESSION_IDLE) {
+        const s = this.sessions.get(due.key);
+        if (s && s.idleToken === due.token) this.disconnectSession(s, due.at);
         continue;
       }
       const kind = due.kind as Kind;
@@ -230,6 +242,48 @@ export class Store {
     this.scheduler.push({ at: s.endsAt, kind: SESSION, key: s.id, token: s.token });
   }
 
+  /**
+   * A user's client disconnects (or an idle user is disconnected) at `at`: the session stays
+   * NOT_CONNECTED for the fleet's DisconnectTimeoutInSeconds, then ends (CreateFleet: "If users
+   * try to reconnect to the streaming session after a disconnection or network interruption
+   * within this time interval, they are connected to their previous session").
+   */
+  disconnectSession(s: SessionRec, at: number): void {
+    const f = this.fleets.get(s.fleetName);
+    const timeout = Number(f?.attrs.DisconnectTimeoutInSeconds ?? DEFAULT_DISCONNECT_TIMEOUT_S);
+    s.connectionState = 'NOT_CONNECTED';
+    s.disconnectedAt = at;
+    s.endsAt = Math.min(s.maxExpirationTime, at + timeout * 1000);
+    this.clearIdle(s);
+    this.putSession(s);
+  }
+
+  /**
+   * The connected user goes idle at `at`: with the fleet's IdleDisconnectTimeoutInSeconds set
+   * (1 or more; 0 or unset disables it), the user is disconnected that long after, and then the
+   * disconnect timeout applies. Undefined when the fleet disconnects no idle users.
+   */
+  markIdle(s: SessionRec, at: number): number | undefined {
+    if (s.connectionState !== 'CONNECTED' || s.idleSince !== undefined) return s.idleDisconnectAt;
+    s.idleSince = at;
+    const idle = Number(this.fleets.get(s.fleetName)?.attrs.IdleDisconnectTimeoutInSeconds ?? 0);
+    if (idle > 0) this.scheduleIdle(s, at + idle * 1000);
+    return s.idleDisconnectAt;
+  }
+
+  /** The user is active again (input, or a reconnect): no idle disconnect is pending. */
+  clearIdle(s: SessionRec): void {
+    s.idleSince = undefined;
+    s.idleDisconnectAt = undefined;
+    s.idleToken = undefined;
+  }
+
+  private scheduleIdle(s: SessionRec, at: number): void {
+    s.idleDisconnectAt = at;
+    s.idleToken = ++this.token;
+    this.scheduler.push({ at, kind: SESSION_IDLE, key: s.id, token: s.idleToken });
+  }
+
   /** Ends a session: it disappears and its instance (Elastic: its network interface) is freed. */
   endSession(s: SessionRec): void {
     this.sessions.delete(s.id);
@@ -267,11 +321,18 @@ export class Store {
     };
     for (const b of d.builders) this.builders.set(b.name, b);
     for (const i of d.images) this.images.set(i.name, i);
-    for (const f of d.fleets) this.fleets.set(f.name, f);
+    for (const f of d.fleets) {
+      this.fleets.set(f.name, f);
+      if (f.errors?.some((e) => e.ErrorCode === 'SUBNET_HAS_INSUFFICIENT_IP_ADDRESSES'))
+        this.shortFleets.add(f.name);
+    }
     for (const s of d.stacks) this.stacks.set(s.name, s);
     for (const u of d.users) this.users.set(userKey(u.authenticationType, u.userName), u);
     this.userStacks = d.userStacks;
-    for (const s of d.sessions) this.putSession(s);
+    for (const s of d.sessions) {
+      this.putSession(s);
+      if (s.idleDisconnectAt !== undefined) this.scheduleIdle(s, s.idleDisconnectAt);
+    }
     for (const dir of d.directories) this.directories.set(dir.DirectoryName, dir);
     for (const [token, t] of d.streamingTokens) this.streamingTokens.set(token, t);
     const kinds: [Kind, Rec[]][] = [

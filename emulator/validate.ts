@@ -16,6 +16,8 @@ import type { ServiceModel, Shape } from './model';
  */
 export class RequestValidator {
   private readonly patterns = new Map<string, Matcher>();
+  /** Results remembered during the current request, per pattern (see `matches`); cleared after it. */
+  private readonly remembered = new Map<string, Map<string, boolean>>();
 
   constructor(private readonly model: ServiceModel) {}
 
@@ -23,13 +25,18 @@ export class RequestValidator {
     const op = Object.hasOwn(this.model.operations, operation) ? this.model.operations[operation] : undefined;
     const shapeName = op?.input?.shape;
     if (!shapeName) return {};
-    const problems: string[] = [];
-    const out = this.check(shapeName, body, '', problems) as Record<string, unknown> | undefined;
-    if (problems.length > 0) {
-      const n = problems.length;
+    const problems = new Problems();
+    let out: Record<string, unknown> | undefined;
+    try {
+      out = this.check(shapeName, body, '', problems) as Record<string, unknown> | undefined;
+    } finally {
+      this.remembered.clear();
+    }
+    if (problems.count > 0) {
+      const n = problems.count;
       throw new ServiceError(
         'ValidationException',
-        `${n} validation error${n > 1 ? 's' : ''} detected: ${problems.slice(0, MAX_LISTED).join('; ')}${
+        `${n} validation error${n > 1 ? 's' : ''} detected: ${problems.listed.join('; ')}${
           n > MAX_LISTED ? `; (${n - MAX_LISTED} more)` : ''
         }`,
       );
@@ -38,7 +45,7 @@ export class RequestValidator {
   }
 
   /** Checks `value` against a shape and returns its sanitized copy (undefined for null/absent). */
-  private check(shapeName: string, value: unknown, path: string, problems: string[]): unknown {
+  private check(shapeName: string, value: unknown, path: string, problems: Problems): unknown {
     const shape = this.model.shapes[shapeName];
     if (value === null || value === undefined) return undefined;
     switch (shape.type) {
@@ -51,8 +58,8 @@ export class RequestValidator {
         for (let i = 0; i < value.length; i++) {
           const itemPath = `${path}.${i + 1}.member`;
           if (value[i] === null || value[i] === undefined) {
-            problems.push(
-              `Value null at '${itemPath}' failed to satisfy constraint: Member must not be null`,
+            problems.add(
+              () => `Value null at '${itemPath}' failed to satisfy constraint: Member must not be null`,
             );
             continue;
           }
@@ -69,8 +76,9 @@ export class RequestValidator {
         for (const [k, v] of entries) {
           this.checkScalar(keyShape, k, `${path}.key`, problems);
           if (v === null || v === undefined) {
-            problems.push(
-              `Value null at '${path}.${k}.value' failed to satisfy constraint: Member must not be null`,
+            problems.add(
+              () =>
+                `Value null at '${path}.${k}.value' failed to satisfy constraint: Member must not be null`,
             );
             continue;
           }
@@ -95,7 +103,7 @@ export class RequestValidator {
     shape: Shape,
     value: unknown,
     path: string,
-    problems: string[],
+    problems: Problems,
   ): unknown {
     if (typeof value !== 'object' || Array.isArray(value)) throw typeError('Start of structure', value, path);
     const obj = value as Record<string, unknown>;
@@ -105,7 +113,9 @@ export class RequestValidator {
       const memberPath = path ? `${path}.${lowerFirst(name)}` : lowerFirst(name);
       const v = Object.hasOwn(obj, name) ? obj[name] : undefined;
       if ((v === undefined || v === null) && shape.required?.includes(name)) {
-        problems.push(`Value null at '${memberPath}' failed to satisfy constraint: Member must not be null`);
+        problems.add(
+          () => `Value null at '${memberPath}' failed to satisfy constraint: Member must not be null`,
+        );
         continue;
       }
       const checked = this.check(members[name].shape, v, memberPath, problems);
@@ -118,32 +128,47 @@ export class RequestValidator {
     return out;
   }
 
-  private checkScalar(shape: Shape, value: unknown, path: string, problems: string[]): void {
+  private checkScalar(shape: Shape, value: unknown, path: string, problems: Problems): void {
     switch (shape.type) {
       case 'string': {
         if (typeof value !== 'string') throw typeError('STRING_VALUE expected', value, path);
-        const shown = shape.sensitive
-          ? '***'
-          : `'${value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}...` : value}'`;
+        const sensitive = shape.sensitive === true;
         // Length first; a member that already failed is not matched against its pattern.
         if (shape.min !== undefined && value.length < shape.min) {
-          problems.push(fail(shown, path, `Member must have length greater than or equal to ${shape.min}`));
+          problems.value(
+            sensitive,
+            value,
+            path,
+            `Member must have length greater than or equal to ${shape.min}`,
+          );
           return;
         }
         if (shape.max !== undefined && value.length > shape.max) {
-          problems.push(fail(shown, path, `Member must have length less than or equal to ${shape.max}`));
+          problems.value(
+            sensitive,
+            value,
+            path,
+            `Member must have length less than or equal to ${shape.max}`,
+          );
           return;
         }
-        if (shape.enum) {
-          if (!shape.enum.includes(value))
-            problems.push(
-              fail(shown, path, `Member must satisfy enum value set: [${shape.enum.join(', ')}]`),
+        const { enum: values } = shape;
+        if (values) {
+          if (!values.includes(value))
+            problems.value(
+              sensitive,
+              value,
+              path,
+              `Member must satisfy enum value set: [${values.join(', ')}]`,
             );
           return;
         }
-        if (shape.pattern && !this.matcher(shape.pattern)(value))
-          problems.push(
-            fail(shown, path, `Member must satisfy regular expression pattern: ${shape.pattern}`),
+        if (shape.pattern && !this.matches(shape.pattern, value))
+          problems.value(
+            sensitive,
+            value,
+            path,
+            `Member must satisfy regular expression pattern: ${shape.pattern}`,
           );
         return;
       }
@@ -152,11 +177,11 @@ export class RequestValidator {
         if (typeof value !== 'number' || !Number.isInteger(value))
           throw typeError(`${shape.type === 'long' ? 'Long' : 'Integer'} expected`, value, path);
         if (shape.min !== undefined && value < shape.min)
-          problems.push(
+          problems.add(() =>
             fail(String(value), path, `Member must have value greater than or equal to ${shape.min}`),
           );
         if (shape.max !== undefined && value > shape.max)
-          problems.push(
+          problems.add(() =>
             fail(String(value), path, `Member must have value less than or equal to ${shape.max}`),
           );
         return;
@@ -179,38 +204,83 @@ export class RequestValidator {
     range: { min?: number; max?: number },
     value: number,
     path: string,
-    problems: string[],
+    problems: Problems,
   ): void {
     if (range.min !== undefined && value < range.min)
-      problems.push(
+      problems.add(() =>
         fail(String(value), path, `Member must have value greater than or equal to ${range.min}`),
       );
     else if (range.max !== undefined && value > range.max)
-      problems.push(fail(String(value), path, `Member must have value less than or equal to ${range.max}`));
+      problems.add(() =>
+        fail(String(value), path, `Member must have value less than or equal to ${range.max}`),
+      );
   }
 
-  private checkSize(shape: Shape, size: number, value: unknown, path: string, problems: string[]): void {
+  private checkSize(shape: Shape, size: number, value: unknown, path: string, problems: Problems): void {
     if (shape.min !== undefined && size < shape.min)
-      problems.push(
+      problems.add(() =>
         fail(shownCollection(value), path, `Member must have length greater than or equal to ${shape.min}`),
       );
     else if (shape.max !== undefined && size > shape.max)
-      problems.push(
+      problems.add(() =>
         fail(shownCollection(value), path, `Member must have length less than or equal to ${shape.max}`),
       );
   }
 
-  private matcher(pattern: string): Matcher {
-    let m = this.patterns.get(pattern);
-    if (!m) {
-      m = compilePattern(pattern);
-      this.patterns.set(pattern, m);
+  /**
+   * The pattern's matcher, remembering its results for short values during this request: lists
+   * repeat values (the same tag, filter string or security group in many items), and re2js,
+   * linear as it is, costs far more per character than a Map lookup. Forgotten after the
+   * request, so nothing accumulates across requests.
+   */
+  private matches(pattern: string, value: string): boolean {
+    let compiled = this.patterns.get(pattern);
+    if (!compiled) {
+      compiled = compilePattern(pattern);
+      this.patterns.set(pattern, compiled);
     }
-    return m;
+    if (value.length > REMEMBERED_LENGTH) return compiled(value);
+    let seen = this.remembered.get(pattern);
+    if (!seen) {
+      seen = new Map();
+      this.remembered.set(pattern, seen);
+    }
+    let result = seen.get(value);
+    if (result === undefined) {
+      result = compiled(value);
+      seen.set(value, result);
+    }
+    return result;
   }
 }
 
 type Matcher = (value: string) => boolean;
+
+/** Values up to this long have their match result remembered within a request (see `matches`). */
+const REMEMBERED_LENGTH = 256;
+
+/**
+ * The constraint violations of one request: all are counted, only the first MAX_LISTED messages
+ * are built (a hostile request with 20,000 failing items would otherwise build megabytes of
+ * messages nobody sees, and the garbage collection that follows).
+ */
+class Problems {
+  count = 0;
+  readonly listed: string[] = [];
+
+  add(message: () => string): void {
+    if (this.count++ < MAX_LISTED) this.listed.push(message());
+  }
+
+  /** A string member's violation; the value is shown (up to MAX_SHOWN characters) unless sensitive. */
+  value(sensitive: boolean, value: string, path: string, constraint: string): void {
+    if (this.count++ >= MAX_LISTED) return;
+    const shown = sensitive
+      ? '***'
+      : `'${value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}...` : value}'`;
+    this.listed.push(fail(shown, path, constraint));
+  }
+}
 
 /**
  * A ValidationException counts every problem but lists the first MAX_LISTED, and shows at most

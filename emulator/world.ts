@@ -42,7 +42,9 @@ export const DEFAULT_QUOTAS: Quotas = {
 
 /** The instance quota for one instance type out of a per-type or all-types setting. */
 export function instanceQuota(q: number | Record<string, number>, instanceType: string): number {
-  return typeof q === 'number' ? q : (q[instanceType] ?? DEFAULT_INSTANCE_QUOTA);
+  // Own keys only: an instance type named like an Object.prototype member is just unlisted.
+  if (typeof q === 'number') return q;
+  return Object.hasOwn(q, instanceType) ? q[instanceType] : DEFAULT_INSTANCE_QUOTA;
 }
 
 export const DEFAULT_ACCOUNT = '123456789012';
@@ -103,6 +105,11 @@ export class World {
   /** STS: issued temporary access keys → who they belong to; roles marked (not) assumable. */
   readonly issuedKeys = new Map<string, IssuedKey>();
   readonly roles = new Map<string, RoleConfig>();
+  /**
+   * Run after each store's due transitions are applied (settle), e.g. fleets short of network
+   * interfaces taking addresses freed meanwhile (capacity.ts, registered by Control).
+   */
+  readonly settleHooks: ((world: World, store: Store, now: number) => void)[] = [];
 
   constructor(private readonly options: WorldOptions = {}) {
     this.clock = new VirtualClock(options.speed ?? 1, options.start ?? Date.now(), options.realTime);
@@ -183,7 +190,10 @@ export class World {
   /** Applies every due transition in a region (all accounts: shared images cross accounts). */
   settle(region: string): void {
     const now = this.now();
-    for (const s of this.storesIn(region)) s.settle(now);
+    for (const s of this.storesIn(region)) {
+      s.settle(now);
+      for (const hook of this.settleHooks) hook(this, s, now);
+    }
   }
 
   /** Forgets all state and faults; `seed` restarts the jitter sequence from another seed. */
@@ -210,6 +220,8 @@ export class World {
       networks: this.allNetworks().map((n) => n.toJSON()),
       issuedKeys: [...this.issuedKeys.values()],
       roles: [...this.roles.entries()],
+      quotas: this.quotas,
+      quotaOverrides: [...this.quotaOverrides.entries()],
     };
   }
 
@@ -220,6 +232,9 @@ export class World {
     networks?: Record<string, unknown>[];
     issuedKeys?: IssuedKey[];
     roles?: [string, RoleConfig][];
+    /** World-default quotas and per account+region overrides (absent in older state files). */
+    quotas?: Partial<Quotas>;
+    quotaOverrides?: [string, Partial<Quotas>][];
   }): void {
     if (data.version !== 1) throw new Error(`Unsupported state file version ${data.version}`);
     this.reset();
@@ -231,5 +246,7 @@ export class World {
     }
     for (const k of data.issuedKeys ?? []) this.issuedKeys.set(k.accessKeyId, k);
     for (const [arn, role] of data.roles ?? []) this.roles.set(arn, role);
+    if (data.quotas) this.quotas = { ...this.quotas, ...data.quotas };
+    for (const [scope, q] of data.quotaOverrides ?? []) this.quotaOverrides.set(scope, q);
   }
 }

@@ -1,6 +1,6 @@
 import type { QueryHandler } from '../query/context';
 import { applyFilters, byIds, type Filter, invalidParameter, notFound, page } from './common';
-import type { AzInfo, EniRec } from './network';
+import { type AzInfo, type EniRec, macOf } from './network';
 
 export const interfaceHandlers: Record<string, QueryHandler> = {
   /** Network interfaces are created by AppStream resources and NAT gateways (Network.allocateEni / createEni). */
@@ -18,7 +18,7 @@ export const interfaceHandlers: Record<string, QueryHandler> = {
       'group-id': (e: EniRec) => e.securityGroupIds,
       'group-name': (e: EniRec) => e.securityGroupIds.map(groupName),
       'interface-type': (e: EniRec) => e.interfaceType,
-      'mac-address': (e: EniRec) => e.mac,
+      'mac-address': (e: EniRec) => macOf(e.id),
       'network-interface-id': (e: EniRec) => e.id,
       'owner-id': () => ctx.account,
       'private-ip-address': (e: EniRec) => e.privateIp,
@@ -44,7 +44,7 @@ export const interfaceHandlers: Record<string, QueryHandler> = {
         Description: e.description,
         Groups: e.securityGroupIds.map((id) => ({ GroupId: id, GroupName: groupName(id) })),
         InterfaceType: e.interfaceType,
-        MacAddress: e.mac,
+        MacAddress: macOf(e.id),
         OwnerId: ctx.account,
         PrivateIpAddress: e.privateIp,
         PrivateIpAddresses: [{ Primary: true, PrivateIpAddress: e.privateIp }],

@@ -126,7 +126,6 @@ export interface EndpointRec {
 
 export interface EniRec extends Eni {
   az: string;
-  mac: string;
   requesterManaged: boolean;
   interfaceType: string;
   status: 'available' | 'in-use';
@@ -258,7 +257,13 @@ export class Network {
   readonly addresses = new Map<string, AddressRec>();
   readonly natGateways = new Map<string, NatRec>();
   readonly endpoints = new Map<string, EndpointRec>();
+  /** Network interfaces by id: change them only through createEni / allocateEni / releaseEnis. */
   readonly enis = new Map<string, EniRec>();
+  /** Interface ids by owner, in creation order. */
+  private readonly byOwner = new Map<string, string[]>();
+  /** Free-address bookkeeping per subnet id (see IpPool). */
+  private readonly pools = new Map<string, IpPool>();
+  private readonly defaultGroupLists = new Map<string, string[]>();
   /** Tags of every resource, by resource id. */
   readonly tags = new Map<string, Tags>();
   readonly zones: AzInfo[];
@@ -391,36 +396,34 @@ export class Network {
 
   /** Addresses in use in a subnet (network interfaces, including NAT gateways'). */
   usedIps(subnetId: string): number {
-    let n = 0;
-    for (const eni of this.enis.values()) if (eni.subnetId === subnetId) n++;
-    return n;
+    return this.pool(subnetId)?.used ?? 0;
   }
 
   /** AvailableIpAddressCount: size − 5 reserved − interfaces in the subnet. */
   freeIps(subnetId: string): number {
-    const subnet = this.subnets.get(subnetId);
-    if (!subnet) return 0;
-    const cidr = parseCidr(subnet.cidr);
-    if (!cidr) return 0;
-    return Math.max(0, cidr.size - RESERVED_IPS - this.usedIps(subnetId));
+    const pool = this.pool(subnetId);
+    return pool ? Math.max(0, pool.size - RESERVED_IPS - pool.used) : 0;
   }
 
-  /** The lowest free host address of a subnet (after the 4 reserved at the start), or undefined. */
-  private nextIp(subnet: SubnetRec): string | undefined {
-    const cidr = parseCidr(subnet.cidr);
+  /**
+   * The address bookkeeping of a subnet (created on first use: a subnet's interfaces are all made
+   * through createEni, and fromJSON rebuilds the pools of loaded interfaces).
+   */
+  private pool(subnetId: string): IpPool | undefined {
+    let pool = this.pools.get(subnetId);
+    if (pool) return pool;
+    const subnet = this.subnets.get(subnetId);
+    const cidr = subnet && parseCidr(subnet.cidr);
     if (!cidr) return undefined;
-    const used = new Set<string>();
-    for (const eni of this.enis.values()) if (eni.subnetId === subnet.id) used.add(eni.privateIp);
-    for (let i = 4; i < cidr.size - 1; i++) {
-      const ip = intToIp(cidr.base + i);
-      if (!used.has(ip)) return ip;
-    }
-    return undefined;
+    pool = new IpPool(cidr.base, cidr.size);
+    this.pools.set(subnetId, pool);
+    return pool;
   }
 
   /**
    * Creates a network interface in `subnetId` (no checks beyond a free address): used by
-   * allocateEni and by NAT gateways. Undefined when the subnet has no free address.
+   * allocateEni and by NAT gateways. Undefined when the subnet has no free address. It takes the
+   * subnet's lowest free host address (after the 4 reserved at the start) in O(log n).
    */
   createEni(req: {
     subnetId: string;
@@ -431,26 +434,46 @@ export class Network {
     requesterManaged?: boolean;
   }): EniRec | undefined {
     const subnet = this.subnets.get(req.subnetId);
-    if (!subnet) return undefined;
-    const ip = this.nextIp(subnet);
-    if (!ip) return undefined;
+    const pool = this.pool(req.subnetId);
+    if (!subnet || !pool) return undefined;
+    const offset = pool.take();
+    if (offset === undefined) return undefined;
     const id = this.newId('eni');
     const eni: EniRec = {
       id,
       subnetId: subnet.id,
       vpcId: subnet.vpcId,
-      privateIp: ip,
-      securityGroupIds: [...req.securityGroupIds],
+      privateIp: intToIp(pool.base + offset),
+      // Shared, never mutated: interfaces of one resource (or one VPC's default group) share it.
+      securityGroupIds: req.securityGroupIds,
       description: req.description,
       owner: req.owner,
       az: subnet.az,
-      mac: `02:${id.slice(-10).match(/../g)?.join(':')}`,
       requesterManaged: req.requesterManaged ?? true,
       interfaceType: req.interfaceType ?? 'interface',
       status: 'in-use',
     };
     this.enis.set(id, eni);
+    this.own(eni);
     return eni;
+  }
+
+  /** Adds an interface to its owner's list (creation order; an array: most owners have one). */
+  private own(eni: EniRec): void {
+    const owned = this.byOwner.get(eni.owner);
+    if (owned) owned.push(eni.id);
+    else this.byOwner.set(eni.owner, [eni.id]);
+  }
+
+  /** The default security group of a subnet's VPC, as a (shared) list of one id. */
+  private defaultGroups(vpcId: string): string[] {
+    let groups = this.defaultGroupLists.get(vpcId);
+    const id = this.defaultSecurityGroup(vpcId)?.id;
+    if (!groups || groups[0] !== id) {
+      groups = id === undefined ? [] : [id];
+      this.defaultGroupLists.set(vpcId, groups);
+    }
+    return groups;
   }
 
   /**
@@ -473,8 +496,8 @@ export class Network {
       if (this.freeIps(subnetId) <= 0) continue;
       const subnet = this.subnets.get(subnetId) as SubnetRec;
       const groups = req.securityGroupIds?.length
-        ? req.securityGroupIds
-        : [this.defaultSecurityGroup(subnet.vpcId)?.id].filter((g): g is string => g !== undefined);
+        ? [...req.securityGroupIds]
+        : this.defaultGroups(subnet.vpcId);
       const eni = this.createEni({
         subnetId,
         securityGroupIds: groups,
@@ -488,14 +511,22 @@ export class Network {
 
   /** Releases `count` of the owner's ENIs (newest first), or all; returns how many were released. */
   releaseEnis(owner: string, count?: number): number {
-    const mine = [...this.enis.values()].filter((e) => e.owner === owner).reverse();
-    const release = count === undefined ? mine : mine.slice(0, Math.max(0, count));
-    for (const eni of release) this.enis.delete(eni.id);
-    return release.length;
+    const owned = this.byOwner.get(owner);
+    if (!owned) return 0;
+    const n = count === undefined ? owned.length : Math.min(owned.length, Math.max(0, count));
+    for (let i = 0; i < n; i++) {
+      const eni = this.enis.get(owned.pop() as string);
+      if (!eni) continue;
+      this.enis.delete(eni.id);
+      const pool = this.pools.get(eni.subnetId);
+      pool?.give(ipToInt(eni.privateIp) - pool.base);
+    }
+    if (owned.length === 0) this.byOwner.delete(owner);
+    return n;
   }
 
   enisOf(owner: string): Eni[] {
-    return [...this.enis.values()].filter((e) => e.owner === owner).map(toEni);
+    return [...(this.byOwner.get(owner) ?? [])].map((id) => toEni(this.enis.get(id) as EniRec));
   }
 
   // --- tags ---
@@ -558,10 +589,107 @@ export class Network {
     for (const a of data.addresses ?? []) net.addresses.set(a.allocationId, a);
     fill(net.natGateways, data.natGateways);
     fill(net.endpoints, data.endpoints);
-    fill(net.enis, data.enis);
+    for (const eni of data.enis ?? []) {
+      // Older state files stored each interface's MAC address: it is derived from the id now.
+      delete (eni as EniRec & { mac?: string }).mac;
+      net.enis.set(eni.id, eni);
+      net.own(eni);
+    }
+    // Rebuild each subnet's address bookkeeping from the interfaces in it.
+    const offsets = new Map<string, number[]>();
+    for (const eni of net.enis.values()) {
+      const pool = net.pool(eni.subnetId);
+      if (!pool) continue;
+      let list = offsets.get(eni.subnetId);
+      if (!list) {
+        list = [];
+        offsets.set(eni.subnetId, list);
+      }
+      list.push(ipToInt(eni.privateIp) - pool.base);
+    }
+    for (const [subnetId, list] of offsets) net.pools.get(subnetId)?.restore(list);
     for (const [id, tags] of data.tags ?? []) net.tags.set(id, Object.assign(Object.create(null), tags));
     return net;
   }
+}
+
+/** An interface's MAC address, derived from its id (not stored: 10,000 builders hold 10,000). */
+export function macOf(eniId: string): string {
+  return `02:${eniId.slice(-10).match(/../g)?.join(':')}`;
+}
+
+/**
+ * Free addresses of one subnet as offsets from its base: `next` is the lowest never-used host
+ * offset (the first 4 are reserved, and the last address), `freed` a min-heap of released offsets
+ * below it. Taking the lowest free address and giving one back are O(log n).
+ */
+class IpPool {
+  used = 0;
+  private next = 4;
+  private readonly freed: number[] = [];
+
+  constructor(
+    readonly base: number,
+    readonly size: number,
+  ) {}
+
+  take(): number | undefined {
+    if (this.freed.length) {
+      this.used++;
+      return heapPop(this.freed);
+    }
+    if (this.next >= this.size - 1) return undefined;
+    this.used++;
+    return this.next++;
+  }
+
+  give(offset: number): void {
+    if (offset < 4 || offset >= this.next) return;
+    this.used--;
+    heapPush(this.freed, offset);
+  }
+
+  /** Rebuilds the pool from the offsets in use (state file). */
+  restore(inUse: number[]): void {
+    const taken = new Set(inUse);
+    this.used = taken.size;
+    this.next = 4;
+    for (const o of taken) if (o + 1 > this.next) this.next = o + 1;
+    this.freed.length = 0;
+    for (let o = 4; o < this.next; o++) if (!taken.has(o)) heapPush(this.freed, o);
+  }
+}
+
+function heapPush(heap: number[], value: number): void {
+  heap.push(value);
+  let i = heap.length - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (heap[parent] <= heap[i]) break;
+    [heap[parent], heap[i]] = [heap[i], heap[parent]];
+    i = parent;
+  }
+}
+
+function heapPop(heap: number[]): number | undefined {
+  if (!heap.length) return undefined;
+  const top = heap[0];
+  const last = heap.pop() as number;
+  if (heap.length) {
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && heap[l] < heap[m]) m = l;
+      if (r < heap.length && heap[r] < heap[m]) m = r;
+      if (m === i) break;
+      [heap[m], heap[i]] = [heap[i], heap[m]];
+      i = m;
+    }
+  }
+  return top;
 }
 
 function toEni(e: EniRec): Eni {

@@ -103,9 +103,8 @@ export const subnetHandlers: Record<string, QueryHandler> = {
     const net = ctx.network();
     const subnet = subnetOrThrow(net, input.SubnetId);
     // EC2 API reference, DeleteSubnet: terminate the instances (network interfaces) in it first.
-    for (const eni of net.enis.values())
-      if (eni.subnetId === subnet.id)
-        throw dependencyViolation(`The subnet '${subnet.id}' has dependencies and cannot be deleted.`);
+    if (net.usedIps(subnet.id) > 0)
+      throw dependencyViolation(`The subnet '${subnet.id}' has dependencies and cannot be deleted.`);
     for (const rt of net.routeTables.values())
       rt.associations = rt.associations.filter((a) => a.subnetId !== subnet.id);
     net.subnets.delete(subnet.id);

@@ -160,7 +160,11 @@ export class QueryProtocol {
         : new ServiceError('InternalError', 'An internal error has occurred', 500);
     // EC2 names throttling RequestLimitExceeded (EC2 API reference, "Request throttling").
     const code =
-      ec2 && e.code === 'ThrottlingException' ? 'RequestLimitExceeded' : (QUERY_CODES[e.code] ?? e.code);
+      ec2 && e.code === 'ThrottlingException'
+        ? 'RequestLimitExceeded'
+        : Object.hasOwn(QUERY_CODES, e.code)
+          ? QUERY_CODES[e.code]
+          : e.code;
     const body = ec2
       ? `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(e.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`
       : `<ErrorResponse xmlns="${registered?.service.model.metadata.xmlNamespace ?? 'https://sts.amazonaws.com/doc/2011-06-15/'}"><Error><Type>${e.status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
