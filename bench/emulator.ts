@@ -264,7 +264,9 @@ try {
  */
 async function hostileRequests(endpoint: string): Promise<{ name: string; ms: number }[]> {
   const deep = (n: number) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
-  const cases: [string, string, string][] = [
+  const Q = 'Action=DescribeVpcs&Version=2016-11-15';
+  // [name, operation, body, protocol]: JSON 1.1 (AppStream) unless 'query' (EC2, form-encoded).
+  const cases: [string, string, string, 'query'?][] = [
     [
       'UpdateFleet 70,000-char UsbDeviceFilterStrings item',
       'UpdateFleet',
@@ -292,13 +294,32 @@ async function hostileRequests(endpoint: string): Promise<{ name: string; ms: nu
       'CreateStack',
       JSON.stringify({ Name: 's1', Evil: Array(200_000).fill('xxxxx') }),
     ],
+    // EC2 Query protocol (emulator/query/parse.ts walks names along the model, MAX_PARAMS, MAX_LIST_INDEX).
+    ['EC2 1.8 MB name of 900,000 parts', 'DescribeVpcs', `${Q}&${'a.'.repeat(900_000)}b=1`, 'query'],
+    [
+      'EC2 VpcId.1..130,000 (1.9 MB)',
+      'DescribeVpcs',
+      `${Q}&${Array.from({ length: 130_000 }, (_, i) => `VpcId.${i + 1}=vpc-1`).join('&')}`.slice(
+        0,
+        1_900_000,
+      ),
+      'query',
+    ],
+    ['EC2 600,000 empty parameters', 'DescribeVpcs', `${Q}&${'a=&'.repeat(600_000)}`, 'query'],
+    [
+      'EC2 1 MB wildcard filter value',
+      'DescribeSubnets',
+      `Action=DescribeSubnets&Version=2016-11-15&Filter.1.Name=tag:Name&Filter.1.Value.1=${'*a'.repeat(500_000)}`,
+      'query',
+    ],
+    ['EC2 1.9 MB Action', 'DescribeVpcs', `Action=${'A'.repeat(1_900_000)}&Version=2016-11-15`, 'query'],
   ];
   const out: { name: string; ms: number }[] = [];
-  for (const [name, op, body] of cases) {
+  for (const [name, op, body, protocol] of cases) {
     let best = Number.POSITIVE_INFINITY;
     for (let i = 0; i < 3; i++) {
       const t = performance.now();
-      const res = await rawApi(endpoint, op, body);
+      const res = await rawApi(endpoint, op, body, protocol === 'query');
       best = Math.min(best, performance.now() - t);
       if (res.status >= 500) throw new Error(`${name}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
     }
@@ -307,19 +328,30 @@ async function hostileRequests(endpoint: string): Promise<{ name: string; ms: nu
   return out.sort((a, b) => b.ms - a.ms);
 }
 
-function rawApi(endpoint: string, op: string, payload: string): Promise<{ status: number; body: string }> {
+function rawApi(
+  endpoint: string,
+  op: string,
+  payload: string,
+  query = false,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       new URL('/', endpoint),
       {
         method: 'POST',
         agent,
-        headers: {
-          'content-type': 'application/x-amz-json-1.1',
-          'content-length': Buffer.byteLength(payload),
-          'x-amz-target': `PhotonAdminProxyService.${op}`,
-          authorization: AUTH,
-        },
+        headers: query
+          ? {
+              'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+              'content-length': Buffer.byteLength(payload),
+              authorization: AUTH.replace('/appstream/', '/ec2/'),
+            }
+          : {
+              'content-type': 'application/x-amz-json-1.1',
+              'content-length': Buffer.byteLength(payload),
+              'x-amz-target': `PhotonAdminProxyService.${op}`,
+              authorization: AUTH,
+            },
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -6,7 +6,7 @@
  */
 
 import { startEmulator } from '../emulator';
-import { usd } from '../lib/local/cost';
+import { LAMBDA_ARCHITECTURE, LAMBDA_MEMORY_GB, PRICES, usd } from '../lib/local/cost';
 import { type LocalPipelineOptions, runPipelineLocally } from '../lib/local/pipeline';
 import { silenceNodeVersionWarning } from '../lib/util/node-warnings';
 
@@ -112,5 +112,7 @@ console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));
 console.log('Targets: ours <= 40 transitions per run, p95 detection lag <= 30 s.');
 console.log(
-  'Cost: Step Functions Standard $0.025/1k transitions + Lambda 128 MB ($0.20/1M requests, $0.0000166667/GB-s).',
+  `Cost (us-east-1): Step Functions Standard $${PRICES.sfnPerTransition * 1000}/1k transitions + Lambda ` +
+    `${LAMBDA_ARCHITECTURE} ${LAMBDA_MEMORY_GB * 1024} MB ($${PRICES.lambdaPerRequest * 1e6}/1M requests, ` +
+    `$${PRICES.lambdaPerGbSecond}/GB-s).`,
 );

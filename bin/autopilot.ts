@@ -3,6 +3,8 @@ const USAGE = `Usage: autopilot <command> [options]
 Commands:
   emulator   run the AppStream 2.0 control-plane emulator
   pipeline   run, validate or inspect image pipelines (run --local uses the embedded emulator)
+
+\`autopilot <command> --help\` describes a command.
 `;
 
 export {};
@@ -15,6 +17,10 @@ const commands = new Map<string, (argv: string[]) => Promise<void>>([
 ]);
 
 const [name, ...rest] = process.argv.slice(2);
+if (name === '--help' || name === '-h' || name === 'help') {
+  console.log(USAGE);
+  process.exit(0);
+}
 const command = name ? commands.get(name) : undefined;
 if (!command) {
   console.error(name ? `Unknown command '${name}'.\n\n${USAGE}` : USAGE);

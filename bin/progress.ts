@@ -30,11 +30,23 @@ export function printSummary(
     out(`  image            ${s.image.name}  (${s.image.state})`);
     out(`  image ARN        ${s.image.arn ?? '-'}`);
   }
-  out(`  builder          ${s.builder.name ?? '-'}  (${s.builder.state})`);
+  if (s.builder.state === 'NOT_LAUNCHED')
+    out('  builder          none launched (the run stopped before launching one)');
+  else out(`  builder          ${s.builder.name ?? '-'}  (${s.builder.state})`);
   out(`  virtual duration ${clock(s.virtualSeconds * 1000)}`);
   out(`  wall time        ${(s.wallMs / 1000).toFixed(2)} s`);
   out(`  transitions      ${s.transitions}   Lambda invocations ${s.lambdaInvocations}`);
   out(
     `  est. AWS cost    ${usd(s.cost.total)} per run (Step Functions ${usd(s.cost.sfn)}, Lambda ${usd(s.cost.lambda)})`,
   );
+  if (s.backstop && 'builders' in s.backstop && s.backstop.builders.length)
+    out(
+      `  backstop         ${s.backstop.builders.map((b) => `${b.name} ${b.action} (${b.state})`).join(', ')}`,
+    );
+  if (s.notificationError)
+    out(`  notification     FAILED: ${s.notificationError} (nobody was told; metric NotificationFailed)`);
+  if (s.alert) {
+    out('');
+    out(`!!! WARNING: ${s.alert}; stop it: aws appstream stop-image-builder --name ${s.builder.name} !!!`);
+  }
 }

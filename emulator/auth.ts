@@ -1,5 +1,5 @@
 import { ServiceError } from './errors';
-import { isKnownRegion } from './regions';
+import { isKnownRegion, type RegionLists } from './regions';
 import { DEFAULT_ACCOUNT } from './world';
 
 export interface Caller {
@@ -36,15 +36,29 @@ export function accessKeyFor(account: string, temporary: boolean, suffix = 'EMUL
   return `${temporary ? 'ASIA' : 'AKIA'}${account}${suffix}`;
 }
 
+/** What callerFrom needs of the world: its region lists, the keys STS issued and the virtual time. */
+export interface AuthWorld extends RegionLists {
+  issuedKeys?: ReadonlyMap<string, { expiration: number }>;
+  now?(): number;
+}
+
 /**
  * Reads the caller from the SigV4 Authorization header. The signature itself is not checked
  * (there are no secrets locally); the account follows from the access key id (accountOf) and the
- * region is the credential scope's, which must be one where the service runs.
+ * region is the credential scope's, which must be one where the scope's service runs
+ * (regions.ts: AppStream's list for appstream/application-autoscaling, the partition's for
+ * ec2/sts).
+ *
+ * Temporary keys (`ASIA…`) are checked against the keys STS issued, for every protocol:
+ * - one STS never issued → `UnrecognizedClientException` 403 "The security token included in
+ *   the request is invalid." (AWS common errors; STS names it `InvalidClientTokenId`, EC2
+ *   `AuthFailure`: the Query protocol maps the code);
+ * - one past its Expiration (virtual clock) → `ExpiredTokenException` 403 "The security token
+ *   included in the request is expired" (AWS common errors; STS `ExpiredToken`, EC2
+ *   `RequestExpired`).
+ * Long-term keys (12 digits, `AKIA` + 12 digits + 4) are the account's own keys and never expire.
  */
-export function callerFrom(
-  authorization: string | undefined,
-  world?: { regions?: readonly string[] },
-): Caller {
+export function callerFrom(authorization: string | undefined, world?: AuthWorld): Caller {
   // AWS's common errors: a missing token is 403, a malformed signature 400.
   if (!authorization)
     throw new ServiceError(
@@ -61,11 +75,26 @@ export function callerFrom(
   const [, accessKeyId, , region, service] = m;
   // What AWS answers a credential scoped to a region the service doesn't run in (HTTP 403;
   // reported in aws-sdk-js#4545, aws-sdk-ruby#508 among others).
-  if (!isKnownRegion(region, world))
+  if (!isKnownRegion(region, world, service))
     throw new ServiceError(
       'InvalidSignatureException',
       'Credential should be scoped to a valid region. ',
       403,
     );
+  if (accessKeyId.startsWith('ASIA') && world?.issuedKeys) {
+    const issued = world.issuedKeys.get(accessKeyId);
+    if (!issued)
+      throw new ServiceError(
+        'UnrecognizedClientException',
+        'The security token included in the request is invalid.',
+        403,
+      );
+    if (world.now && issued.expiration <= world.now())
+      throw new ServiceError(
+        'ExpiredTokenException',
+        'The security token included in the request is expired',
+        403,
+      );
+  }
   return { accessKeyId, region, service, account: accountOf(accessKeyId) };
 }

@@ -79,6 +79,17 @@ function fleetInstancesInUse(ctx: Ctx, instanceType: string, except?: string): n
  * limit exceeds the permitted limit for an account"). Quotas are per instance type and size, per
  * account per region, shared by the fleets of that type (Administration Guide, "Service Quotas").
  * `active`: whether the fleet's instances run (then the other running fleets' count too).
+ *
+ * When AWS refuses: CreateFleet, UpdateFleet and StartFleet all declare LimitExceededException
+ * (API reference), but no source found says whether a STOPPED fleet's capacity is checked at
+ * CreateFleet/UpdateFleet or only at start. The one documented case is the Administration Guide's
+ * troubleshooting entry "I tried to increase my fleet capacity, but the update isn't taking
+ * effect" (troubleshooting-fleets.md): a Scaling Policies minimum or a scaling policy past the
+ * instance quota "will not take effect" and shows in describe-scaling-activities, which is
+ * Application Auto Scaling's path (not implemented; see `scalableTargetMax`). Searches for a
+ * fleet error code or message for the quota at start found none (FleetErrorCode has no quota
+ * code). So the emulator keeps refusing at the API call, also for a STOPPED fleet: a request that
+ * cannot run is refused where it is made, with the error the operation declares.
  */
 export function checkFleetQuota(
   ctx: Ctx,
@@ -176,16 +187,29 @@ export function prepareFleetStart(ctx: Ctx, f: FleetRec): void {
 }
 
 /**
- * Creates network interfaces up to the fleet's maximum desired capacity, spread round-robin over
- * its subnets (a full subnet passes to the next); when they run out, the fleet runs only as many
- * instances as it has interfaces and reports SUBNET_HAS_INSUFFICIENT_IP_ADDRESSES.
+ * The network interfaces a fleet must hold now: "as many elastic network interfaces as the
+ * maximum desired capacity of your fleet" (seed guide; its desired capacity, or the Max of its
+ * scalable target), but never fewer than its instances still serving sessions: reducing capacity
+ * doesn't terminate instances users are on (Running stays ≥ InUse until their sessions end).
+ */
+function enisWanted(ctx: Ctx, f: FleetRec): number {
+  return Math.max(scalableTargetMax(ctx, f) ?? f.desired, ctx.store.inUseInstances(f.name));
+}
+
+/**
+ * Sizes a fleet's network interfaces to `enisWanted`. Growing creates them round-robin over its
+ * subnets (a full subnet passes to the next); when they run out, the fleet runs only as many
+ * instances as it has interfaces and reports SUBNET_HAS_INSUFFICIENT_IP_ADDRESSES. Shrinking
+ * releases the surplus at once, except those of instances users are still on: those go as their
+ * sessions end (`Store.surplusFleets`, trimmed after every settle by `settleFleetEnis`).
  */
 export function growFleetEnis(ctx: Ctx, f: FleetRec): void {
   if (f.fleetType === 'ELASTIC') return;
   const net = network(ctx);
   const subnets = subnetsOf(net, f.attrs);
-  const wanted = scalableTargetMax(ctx, f) ?? f.desired;
+  const wanted = enisWanted(ctx, f);
   let have = f.eniCount ?? 0;
+  if (have > wanted) have -= net.releaseEnis(fleetEniOwner(f.name), have - wanted);
   let short: EniFailure | undefined;
   while (have < wanted && subnets.length) {
     const start = have % subnets.length;
@@ -202,10 +226,46 @@ export function growFleetEnis(ctx: Ctx, f: FleetRec): void {
     have++;
   }
   f.eniCount = have;
+  if (have > (scalableTargetMax(ctx, f) ?? f.desired)) ctx.store.surplusFleets.add(f.name);
+  else ctx.store.surplusFleets.delete(f.name);
   f.errors = f.errors.filter((e) => e.ErrorCode !== 'SUBNET_HAS_INSUFFICIENT_IP_ADDRESSES');
   if (short) f.errors.push({ ErrorCode: short, ErrorMessage: PROBLEM_MESSAGES[short] });
   if (short === 'SUBNET_HAS_INSUFFICIENT_IP_ADDRESSES') ctx.store.shortFleets.add(f.name);
   else ctx.store.shortFleets.delete(f.name);
+}
+
+/** A context for work done while settling (no request of its own). */
+const settleCtx = (world: World, store: Store, now: number): Ctx =>
+  ({
+    world,
+    store,
+    account: store.account,
+    region: store.region,
+    now,
+    operation: 'ProvisionFleet',
+    requestId: '',
+  }) as Ctx;
+
+/**
+ * A fleet that shrank below the instances users were on kept their network interfaces
+ * (`Store.surplusFleets`); as those sessions end (scheduled ends, ExpireSession, the control
+ * API's `close`), the interfaces beyond `enisWanted` are released. Runs after every settle; only
+ * fleets marked are looked at.
+ */
+function trimSurplusFleets(world: World, store: Store, now: number): void {
+  for (const name of [...store.surplusFleets]) {
+    const f = store.fleets.get(name);
+    if (!f || f.fleetType === 'ELASTIC' || !ACTIVE_FLEET_STATES.includes(f.state)) {
+      store.surplusFleets.delete(name);
+      continue;
+    }
+    const ctx = settleCtx(world, store, now);
+    if ((f.eniCount ?? 0) > enisWanted(ctx, f)) {
+      growFleetEnis(ctx, f);
+      retarget(ctx, f);
+    } else if ((f.eniCount ?? 0) <= (scalableTargetMax(ctx, f) ?? f.desired))
+      store.surplusFleets.delete(name);
+  }
 }
 
 /**
@@ -216,6 +276,7 @@ export function growFleetEnis(ctx: Ctx, f: FleetRec): void {
  * free address, so it costs nothing in the common case.
  */
 export function refillShortFleets(world: World, store: Store, now: number): void {
+  if (store.surplusFleets.size) trimSurplusFleets(world, store, now);
   if (store.shortFleets.size === 0) return;
   const net = world.network(store.account, store.region);
   for (const name of [...store.shortFleets]) {
@@ -225,15 +286,7 @@ export function refillShortFleets(world: World, store: Store, now: number): void
       continue;
     }
     if (!subnetsOf(net, f.attrs).some((s) => net.freeIps(s) > 0)) continue;
-    const ctx = {
-      world,
-      store,
-      account: store.account,
-      region: store.region,
-      now,
-      operation: 'ProvisionFleet',
-      requestId: '',
-    } as Ctx;
+    const ctx = settleCtx(world, store, now);
     const before = f.eniCount ?? 0;
     growFleetEnis(ctx, f);
     if ((f.eniCount ?? 0) !== before) retarget(ctx, f);

@@ -3,6 +3,7 @@ import type { Control } from './control';
 import { ServiceError } from './errors';
 import type { FailCallsSpec, FaultConfig } from './faults';
 import { DEFAULT_DURATIONS, type DurationsMs } from './lifecycle';
+import { isInstanceType } from './operations/common';
 import { isKnownRegion } from './regions';
 
 /**
@@ -53,11 +54,38 @@ export function whereSchema(control: Control) {
   };
 }
 
-/** An instance quota: one number for every instance type, or per type. */
-const instanceQuota = z.union([
-  count,
-  z.record(z.string().regex(/^stream\.[a-z0-9.-]+$/, 'must be an instance type'), count),
-]);
+/**
+ * An instance quota: one number for every instance type, or `{<instance type>: N, ...}` with at
+ * least one entry (one schema, not a union, so an error names the offending key). Keys are checked on the object's own keys (zod's record skips `__proto__`),
+ * with the instance-type check of the AppStream operations (operations/common.ts); the value is a
+ * fresh object holding only those keys.
+ */
+const instanceQuota = z.unknown().transform((value, ctx): number | Record<string, number> => {
+  if (typeof value === 'number') {
+    if (count.safeParse(value).success) return value;
+    ctx.addIssue({ code: 'custom', message: 'must be a whole number from 0 to 1000000000' });
+    return z.NEVER;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a number or an object of instance type: number' });
+    return z.NEVER;
+  }
+  const keys = Object.keys(value);
+  if (keys.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'must name at least one instance type' });
+    return z.NEVER;
+  }
+  const out: Record<string, number> = {};
+  for (const key of keys) {
+    const n = (value as Record<string, unknown>)[key];
+    if (!isInstanceType(key))
+      ctx.addIssue({ code: 'custom', path: [key], message: 'must be an AppStream 2.0 instance type' });
+    else if (!count.safeParse(n).success)
+      ctx.addIssue({ code: 'custom', path: [key], message: 'must be a whole number from 0 to 1000000000' });
+    else Object.defineProperty(out, key, { value: n, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+});
 
 /** Quotas per COMMON.md: per account+region when `accountId`/`region` are given (helper S wires those). */
 export function quotasSchema(control: Control) {

@@ -26,10 +26,15 @@ import { LATEST_AGENT_VERSION } from './seed';
  *   powershell.exe with `-file "C:\...\Script.ps1"` as launch parameters (same troubleshooting
  *   page, "I want to use a Windows PowerShell script to open my applications"). So .exe, .bat and
  *   .lnk are accepted (case-insensitively, as Windows file names are), anything else is refused.
+ *   Searched the docs, pages and code corpora (Image Assistant CLI page, agent release notes,
+ *   troubleshooting pages) for a newer CLI or agent version accepting .ps1 or other script types
+ *   directly: nothing found, so they stay refused.
  * - The same troubleshooting entry: "Any application installed under C:\Users is not supported".
- *   The check is on the normalized path: case-insensitive, '/' or '\' (Windows accepts both;
- *   scripts in the wild call image-assistant.exe with 'C:/PROGRA~1/...'), '.' and '..' resolved,
- *   a '\\?\' prefix ignored.
+ *   That sentence is the refusal message (MSG.underUsers; the CLI's own text for this case is
+ *   not documented). The check is on the path as Windows resolves it (`normalizeWindows`):
+ *   case-insensitive, '/' or '\' (Windows accepts both; scripts in the wild call
+ *   image-assistant.exe with 'C:/PROGRA~1/...'), '.' and '..' resolved, device prefixes, the
+ *   builder's own admin share and the C:\Documents and Settings junction seen through.
  * - Linux builders: absolute POSIX paths with any file type (the Linux tutorials add
  *   /usr/lib64/chromium-browser/chromium-browser and .sh launch scripts); `--flag=value` is
  *   accepted too (tutorial-create-linux-image.md uses it); update-default-profile and
@@ -65,6 +70,8 @@ const MSG = {
   notUnique: 'Name is not unique',
   appNotFound: 'File not found (absolute-app-path)',
   unsupported: 'Unsupported file extension',
+  /** Troubleshooting page, "I get an error when I add my installed application" (no CLI text is documented for it). */
+  underUsers: 'Any application installed under C:\\Users is not supported',
   dirNotFound: 'Directory not found (working-directory)',
   manifestNotFound: (file: string) => `Optimization-manifest not found: ${file}`,
   removeNotFound: 'App not found',
@@ -125,18 +132,50 @@ function parse(argv: string[], valued: readonly string[], booleans: readonly str
 
 const isWindows = (builder: BuilderRec) => builder.platform.startsWith('WINDOWS');
 
-/** A Windows absolute path: drive letter + separator, or UNC / device path. */
-const isWindowsAbsolute = (p: string) => /^[A-Za-z]:[\\/]/.test(p) || /^[\\/]{2}[^\\/]/.test(p);
+/**
+ * An unexpanded environment variable (`%USERPROFILE%`, `%HOMEDRIVE%%HOMEPATH%`). Whether the CLI
+ * expands them in --absolute-app-path is not documented (its table only says the path must be
+ * absolute and "point to a valid file"), so such a path is treated as not absolute: "File not
+ * found (...)". This also closes `%USERPROFILE%\app.exe` as a way around the C:\Users rule.
+ */
+const ENV_VAR = /%[A-Za-z_][A-Za-z0-9_()]*%/;
 
-/** Lower-cased, '/' → '\', '.' and '..' resolved, '\\?\' or '\\.\' device prefix dropped. */
-function normalizeWindows(p: string): string {
-  const plain = p.replace(/^[\\/]{2}[?.][\\/]/, '');
-  return win32.normalize(plain).toLowerCase();
+/** A Windows absolute path: drive letter + separator, or UNC / device path; no `%VAR%`. */
+const isWindowsAbsolute = (p: string) =>
+  (/^[A-Za-z]:[\\/]/.test(p) || /^[\\/]{2}[^\\/]/.test(p)) && !ENV_VAR.test(p);
+
+/** Host names a builder reaches itself by through an admin share (`\\localhost\C$\...`). */
+const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|0--1\.ipv6-literal\.net|\.)$/;
+
+/**
+ * The path as Windows resolves it, for the C:\Users rule: lower-cased; '/' → '\'; `\\?\` and
+ * `\\.\` device prefixes dropped (`\\?\UNC\host\share` → `\\host\share`); '.'/'..' resolved;
+ * trailing dots and spaces of each component dropped (Win32 does that outside `\\?\` paths:
+ * `C:\Users.\x` is `C:\Users\x`); the builder's own administrative share (`\\localhost\C$\`,
+ * `\\127.0.0.1\c$\`, its own private IP or name) → `c:\`; and the legacy junction
+ * `C:\Documents and Settings` (8.3 name `DOCUME~1`), which points to C:\Users on every Windows
+ * since Vista, → `c:\users`.
+ * 8.3 short names: a name that already fits 8.3 ("Users") has no separate short name, so
+ * `C:\USERS~1` is not an alias of C:\Users (it is an ordinary, here nonexistent, folder); only
+ * long names get `~N` aliases, and of those only DOCUME~1 is known to lead to C:\Users.
+ */
+function normalizeWindows(p: string, selfHosts: string[] = []): string {
+  let plain = p.replace(/\//g, '\\');
+  const device = /^\\\\[?.]\\/.test(plain);
+  if (device) {
+    plain = plain.slice(4);
+    if (/^unc\\/i.test(plain)) plain = `\\\\${plain.slice(4)}`;
+  }
+  let n = win32.normalize(plain).toLowerCase();
+  if (!device) n = n.replace(/[. ]+(?=\\|$)/g, (m, at: number) => (at > 0 && n[at - 1] !== '\\' ? '' : m));
+  const unc = /^\\\\([^\\]+)\\([a-z])\$(\\.*)?$/.exec(n);
+  if (unc && (LOOPBACK_HOSTS.test(unc[1]) || selfHosts.includes(unc[1]))) n = `${unc[2]}:${unc[3] ?? '\\'}`;
+  return n.replace(/^c:\\(documents and settings|docume~1)(?=\\|$)/, 'c:\\users');
 }
 
-/** True for C:\Users itself or anything below it. */
-function underUsers(p: string): boolean {
-  const n = normalizeWindows(p);
+/** True for C:\Users itself or anything below it, by any of the spellings `normalizeWindows` knows. */
+function underUsers(p: string, selfHosts: string[] = []): boolean {
+  const n = normalizeWindows(p, selfHosts);
   return n === 'c:\\users' || n.startsWith('c:\\users\\');
 }
 
@@ -244,8 +283,8 @@ function appProblem(builder: BuilderRec, opts: Map<string, string>): string | un
   if (!absolute(appPath)) return MSG.appNotFound;
   if (windows) {
     if (!WINDOWS_APP_TYPES.includes(extensionOf(appPath, true))) return MSG.unsupported;
-    if (underUsers(appPath))
-      return 'Applications installed under C:\\Users are not supported: install the application in another folder under C:\\';
+    const self = [builder.name.toLowerCase(), ...(builder.eni ? [builder.eni.ip] : [])];
+    if (underUsers(appPath, self)) return MSG.underUsers;
   }
   const display = opts.get('display-name');
   if (display !== undefined && (display.length === 0 || display.length > MAX_TEXT))

@@ -25,7 +25,64 @@ export const APPSTREAM_REGIONS: readonly string[] = [
   'il-central-1',
 ];
 
-/** True when AppStream runs in `region` (the world's list when it overrides the default one). */
-export function isKnownRegion(region: string, world?: { regions?: readonly string[] }): boolean {
+/**
+ * Every commercial region of the `aws` partition (botocore `data/partitions.json`, partition
+ * `aws`, less the `aws-global` pseudo-region): where EC2 and STS run. A credential scoped to one of
+ * them is valid for EC2/STS even where AppStream doesn't run (`aws sts get-caller-identity
+ * --region us-west-1` works on AWS).
+ */
+export const AWS_REGIONS: readonly string[] = [
+  'af-south-1',
+  'ap-east-1',
+  'ap-east-2',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-south-1',
+  'ap-south-2',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ap-southeast-5',
+  'ap-southeast-6',
+  'ap-southeast-7',
+  'ca-central-1',
+  'ca-west-1',
+  'eu-central-1',
+  'eu-central-2',
+  'eu-north-1',
+  'eu-south-1',
+  'eu-south-2',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'il-central-1',
+  'me-central-1',
+  'me-south-1',
+  'mx-central-1',
+  'sa-east-1',
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+];
+
+/** Services whose regions are every `aws` partition region (the Query-protocol ones served here). */
+const PARTITION_WIDE = new Set(['ec2', 'sts']);
+
+/** The region lists a world may override (tests): AppStream's (also Application Auto Scaling's) and EC2/STS's. */
+export interface RegionLists {
+  regions?: readonly string[];
+  partitionRegions?: readonly string[];
+}
+
+/**
+ * True when `service` (a SigV4 signing name; default AppStream) runs in `region`: EC2 and STS in
+ * every commercial region of the partition, AppStream and Application Auto Scaling (used for its
+ * fleets) where AppStream runs. The world's lists replace the defaults when it sets them.
+ */
+export function isKnownRegion(region: string, world?: RegionLists, service = 'appstream'): boolean {
+  if (PARTITION_WIDE.has(service)) return (world?.partitionRegions ?? AWS_REGIONS).includes(region);
   return (world?.regions ?? APPSTREAM_REGIONS).includes(region);
 }

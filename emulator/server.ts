@@ -71,12 +71,16 @@ export async function listen(
    * Whether a request's errors are the Query protocol's XML: a form-encoded request outside the
    * control API, however far it got (an oversized body, an unknown route) before dispatch.
    */
+  // A form-encoded request that also carries X-Amz-Target and is signed for a JSON service
+  // (appstream, application-autoscaling) is that service's caller: it gets the JSON protocol's
+  // answer (a body that isn't JSON is a SerializationException there), never STS's XML.
   const speaksQuery = (req: IncomingMessage): boolean =>
     query !== undefined &&
     !(req.url ?? '/').startsWith('/_emulator/') &&
     String(req.headers['content-type'] ?? '')
       .toLowerCase()
-      .startsWith('application/x-www-form-urlencoded');
+      .startsWith('application/x-www-form-urlencoded') &&
+    !(req.headers['x-amz-target'] !== undefined && !query.serves(req.headers.authorization));
   const server = createServer(async (req, res) => {
     try {
       const body = await readBody(req);

@@ -63,6 +63,11 @@ export class Store {
   readonly streamingTokens = new Map<string, StreamingTokenRec>();
   /** Fleets short of network interfaces (SUBNET_HAS_INSUFFICIENT_IP_ADDRESSES), see capacity.ts. */
   readonly shortFleets = new Set<string>();
+  /**
+   * Fleets holding more network interfaces than their desired capacity because users are still on
+   * the instances a shrink would have ended (capacity.ts releases them as those sessions end).
+   */
+  readonly surplusFleets = new Set<string>();
   private readonly scheduler = new Scheduler();
   private token = 0;
 
@@ -325,6 +330,7 @@ export class Store {
       this.fleets.set(f.name, f);
       if (f.errors?.some((e) => e.ErrorCode === 'SUBNET_HAS_INSUFFICIENT_IP_ADDRESSES'))
         this.shortFleets.add(f.name);
+      if ((f.eniCount ?? 0) > f.desired) this.surplusFleets.add(f.name);
     }
     for (const s of d.stacks) this.stacks.set(s.name, s);
     for (const u of d.users) this.users.set(userKey(u.authenticationType, u.userName), u);

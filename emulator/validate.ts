@@ -176,6 +176,7 @@ export class RequestValidator {
       case 'long':
         if (typeof value !== 'number' || !Number.isInteger(value))
           throw typeError(`${shape.type === 'long' ? 'Long' : 'Integer'} expected`, value, path);
+        if (!fitsJavaType(value, shape.type)) throw overflowError(value, shape.type, path);
         if (shape.min !== undefined && value < shape.min)
           problems.add(() =>
             fail(String(value), path, `Member must have value greater than or equal to ${shape.min}`),
@@ -384,6 +385,34 @@ function safeStringify(value: unknown): string {
   } catch {
     return '[unprintable]';
   }
+}
+
+/**
+ * The models' `integer` is a Java `int` (32-bit) and `long` a Java `long` (64-bit). AWS's JSON
+ * front ends parse with Jackson, which refuses a number that doesn't fit before any constraint is
+ * checked ("Numeric value (2147483648) out of range of int (-2147483648 - 2147483647)", Jackson's
+ * wording as reported in e.g. minio/minio-java#1517, jenkinsci/gitlab-plugin#1705): a parse error,
+ * i.e. `SerializationException` like every other value that doesn't deserialize, never a
+ * ValidationException or a later business error ("1e+308 instances").
+ */
+const JAVA_RANGES = {
+  integer: { min: -(2 ** 31), max: 2 ** 31 - 1, name: 'int', text: '-2147483648 - 2147483647' },
+  long: { min: -(2 ** 63), max: 2 ** 63, name: 'long', text: '-9223372036854775808 - 9223372036854775807' },
+} as const;
+
+function fitsJavaType(value: number, type: 'integer' | 'long'): boolean {
+  const r = JAVA_RANGES[type];
+  // 2^63 itself is not a long; doubles can't hold 2^63 − 1, so `< 2^63` is the exact test.
+  return type === 'long' ? value >= r.min && value < r.max : value >= r.min && value <= r.max;
+}
+
+function overflowError(value: number, type: 'integer' | 'long', path: string): ServiceError {
+  const r = JAVA_RANGES[type];
+  const shown = Math.abs(value) < 1e21 ? BigInt(value).toString() : String(value);
+  return new ServiceError(
+    'SerializationException',
+    `Numeric value (${shown}) out of range of ${r.name} (${r.text}) at '${path}'`,
+  );
 }
 
 function typeError(expected: string, value: unknown, path: string): ServiceError {

@@ -4,7 +4,7 @@ import { Faults } from './faults';
 import { DEFAULT_DURATIONS, DEFAULT_JITTER_SIGMA, type DurationsMs } from './lifecycle';
 import { Random } from './random';
 import type { ImageRec } from './records';
-import { APPSTREAM_REGIONS } from './regions';
+import { APPSTREAM_REGIONS, AWS_REGIONS } from './regions';
 import { publicImages } from './seed';
 import { Store, type TransitionEvent } from './store';
 
@@ -80,6 +80,8 @@ export interface WorldOptions {
   realTime?: RealTime;
   /** Regions where the emulated services run (default: APPSTREAM_REGIONS, see regions.ts). */
   regions?: string[];
+  /** Regions where EC2 and STS run (default: AWS_REGIONS, every commercial region; regions.ts). */
+  partitionRegions?: string[];
 }
 
 /** Everything the emulator knows: the clock, faults, quotas and one Store per account+region. */
@@ -91,6 +93,8 @@ export class World {
   readonly faults: Faults;
   /** Regions callers may use (credential scope, CopyImage, control API); see regions.ts. */
   readonly regions: readonly string[];
+  /** Regions EC2/STS callers may use (credential scope); see regions.ts. */
+  readonly partitionRegions: readonly string[];
   /** World-default quotas (every account and region, unless overridden in `quotaOverrides`). */
   quotas: Quotas;
   /** Quotas set for one account+region (`account/region` → the members set there). */
@@ -117,6 +121,7 @@ export class World {
     this.faultRandom = new Random((options.seed ?? 1) + 0x9e3779b9);
     this.faults = new Faults(() => this.faultRandom);
     this.regions = options.regions ?? APPSTREAM_REGIONS;
+    this.partitionRegions = options.partitionRegions ?? AWS_REGIONS;
     this.quotas = { ...DEFAULT_QUOTAS, ...options.quotas };
     this.durations = { ...DEFAULT_DURATIONS, ...options.durations };
     this.jitterSigma = options.jitterSigma ?? DEFAULT_JITTER_SIGMA;

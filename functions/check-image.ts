@@ -4,7 +4,7 @@ import { checkImage } from '../lib/pipeline/image';
 import { phaseWait } from './schemas';
 
 /** Polls the new image until AVAILABLE (within one window). */
-export const { handler, withDeps } = defineFunction(
+export const { handler, withDeps, schema } = defineFunction(
   z.object({
     region: z.string(),
     imageName: z.string(),

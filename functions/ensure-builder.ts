@@ -3,4 +3,4 @@ import { ensureBuilder } from '../lib/pipeline/builder';
 import { configAndPlan } from './schemas';
 
 /** Launches or starts the run's image builder (idempotent). */
-export const { handler, withDeps } = defineFunction(configAndPlan, ensureBuilder);
+export const { handler, withDeps, schema } = defineFunction(configAndPlan, ensureBuilder);

@@ -4,6 +4,7 @@ import * as checkCopies from './check-copies';
 import * as checkImage from './check-image';
 import * as cleanupBuilder from './cleanup-builder';
 import * as ensureBuilder from './ensure-builder';
+import * as executionBackstop from './execution-backstop';
 import * as finishBuilder from './finish-builder';
 import * as notify from './notify';
 import * as resolve from './resolve';
@@ -29,6 +30,8 @@ export const functions = {
   retireImages,
   notify,
   cleanupBuilder,
+  /** Not in the state machine: EventBridge calls it when an execution ends ABORTED/TIMED_OUT/FAILED. */
+  executionBackstop,
 };
 
 export type FunctionName = keyof typeof functions;

@@ -3,7 +3,7 @@ import { defineFunction } from '../lib/lambda/define';
 import { notifyOutcome } from '../lib/pipeline/notify';
 
 /** Publishes the run's outcome to the configured SNS topic. */
-export const { handler, withDeps } = defineFunction(
+export const { handler, withDeps, schema } = defineFunction(
   z.object({
     state: z.record(z.string(), z.unknown()),
     outcome: z.enum(['SUCCEEDED', 'FAILED']),

@@ -3,4 +3,4 @@ import { rollOut } from '../lib/pipeline/rollout';
 import { configAndPlan } from './schemas';
 
 /** Points the configured fleets at the new image. */
-export const { handler, withDeps } = defineFunction(configAndPlan, rollOut);
+export const { handler, withDeps, schema } = defineFunction(configAndPlan, rollOut);

@@ -3,4 +3,4 @@ import { shareImage } from '../lib/pipeline/distribute';
 import { configAndPlan } from './schemas';
 
 /** Shares the new image with the configured accounts. */
-export const { handler, withDeps } = defineFunction(configAndPlan, shareImage);
+export const { handler, withDeps, schema } = defineFunction(configAndPlan, shareImage);

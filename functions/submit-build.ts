@@ -4,7 +4,7 @@ import { submitBuild } from '../lib/pipeline/build';
 import { builderRun, config, plan } from './schemas';
 
 /** Hands the build job to the builder's agent. */
-export const { handler, withDeps } = defineFunction(
+export const { handler, withDeps, schema } = defineFunction(
   z.object({ config, plan, builder: builderRun }),
   submitBuild,
 );

@@ -1,52 +1,58 @@
 <#
 .SYNOPSIS
-  appstream-autopilot pull agent for Windows image builders.
+  appstream-autopilot pull agent for Windows image builders (agent protocol 2).
 
 .DESCRIPTION
-  Polls s3://<bucket>/<prefix>/<builder>/jobs/ for job documents (schema v1), runs each job
-  once, in order, stops at the first failing step (unless the step says continueOnError) and
-  writes <prefix>/<builder>/results/<jobId>.json. Each step's argv is turned into one Windows
-  command line with the quoting rules of CommandLineToArgvW, so arguments with spaces, quotes
-  and backslashes reach the program exactly as written in the pipeline definition.
+  The Windows twin of agent/linux/autopilot-agent.sh; both implement agent/PROTOCOL.md and behave
+  the same way. Polls s3://<Bucket>/<Prefix>/<builder>/jobs/ for signed job envelopes, verifies
+  each with the baked public key, refuses unsigned, tampered, expired, foreign and unknown-schema
+  jobs (result "refused" + reason), claims a job and renews its lease every heartbeatSeconds, runs
+  its steps in order (each argv turned into one command line with the CommandLineToArgvW quoting
+  rules: agent/testdata/quoting-cases.json), resolves {{secret:NAME}} on the builder and redacts
+  it from captured output, keeps local state so a job resumes after a reboot, and writes
+  results/<jobId>.json (UTF-8 without BOM).
 
-  Runs only on image builders ($env:AppStream_Resource_Type -eq 'image-builder'), never on
-  fleet instances launched from the image it helped build. Uses the AWS Tools for PowerShell
-  (AWS.Tools.S3, present on AppStream base images) with the builder's IAM role.
-
-.PARAMETER Bucket
-  The agent bucket (AGENT_BUCKET of the deployment).
-.PARAMETER Prefix
-  Key prefix (AGENT_PREFIX, default autopilot-agent).
-.PARAMETER Once
-  Process the jobs that are there and exit (for a scheduled task that repeats).
+  Runs only on image builders (AppStream_Resource_Type imagebuilder or image-builder: AWS
+  documents both spellings). Credentials: the appstream_machine_role profile that AppStream
+  creates on the instance, or the default chain when the profile is absent. Needs Windows
+  PowerShell 5.1+ and the AWS Tools for PowerShell (AWS.Tools.S3 / SimpleSystemsManagement /
+  SecretsManager, or the AWSPowerShell module, 3.3.563.1 or later for -ProfileName
+  appstream_machine_role). Register it with install-agent.ps1.
 #>
 param(
-  [Parameter(Mandatory = $true)][string]$Bucket,
+  [string]$Bucket,
   [string]$Prefix = 'autopilot-agent',
+  [string]$Region,
+  [string]$PublicKey,
+  [string]$StateDir,
   [int]$PollSeconds = 20,
-  [string]$Builder = $env:AppStream_Resource_Name,
+  [string]$Builder,
   [string]$ImageAssistant = 'C:\Program Files\Amazon\Photon\ConsoleImageBuilder\image-assistant.exe',
+  [string]$ProfileName = 'appstream_machine_role',
+  [int]$EnvWaitSeconds = 900,
+  [double]$BackoffBaseSeconds = 5,
+  [double]$BackoffMaxSeconds = 300,
+  [int]$RebootGraceSeconds = 1200,
+  [int]$RebootSettleSeconds = 60,
+  [int]$Polls = 0,
   [switch]$Once
 )
 
 $ErrorActionPreference = 'Stop'
+$AgentVersion = '2.0.0'
+$Protocol = 2
+$SigningAlgorithm = 'RSASSA_PKCS1_V1_5_SHA_256'
 $OutputLimit = 4000
+$Utf8NoBom = New-Object System.Text.UTF8Encoding($false)
 
 function Write-Log([string]$Message) {
-  Write-Host ("{0} autopilot-agent: {1}" -f (Get-Date).ToUniversalTime().ToString('s'), $Message)
+  Write-Host ('{0} autopilot-agent: {1}' -f [DateTime]::UtcNow.ToString('s'), $Message)
 }
-
-if ($env:AppStream_Resource_Type -ne 'image-builder') {
-  Write-Log "not an image builder (AppStream_Resource_Type=$($env:AppStream_Resource_Type)); exiting"
-  exit 0
-}
-if (-not $Builder) { Write-Log 'builder name unknown (-Builder / AppStream_Resource_Name)'; exit 2 }
-Import-Module AWS.Tools.S3 -ErrorAction Stop
-
-$Base = "$Prefix/$Builder"
+function Get-Now { return [DateTime]::UtcNow.ToString('yyyy-MM-dd\THH:mm:ss.fff\Z') }
 
 # Quotes one argument for CommandLineToArgvW: backslashes are literal unless they precede a
 # double quote, in which case they are doubled; quotes are escaped; empty or spaced args quoted.
+# Cases: agent/testdata/quoting-cases.json (agent/windows/tests/Quoting.Tests.ps1).
 function ConvertTo-WindowsArgument([string]$Arg) {
   if ($Arg.Length -gt 0 -and $Arg -notmatch '[\s"]') { return $Arg }
   $sb = New-Object System.Text.StringBuilder
@@ -63,72 +69,355 @@ function ConvertTo-WindowsArgument([string]$Arg) {
   return $sb.ToString()
 }
 
-function Test-Key([string]$Key) {
-  return [bool](Get-S3Object -BucketName $Bucket -KeyPrefix $Key | Where-Object { $_.Key -eq $Key })
+# Documents: UTF-8 without BOM when writing (Set-Content -Encoding UTF8 writes a BOM under
+# Windows PowerShell 5.1); a BOM is stripped when reading.
+function Write-Utf8File([string]$Path, [string]$Text) { [System.IO.File]::WriteAllText($Path, $Text, $Utf8NoBom) }
+function Read-Utf8File([string]$Path) {
+  $text = [System.IO.File]::ReadAllText($Path, $Utf8NoBom)
+  if ($text.Length -gt 0 -and $text[0] -eq [char]0xFEFF) { $text = $text.Substring(1) }
+  return $text
+}
+function ConvertTo-Document($Value) { return ($Value | ConvertTo-Json -Depth 12 -Compress) }
+
+# --- signature: RSA PKCS#1 v1.5 over SHA-256 with the baked SPKI PEM, on .NET Framework 4.x ----
+function Read-DerLength([byte[]]$Der, [ref]$At) {
+  $len = [int]$Der[$At.Value]; $At.Value++
+  if ($len -band 0x80) {
+    $n = $len -band 0x7f; $len = 0
+    for ($k = 0; $k -lt $n; $k++) { $len = $len * 256 + $Der[$At.Value]; $At.Value++ }
+  }
+  return $len
+}
+function Read-DerInteger([byte[]]$Der, [ref]$At) {
+  if ($Der[$At.Value] -ne 0x02) { throw 'public key: INTEGER expected' }
+  $At.Value++
+  $len = Read-DerLength $Der $At
+  $start = $At.Value; $At.Value += $len
+  while ($len -gt 1 -and $Der[$start] -eq 0) { $start++; $len-- } # drop the sign byte
+  return [byte[]]$Der[$start..($start + $len - 1)]
+}
+function Get-RsaPublicKey([string]$PemPath) {
+  $pem = Read-Utf8File $PemPath
+  $b64 = ($pem -replace '-----[A-Z ]+-----', '') -replace '\s', ''
+  $der = [Convert]::FromBase64String($b64)
+  $at = 0
+  # SubjectPublicKeyInfo ::= SEQUENCE { SEQUENCE { rsaEncryption OID, NULL }, BIT STRING { RSAPublicKey } }
+  if ($der[$at] -ne 0x30) { throw 'public key: SEQUENCE expected' }; $at++; [void](Read-DerLength $der ([ref]$at))
+  if ($der[$at] -ne 0x30) { throw 'public key: algorithm SEQUENCE expected' }; $at++
+  $algLen = Read-DerLength $der ([ref]$at); $at += $algLen
+  if ($der[$at] -ne 0x03) { throw 'public key: BIT STRING expected' }; $at++; [void](Read-DerLength $der ([ref]$at)); $at++
+  if ($der[$at] -ne 0x30) { throw 'public key: RSAPublicKey SEQUENCE expected' }; $at++; [void](Read-DerLength $der ([ref]$at))
+  $params = New-Object System.Security.Cryptography.RSAParameters
+  $params.Modulus = Read-DerInteger $der ([ref]$at)
+  $params.Exponent = Read-DerInteger $der ([ref]$at)
+  $rsa = New-Object System.Security.Cryptography.RSACryptoServiceProvider
+  $rsa.ImportParameters($params)
+  return $rsa
 }
 
-function Write-Json([object]$Value, [string]$Key) {
+# Returns @{ ok = $true; job = <payload> } or @{ ok = $false; reason = '<code>: <text>' }.
+function Test-JobDocument([string]$Id, [string]$Text) {
+  function Refuse([string]$Reason) { return @{ ok = $false; reason = $Reason } }
+  try { $envelope = $Text | ConvertFrom-Json } catch { return Refuse 'malformed: the job document is not a JSON object' }
+  if ($null -eq $envelope -or $envelope -isnot [System.Management.Automation.PSCustomObject]) { return Refuse 'malformed: the job document is not a JSON object' }
+  $sv = if ($null -ne $envelope.schemaVersion) { $envelope.schemaVersion } else { 'none' }
+  if ("$sv" -ne "$Protocol") { return Refuse "unknown-schema: job schemaVersion $sv; this agent ($AgentVersion) speaks agent protocol $Protocol" }
+  if (-not $envelope.payload -or -not $envelope.signature) { return Refuse 'unsigned: the job has no signed envelope (payload + signature)' }
+  if ($envelope.algorithm -ne $SigningAlgorithm) { return Refuse "bad-signature: unsupported signing algorithm '$($envelope.algorithm)' (expected $SigningAlgorithm)" }
+  if (-not (Test-Path -LiteralPath $PublicKey)) { return Refuse "bad-signature: no public key at $PublicKey to verify the job with" }
+  $valid = $false
+  try {
+    $payload = [Convert]::FromBase64String($envelope.payload)
+    $signature = [Convert]::FromBase64String($envelope.signature)
+    $valid = (Get-RsaPublicKey $PublicKey).VerifyData($payload, 'SHA256', $signature)
+  } catch { $valid = $false }
+  if (-not $valid) { return Refuse "bad-signature: the signature does not verify with $PublicKey (not signed by this pipeline, or altered)" }
+  try { $job = [System.Text.Encoding]::UTF8.GetString($payload) | ConvertFrom-Json } catch { return Refuse 'malformed: the signed payload is not a JSON object' }
+  $sv = if ($null -ne $job.schemaVersion) { $job.schemaVersion } else { 'none' }
+  if ("$sv" -ne "$Protocol") { return Refuse "unknown-schema: job payload schemaVersion $sv; this agent speaks agent protocol $Protocol" }
+  if ($job.jobId -ne $Id) { return Refuse "malformed: the signed jobId is not '$Id' (the document's name)" }
+  if ($job.builderName -ne $Builder) { return Refuse "foreign-builder: the job is for image builder '$($job.builderName)', not '$Builder'" }
+  # PowerShell 7's ConvertFrom-Json turns ISO strings into DateTime; 5.1 leaves strings.
+  try {
+    $expires = if ($job.expiresAt -is [DateTime]) { $job.expiresAt.ToUniversalTime() } else {
+      [DateTime]::Parse([string]$job.expiresAt, [Globalization.CultureInfo]::InvariantCulture, [Globalization.DateTimeStyles]::AdjustToUniversal) }
+  } catch { return Refuse "malformed: expiresAt '$($job.expiresAt)' is not a time" }
+  if ($expires -le [DateTime]::UtcNow) { return Refuse "expired: the job expired at $($job.expiresAt)" }
+  $steps = @($job.steps)
+  if ($steps.Count -eq 0) { return Refuse "malformed: the job's steps break the schema" }
+  foreach ($s in $steps) {
+    if (-not $s.id -or ($s.kind -ne 'command' -and $s.kind -ne 'image-assistant') -or @($s.argv).Count -eq 0) {
+      return Refuse "malformed: the job's steps break the schema"
+    }
+  }
+  return @{ ok = $true; job = $job }
+}
+
+# Everything below only runs when the script is started, not when a test dot-sources it.
+if ($MyInvocation.InvocationName -eq '.') { return }
+
+if (-not $PublicKey) { $PublicKey = Join-Path $env:ProgramData 'autopilot\job-signing.pem' }
+if (-not $StateDir) { $StateDir = Join-Path $env:ProgramData 'autopilot-agent' }
+
+# --- environment: wait for AppStream's machine variables ---------------------------------------
+function Get-MachineVariable([string]$Name) {
+  $v = [Environment]::GetEnvironmentVariable($Name, 'Process')
+  if (-not $v) { $v = [Environment]::GetEnvironmentVariable($Name, 'Machine') }
+  return $v
+}
+$waited = 0; $delay = 1
+while (-not ($resourceType = Get-MachineVariable 'AppStream_Resource_Type')) {
+  if ($waited -ge $EnvWaitSeconds) { Write-Log "no AppStream environment after ${EnvWaitSeconds}s; exiting for a restart"; exit 3 }
+  Write-Log "waiting for the AppStream environment variables, next look in ${delay}s"
+  Start-Sleep -Seconds $delay
+  $waited += $delay; $delay = [Math]::Min($delay * 2, 30)
+}
+# The image-builder metadata page says "imagebuilder", the fleet metadata page "image-builder".
+if ($resourceType -ne 'imagebuilder' -and $resourceType -ne 'image-builder') {
+  Write-Log "not an image builder (AppStream_Resource_Type=$resourceType); exiting"
+  exit 0
+}
+if (-not $Builder) { $Builder = Get-MachineVariable 'AppStream_Resource_Name' }
+if (-not $Builder) { Write-Log 'builder name unknown (-Builder / AppStream_Resource_Name)'; exit 3 }
+if (-not $Bucket) { Write-Log '-Bucket is required'; exit 2 }
+New-Item -ItemType Directory -Force -Path $StateDir | Out-Null
+
+# One agent per builder.
+$mutex = New-Object System.Threading.Mutex($false, 'Global\autopilot-agent')
+try { if (-not $mutex.WaitOne(60000)) { Write-Log 'another agent is running'; exit 75 } } catch [System.Threading.AbandonedMutexException] { }
+
+foreach ($m in 'AWS.Tools.S3', 'AWS.Tools.SimpleSystemsManagement', 'AWS.Tools.SecretsManager') {
+  if (Get-Module -ListAvailable -Name $m) { Import-Module $m } else { Import-Module AWSPowerShell; break }
+}
+
+# --- credentials: appstream_machine_role, else the default chain (looked up until found) --------
+$script:AwsParams = @{}
+$script:ProfileState = 'unknown'
+function Resolve-Profile {
+  if ($script:ProfileState -eq 'found') { return }
+  $p = Get-AWSCredential -ListProfileDetail | Where-Object { $_.ProfileName -eq $ProfileName }
+  if ($p) {
+    Write-Log "using the '$ProfileName' credential profile"
+    $script:ProfileState = 'found'; $script:AwsParams = @{ ProfileName = $ProfileName }
+  } else {
+    if ($script:ProfileState -ne 'absent') { Write-Log "no '$ProfileName' credential profile: using the default credential chain" }
+    $script:ProfileState = 'absent'; $script:AwsParams = @{}
+  }
+  if ($Region) { $script:AwsParams['Region'] = $Region }
+}
+
+# --- storage -----------------------------------------------------------------------------------
+$KeyBase = if ($Prefix) { "$($Prefix.TrimEnd('/'))/$Builder" } else { $Builder }
+function Get-StoreKeys {
+  $aws = $script:AwsParams
+  return @(Get-S3Object @aws -BucketName $Bucket -KeyPrefix "$KeyBase/" | ForEach-Object { $_.Key.Substring($KeyBase.Length + 1) })
+}
+function Get-StoreText([string]$Rel) {
+  $aws = $script:AwsParams
   $tmp = [System.IO.Path]::GetTempFileName()
-  ($Value | ConvertTo-Json -Depth 8 -Compress) | Set-Content -Path $tmp -Encoding UTF8
-  Write-S3Object -BucketName $Bucket -Key $Key -File $tmp -ContentType 'application/json' | Out-Null
-  Remove-Item $tmp -Force
+  try { Read-S3Object @aws -BucketName $Bucket -Key "$KeyBase/$Rel" -File $tmp | Out-Null; return Read-Utf8File $tmp }
+  finally { Remove-Item -LiteralPath $tmp -Force -ErrorAction SilentlyContinue }
+}
+function Write-StoreText([string]$Rel, [string]$Text) {
+  $aws = $script:AwsParams
+  $tmp = [System.IO.Path]::GetTempFileName()
+  try {
+    Write-Utf8File $tmp $Text
+    Write-S3Object @aws -BucketName $Bucket -Key "$KeyBase/$Rel" -File $tmp -ContentType 'application/json' | Out-Null
+  } finally { Remove-Item -LiteralPath $tmp -Force -ErrorAction SilentlyContinue }
 }
 
-function Get-Tail([string]$Text) {
+# --- local state -------------------------------------------------------------------------------
+function Get-StatePath([string]$Id) { return Join-Path $StateDir "$Id.json" }
+function Read-State([string]$Id) { return (Read-Utf8File (Get-StatePath $Id)) | ConvertFrom-Json }
+function Save-State($State) {
+  $path = Get-StatePath $State.jobId
+  Write-Utf8File "$path.tmp" (ConvertTo-Document $State)
+  Move-Item -LiteralPath "$path.tmp" -Destination $path -Force
+}
+function Write-Claim($State) {
+  $claim = [ordered]@{
+    schemaVersion = 2; jobId = $State.jobId; builderName = $State.job.builderName; agentVersion = $AgentVersion
+    claimedAt = $State.claimedAt; heartbeatAt = (Get-Now)
+    currentStep = $(if ($State.current) { $State.current.id } else { $null })
+    completedSteps = @(@($State.steps) | ForEach-Object { $_.id })
+  }
+  if ($State.rebootExpectedUntil) { $claim.rebootExpectedUntil = $State.rebootExpectedUntil }
+  try { Write-StoreText "claims/$($State.jobId).json" (ConvertTo-Document $claim) }
+  catch { Write-Log "job $($State.jobId): claim not written (retried at the next heartbeat): $($_.Exception.Message)" }
+}
+
+# --- secrets -----------------------------------------------------------------------------------
+function Resolve-Secret($State, [string]$Name) {
+  $aws = $script:AwsParams
+  $decl = @($State.job.secrets) | Where-Object { $_.name -eq $Name } | Select-Object -First 1
+  if (-not $decl) { throw "secret $Name is not declared in the job's secrets" }
+  try {
+    switch ($decl.source) {
+      'ssm' { return (Get-SSMParameter @aws -Name $decl.ref -WithDecryption $true).Value }
+      'secretsmanager' {
+        $s = Get-SECSecretValue @aws -SecretId $decl.ref
+        if ($null -eq $s.SecretString) { throw 'no SecretString' }
+        return $s.SecretString
+      }
+      default { throw "unknown source '$($decl.source)'" }
+    }
+  } catch { throw "secret $Name ($($decl.source) $($decl.ref)): $($_.Exception.Message)" }
+}
+function Get-RedactedTail([string]$Text, [string[]]$Values) {
   if ($null -eq $Text) { return '' }
+  foreach ($v in ($Values | Where-Object { $_ } | Sort-Object -Property Length -Descending)) { $Text = $Text.Replace($v, '***') }
   if ($Text.Length -le $OutputLimit) { return $Text }
   return $Text.Substring($Text.Length - $OutputLimit)
 }
 
-function Invoke-Step($Step) {
-  $argv = @($Step.argv)
-  if ($Step.kind -eq 'image-assistant') { $file = $ImageAssistant } else { $file = $argv[0]; $argv = @($argv | Select-Object -Skip 1) }
-  $psi = New-Object System.Diagnostics.ProcessStartInfo
-  $psi.FileName = $file
-  $psi.Arguments = (@($argv | ForEach-Object { ConvertTo-WindowsArgument $_ }) -join ' ')
-  $psi.UseShellExecute = $false
-  $psi.RedirectStandardOutput = $true
-  $psi.RedirectStandardError = $true
-  $process = [System.Diagnostics.Process]::Start($psi)
-  $stdout = $process.StandardOutput.ReadToEndAsync()
-  $stderr = $process.StandardError.ReadToEndAsync()
-  $timeout = if ($Step.timeoutSeconds) { [int]$Step.timeoutSeconds } else { 1800 }
-  if (-not $process.WaitForExit($timeout * 1000)) {
-    $process.Kill()
-    return @{ exitCode = 124; stdout = (Get-Tail $stdout.Result); stderr = "timed out after $timeout s" }
-  }
-  return @{ exitCode = $process.ExitCode; stdout = (Get-Tail $stdout.Result); stderr = (Get-Tail $stderr.Result) }
-}
-
-function Invoke-Job([string]$Id) {
-  if ((Test-Key "$Base/claims/$Id") -or (Test-Key "$Base/results/$Id.json")) { return }
-  # Claim first: a job runs once even if the agent restarts or two copies run.
-  Write-Json @{ claimedAt = (Get-Date).ToUniversalTime().ToString('o') } "$Base/claims/$Id"
-  $tmp = [System.IO.Path]::GetTempFileName()
-  Read-S3Object -BucketName $Bucket -Key "$Base/jobs/$Id.json" -File $tmp | Out-Null
-  $job = Get-Content $tmp -Raw | ConvertFrom-Json
-  Remove-Item $tmp -Force
-  $steps = @()
-  $status = 'succeeded'
-  if ($job.schemaVersion -ne 1) {
-    $status = 'failed'
-    $steps += @{ id = 'agent'; exitCode = 255; stdout = ''; stderr = "unsupported schemaVersion $($job.schemaVersion)" }
-  } else {
-    foreach ($step in $job.steps) {
-      $started = (Get-Date).ToUniversalTime().ToString('o')
-      try { $r = Invoke-Step $step } catch { $r = @{ exitCode = 255; stdout = ''; stderr = $_.Exception.Message } }
-      $steps += @{ id = $step.id; exitCode = $r.exitCode; stdout = $r.stdout; stderr = $r.stderr; startedAt = $started; finishedAt = (Get-Date).ToUniversalTime().ToString('o') }
-      Write-Log "job ${Id}: $($step.id) exited $($r.exitCode)"
-      if ($r.exitCode -ne 0 -and -not $step.continueOnError) { $status = 'failed'; break }
+# --- running a step (heartbeats while it runs) ---------------------------------------------------
+function Invoke-Step($State, [int]$Index) {
+  $step = @($State.job.steps)[$Index]
+  $secrets = @{}
+  $stdout = ''; $stderr = ''; $code = 255
+  try {
+    foreach ($arg in @($step.argv)) {
+      foreach ($m in [regex]::Matches($arg, '\{\{secret:([^}]*)\}\}')) {
+        $n = $m.Groups[1].Value
+        if (-not $secrets.ContainsKey($n)) { $secrets[$n] = Resolve-Secret $State $n }
+      }
     }
+    $argv = @(@($step.argv) | ForEach-Object { $a = [string]$_; foreach ($n in $secrets.Keys) { $a = $a.Replace("{{secret:$n}}", $secrets[$n]) }; $a })
+    if ($step.kind -eq 'image-assistant') { $file = $ImageAssistant } else { $file = $argv[0]; $argv = @($argv | Select-Object -Skip 1) }
+    $psi = New-Object System.Diagnostics.ProcessStartInfo
+    $psi.FileName = $file
+    $psi.Arguments = (@($argv | ForEach-Object { ConvertTo-WindowsArgument $_ }) -join ' ')
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $out = $process.StandardOutput.ReadToEndAsync()
+    $err = $process.StandardError.ReadToEndAsync()
+    $timeout = if ($step.timeoutSeconds) { [int]$step.timeoutSeconds } else { 1800 }
+    $deadline = [DateTime]::UtcNow.AddSeconds($timeout)
+    $beat = [Math]::Max(1, [int]$State.job.heartbeatSeconds)
+    $nextBeat = [DateTime]::UtcNow.AddSeconds($beat)
+    $timedOut = $false
+    while (-not $process.WaitForExit(500)) {
+      if ([DateTime]::UtcNow -ge $nextBeat) { Write-Claim $State; $nextBeat = [DateTime]::UtcNow.AddSeconds($beat) }
+      if ([DateTime]::UtcNow -ge $deadline) {
+        & taskkill.exe /T /F /PID $process.Id | Out-Null # the whole tree, like timeout --kill-after
+        $process.WaitForExit(); $timedOut = $true; break
+      }
+    }
+    $process.WaitForExit() # flushes the redirected streams
+    $stdout = $out.Result; $stderr = $err.Result
+    if ($timedOut) { $code = 124; $stderr += "`ntimed out after $timeout s" } else { $code = $process.ExitCode }
+  } catch {
+    $stderr = "autopilot-agent: $($_.Exception.Message)"; $code = 255
   }
-  Write-Json @{ schemaVersion = 1; jobId = $Id; status = $status; finishedAt = (Get-Date).ToUniversalTime().ToString('o'); steps = $steps } "$Base/results/$Id.json"
-  Write-Log "job ${Id}: $status"
+  return @{ exitCode = $code; stdout = (Get-RedactedTail $stdout @($secrets.Values)); stderr = (Get-RedactedTail $stderr @($secrets.Values)) }
 }
 
+function Invoke-AgentJob([string]$Id) {
+  $state = Read-State $Id
+  if ($state.status -eq 'running') {
+    if ($state.current) {
+      $cur = $state.current
+      if ($cur.expectReboot) {
+        Write-Log "job ${Id}: resumed after the reboot of step $($cur.id)"
+        $state.steps = @($state.steps) + @([ordered]@{ id = $cur.id; exitCode = 0; stdout = ''; stderr = ''; startedAt = $cur.startedAt; finishedAt = (Get-Now); resumedAfterReboot = $true })
+      } else {
+        $m = "the builder rebooted during step $($cur.id), which does not declare expectReboot"
+        Write-Log "job ${Id}: $m"
+        $state.steps = @($state.steps) + @([ordered]@{ id = $cur.id; exitCode = 255; stdout = ''; stderr = $m; startedAt = $cur.startedAt; finishedAt = (Get-Now); resumedAfterReboot = $true })
+        $state.outcome = 'failed'; $state.reason = $m
+      }
+      $state.current = $null; $state.rebootExpectedUntil = $null
+      Save-State $state
+    }
+    Write-Claim $state
+    $all = @($state.job.steps)
+    while ($state.outcome -ne 'failed' -and @($state.steps).Count -lt $all.Count) {
+      $i = @($state.steps).Count
+      $step = $all[$i]
+      $started = Get-Now
+      $state.current = [ordered]@{ id = $step.id; index = $i; startedAt = $started; expectReboot = [bool]$step.expectReboot }
+      $state.rebootExpectedUntil = if ($step.expectReboot) { [DateTime]::UtcNow.AddSeconds($RebootGraceSeconds).ToString('yyyy-MM-dd\THH:mm:ss.fff\Z') } else { $null }
+      Save-State $state
+      Write-Claim $state
+      $r = Invoke-Step $state $i
+      if ($step.expectReboot -and $RebootSettleSeconds -gt 0) {
+        Write-Log "job ${Id}: $($step.id) (expectReboot) exited $($r.exitCode); waiting ${RebootSettleSeconds}s for a reboot"
+        Start-Sleep -Seconds $RebootSettleSeconds
+      }
+      $state.steps = @($state.steps) + @([ordered]@{ id = $step.id; exitCode = $r.exitCode; stdout = $r.stdout; stderr = $r.stderr; startedAt = $started; finishedAt = (Get-Now) })
+      $state.current = $null; $state.rebootExpectedUntil = $null
+      if ($r.exitCode -ne 0 -and -not $step.continueOnError) { $state.outcome = 'failed' }
+      Save-State $state
+      Write-Log "job ${Id}: $($step.id) exited $($r.exitCode)"
+    }
+    $result = [ordered]@{ schemaVersion = 2; jobId = $Id; builderName = $state.job.builderName; agentVersion = $AgentVersion
+      status = $state.outcome; finishedAt = (Get-Now); steps = @($state.steps) }
+    if ($state.reason) { $result.reason = $state.reason }
+    $state.result = $result; $state.status = 'finished'
+    Save-State $state
+    Write-Claim $state
+  }
+  Write-StoreText "results/$Id.json" (ConvertTo-Document $state.result)
+  $state.status = 'done'
+  Save-State $state
+  Write-Log "job ${Id}: $($state.result.status)"
+}
+
+function Start-AgentJob([string]$Id) {
+  $check = Test-JobDocument $Id (Get-StoreText "jobs/$Id.json")
+  if (-not $check.ok) {
+    Write-StoreText "results/$Id.json" (ConvertTo-Document ([ordered]@{ schemaVersion = 2; jobId = $Id; builderName = $Builder
+      agentVersion = $AgentVersion; status = 'refused'; reason = $check.reason; finishedAt = (Get-Now); steps = @() }))
+    Write-Log "job ${Id}: refused: $($check.reason)"
+    return
+  }
+  $job = $check.job
+  if ($null -eq $job.heartbeatSeconds) { $job | Add-Member heartbeatSeconds 30 }
+  if ($null -eq $job.secrets) { $job | Add-Member secrets @() -Force }
+  Save-State ([ordered]@{ schemaVersion = 2; jobId = $Id; claimedAt = (Get-Now); job = $job; steps = @(); current = $null
+    rebootExpectedUntil = $null; outcome = 'succeeded'; reason = $null; status = 'running'; result = $null })
+  Write-Log "job ${Id}: claimed ($(@($job.steps).Count) steps)"
+  Invoke-AgentJob $Id
+}
+
+function Invoke-Poll {
+  $keys = Get-StoreKeys
+  # Jobs this agent owns: resume, or deliver a result that did not reach the bucket.
+  foreach ($f in @(Get-ChildItem -LiteralPath $StateDir -Filter '*.json' -File)) {
+    $id = [System.IO.Path]::GetFileNameWithoutExtension($f.Name)
+    $st = (Read-State $id).status
+    if ($st -ne 'running' -and $st -ne 'finished') { continue }
+    if ($keys -contains "results/$id.json") { $s = Read-State $id; $s.status = 'done'; Save-State $s; continue }
+    Invoke-AgentJob $id
+  }
+  foreach ($k in ($keys | Where-Object { $_ -match '^jobs/[^/]+\.json$' } | Sort-Object)) {
+    $id = $k.Substring(5, $k.Length - 10)
+    if ($keys -contains "results/$id.json") { continue }
+    if (Test-Path -LiteralPath (Get-StatePath $id)) { continue }
+    if ($keys -contains "claims/$id.json") { continue } # claimed by another agent: never run twice
+    Start-AgentJob $id
+  }
+}
+
+Write-Log "agent $AgentVersion (protocol $Protocol) on image builder $Builder, s3://$Bucket/$KeyBase/"
+if ($Once) { $Polls = 1 }
+$failures = 0; $count = 0
 while ($true) {
-  $jobs = Get-S3Object -BucketName $Bucket -KeyPrefix "$Base/jobs/" | Where-Object { $_.Key -like '*.json' }
-  foreach ($o in $jobs) { Invoke-Job ([System.IO.Path]::GetFileNameWithoutExtension($o.Key)) }
-  if ($Once) { break }
-  Start-Sleep -Seconds $PollSeconds
+  $ok = $true
+  # Never die on one error: any failure ends this poll only, then capped exponential backoff + jitter.
+  try { Resolve-Profile; Invoke-Poll }
+  catch { $ok = $false; Write-Log "poll failed: $($_.Exception.Message)" }
+  if ($ok) { $failures = 0; $delay = $PollSeconds }
+  else {
+    $failures++
+    $d = [Math]::Min($BackoffMaxSeconds, $BackoffBaseSeconds * [Math]::Pow(2, $failures - 1))
+    $delay = $d / 2 + (Get-Random -Maximum 1.0) * $d / 2
+    Write-Log ("poll failed ({0} in a row); retrying in {1:N2}s" -f $failures, $delay)
+  }
+  $count++
+  if ($Polls -gt 0 -and $count -ge $Polls) { if ($ok) { exit 0 } else { exit 1 } }
+  Start-Sleep -Milliseconds ([int]($delay * 1000))
 }

@@ -35,6 +35,8 @@ function describeNat(net: Network, nat: NatRec, ctx: QueryCtx) {
   const address = nat.allocationId ? net.addresses.get(nat.allocationId) : undefined;
   const subnet = net.subnets.get(nat.subnetId);
   const gone = nat.state === 'deleted';
+  const failed = nat.state === 'failed';
+  const own = address !== undefined && nat.eniId !== undefined && address.networkInterfaceId === nat.eniId;
   return {
     NatGatewayId: nat.id,
     SubnetId: nat.subnetId,
@@ -43,15 +45,17 @@ function describeNat(net: Network, nat: NatRec, ctx: QueryCtx) {
     ConnectivityType: nat.connectivityType,
     CreateTime: nat.createTime,
     DeleteTime: nat.deleteTime,
+    FailureCode: failed ? nat.failureCode : undefined,
+    FailureMessage: failed ? nat.failureMessage : undefined,
     NatGatewayAddresses: [
       {
         AllocationId: nat.allocationId,
-        PublicIp: address?.publicIp ?? (nat.allocationId ? undefined : undefined),
+        PublicIp: address?.publicIp,
         NetworkInterfaceId: nat.eniId,
         PrivateIp: nat.privateIp,
-        AssociationId: gone ? undefined : address?.associationId,
+        AssociationId: gone || !own ? undefined : address?.associationId,
         IsPrimary: true,
-        Status: gone ? 'disassociated' : 'succeeded',
+        Status: gone ? 'disassociated' : failed || nat.failureCode ? 'failed' : 'succeeded',
         AvailabilityZone: subnet?.az,
       },
     ],
@@ -191,15 +195,30 @@ export const gatewayHandlers: Record<string, QueryHandler> = {
     const subnet = subnetOrThrow(net, input.SubnetId);
     const type = input.ConnectivityType ?? 'public';
     let address: AddressRec | undefined;
+    /**
+     * What makes creation fail: AWS accepts the call and the gateway goes `failed` with a
+     * FailureCode (EC2 API Reference, NatGateway: "If the NAT gateway could not be created,
+     * specifies the error code for the failure": `Gateway.NotAttached` "Network vpc-xxxxxxxx has
+     * no Internet gateway attached", `Resource.AlreadyAssociated` "Elastic IP address
+     * eipalloc-xxxxxxxx is already associated", `InsufficientFreeAddressesInSubnet` "Subnet has
+     * insufficient free addresses to create this NAT gateway"). A failed gateway holds no
+     * interface and no Elastic IP association.
+     */
+    let failure: [string, string] | undefined;
     if (type === 'public') {
       if (input.AllocationId === undefined)
         throw ec2Error('MissingParameter', 'The request must contain the parameter AllocationId');
       address = addressOrThrow(net, input.AllocationId);
-      if (address.associationId)
-        throw ec2Error(
+      const attached = [...net.internetGateways.values()].some((g) =>
+        g.attachments.some((a) => a.vpcId === subnet.vpcId),
+      );
+      if (!attached)
+        failure = ['Gateway.NotAttached', `Network ${subnet.vpcId} has no Internet gateway attached`];
+      else if (address.associationId)
+        failure = [
           'Resource.AlreadyAssociated',
-          `Elastic IP address [${address.allocationId}] is already associated`,
-        );
+          `Elastic IP address ${address.allocationId} is already associated`,
+        ];
     } else if (input.AllocationId !== undefined)
       throw ec2Error(
         'InvalidParameterCombination',
@@ -207,19 +226,21 @@ export const gatewayHandlers: Record<string, QueryHandler> = {
       );
     const apply = tagSpecs(input.TagSpecifications, 'natgateway', net);
     const id = net.newId('nat');
-    const eni = net.createEni({
-      subnetId: subnet.id,
-      securityGroupIds: [],
-      owner: `nat-gateway/${id}`,
-      description: `Interface for NAT Gateway ${id}`,
-      interfaceType: 'nat_gateway',
-    });
-    if (!eni)
-      throw ec2Error(
+    const eni = failure
+      ? undefined
+      : net.createEni({
+          subnetId: subnet.id,
+          securityGroupIds: [],
+          owner: `nat-gateway/${id}`,
+          description: `Interface for NAT Gateway ${id}`,
+          interfaceType: 'nat_gateway',
+        });
+    if (!failure && !eni)
+      failure = [
         'InsufficientFreeAddressesInSubnet',
-        `Subnet ${subnet.id} has insufficient free addresses.`,
-      );
-    if (address) {
+        'Subnet has insufficient free addresses to create this NAT gateway',
+      ];
+    if (address && eni) {
       address.associationId = net.newId('eipassoc');
       address.networkInterfaceId = eni.id;
       address.privateIp = eni.privateIp;
@@ -230,10 +251,12 @@ export const gatewayHandlers: Record<string, QueryHandler> = {
       vpcId: subnet.vpcId,
       connectivityType: type,
       allocationId: address?.allocationId,
-      eniId: eni.id,
-      privateIp: eni.privateIp,
+      eniId: eni?.id,
+      privateIp: eni?.privateIp,
       state: 'pending',
       createTime: ctx.now,
+      failureCode: failure?.[0],
+      failureMessage: failure?.[1],
     };
     net.natGateways.set(id, nat);
     apply(id);
@@ -250,8 +273,8 @@ export const gatewayHandlers: Record<string, QueryHandler> = {
       nat.deleteTime = ctx.now;
       // The interface and the Elastic IP association go with it.
       net.releaseEnis(`nat-gateway/${nat.id}`);
-      const address = nat.allocationId ? net.addresses.get(nat.allocationId) : undefined;
-      if (address) {
+      const address = nat.allocationId && nat.eniId ? net.addresses.get(nat.allocationId) : undefined;
+      if (address && address.networkInterfaceId === nat.eniId) {
         address.associationId = undefined;
         address.networkInterfaceId = undefined;
         address.privateIp = undefined;

@@ -1,5 +1,6 @@
 import type { QueryServiceDefinition } from '../query/context';
 import { loadQueryModel } from '../query/model';
+import { attributeHandlers } from './attributes';
 import { endpointHandlers } from './endpoints';
 import { gatewayHandlers } from './gateways';
 import { interfaceHandlers } from './interfaces';
@@ -23,6 +24,7 @@ export function ec2Service(): QueryServiceDefinition {
       ...endpointHandlers,
       ...interfaceHandlers,
       ...tagHandlers,
+      ...attributeHandlers,
     },
   };
 }

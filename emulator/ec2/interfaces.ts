@@ -27,6 +27,30 @@ export const interfaceHandlers: Record<string, QueryHandler> = {
       status: (e: EniRec) => e.status,
       'subnet-id': (e: EniRec) => e.subnetId,
       'vpc-id': (e: EniRec) => e.vpcId,
+      // EC2 API Reference, DescribeNetworkInterfaces, Filters: the subset's interfaces have no
+      // public association, instance attachment, IPv6 address or operator; those match nothing.
+      'addresses.association.owner-id': () => undefined,
+      'addresses.association.public-ip': () => undefined,
+      'association.allocation-id': () => undefined,
+      'association.association-id': () => undefined,
+      'association.ip-owner-id': () => undefined,
+      'association.public-dns-name': () => undefined,
+      'association.public-ip': () => undefined,
+      'attachment.attach-time': () => undefined,
+      'attachment.attachment-id': () => undefined,
+      'attachment.delete-on-termination': () => undefined,
+      'attachment.device-index': () => undefined,
+      'attachment.instance-id': () => undefined,
+      'attachment.instance-owner-id': () => undefined,
+      'attachment.status': () => undefined,
+      'availability-zone-id': (e: EniRec) => net.subnets.get(e.subnetId)?.azId,
+      'ipv6-addresses.ipv6-address': () => undefined,
+      'operator.managed': () => false,
+      'operator.principal': () => undefined,
+      // EC2 private DNS names: ip-a-b-c-d.ec2.internal in us-east-1, .<region>.compute.internal elsewhere.
+      'private-dns-name': (e: EniRec) =>
+        `ip-${e.privateIp.replace(/\./g, '-')}.${ctx.region === 'us-east-1' ? 'ec2.internal' : `${ctx.region}.compute.internal`}`,
+      'requester-id': (e: EniRec) => (e.requesterManaged ? 'AIDAEMULATORREQUESTER' : undefined),
     };
     const selected = byIds(net.enis, input.NetworkInterfaceIds, (id) =>
       notFound('InvalidNetworkInterfaceID.NotFound', 'network interface', id),
@@ -70,6 +94,9 @@ export const interfaceHandlers: Record<string, QueryHandler> = {
       zones = zones.filter((z) => input.ZoneNames?.includes(z.name) || input.ZoneIds?.includes(z.id));
     const fns = {
       'group-name': () => ctx.region,
+      'group-long-name': () => ctx.region,
+      'parent-zone-id': () => undefined,
+      'parent-zone-name': () => undefined,
       message: () => undefined,
       'opt-in-status': () => 'opt-in-not-required',
       'region-name': () => ctx.region,

@@ -34,6 +34,10 @@ export interface VpcRec {
   instanceTenancy: string;
   dhcpOptionsId: string;
   state: 'pending' | 'available';
+  /** ModifyVpcAttribute; absent = the default (DNS support on; DNS hostnames on for the default VPC only). */
+  enableDnsSupport?: boolean;
+  enableDnsHostnames?: boolean;
+  enableNetworkAddressUsageMetrics?: boolean;
 }
 
 export interface SubnetRec {
@@ -45,6 +49,11 @@ export interface SubnetRec {
   defaultForAz: boolean;
   mapPublicIpOnLaunch: boolean;
   state: 'pending' | 'available';
+  /** ModifySubnetAttribute (absent = false / `ip-name`). */
+  enableDns64?: boolean;
+  hostnameType?: 'ip-name' | 'resource-name';
+  enableResourceNameDnsARecord?: boolean;
+  enableResourceNameDnsAAAARecord?: boolean;
 }
 
 export interface SgRule {
@@ -106,11 +115,15 @@ export interface NatRec {
   vpcId: string;
   connectivityType: 'public' | 'private';
   allocationId?: string;
-  eniId: string;
-  privateIp: string;
+  /** Absent for a NAT gateway that failed at creation (it never got an interface). */
+  eniId?: string;
+  privateIp?: string;
   state: 'pending' | 'available' | 'deleting' | 'deleted' | 'failed';
   createTime: number;
   deleteTime?: number;
+  /** Why creation fails (NatGateway.FailureCode/FailureMessage): the gateway goes pending → failed. */
+  failureCode?: string;
+  failureMessage?: string;
 }
 
 export interface EndpointRec {
@@ -220,7 +233,8 @@ export const NAT_TRANSITION_MS = 60_000;
 
 /** Applies a NAT gateway's due state change as of `now` (lazily, like the AppStream lifecycles). */
 export function settleNat(nat: NatRec, now: number): NatRec {
-  if (nat.state === 'pending' && now >= nat.createTime + NAT_TRANSITION_MS) nat.state = 'available';
+  if (nat.state === 'pending' && now >= nat.createTime + NAT_TRANSITION_MS)
+    nat.state = nat.failureCode ? 'failed' : 'available';
   if (nat.state === 'deleting' && now >= (nat.deleteTime ?? 0) + NAT_TRANSITION_MS) nat.state = 'deleted';
   return nat;
 }

@@ -278,6 +278,13 @@ export const routeTableHandlers: Record<string, QueryHandler> = {
       'route.origin': (t: RouteTableRec) => t.routes.map((r) => r.origin),
       'route.state': (t: RouteTableRec) => t.routes.map((r) => routeState(net, t, r, ctx.now)),
       'vpc-id': (t: RouteTableRec) => t.vpcId,
+      // EC2 API Reference, DescribeRouteTables, Filters: targets the subset doesn't model match nothing.
+      'association.gateway-id': () => undefined,
+      'route.destination-ipv6-cidr-block': () => undefined,
+      'route.egress-only-internet-gateway-id': () => undefined,
+      'route.instance-id': () => undefined,
+      'route.transit-gateway-id': () => undefined,
+      'route.vpc-peering-connection-id': () => undefined,
     };
     const selected = byIds(net.routeTables, input.RouteTableIds, (id) =>
       notFound('InvalidRouteTableID.NotFound', 'routeTable', id),

@@ -168,6 +168,17 @@ export const securityGroupHandlers: Record<string, QueryHandler> = {
       'egress.ip-permission.cidr': perm(egr, (r) => r.IpRanges.map((x) => x.CidrIp)),
       'egress.ip-permission.group-id': perm(egr, (r) => r.UserIdGroupPairs.map((x) => x.GroupId)),
       'egress.ip-permission.user-id': perm(egr, (r) => r.UserIdGroupPairs.map((x) => x.UserId)),
+      // EC2 API Reference, DescribeSecurityGroups, Filters (the subset has no IPv6 or prefix-list rules).
+      'ip-permission.group-name': perm(ing, (r) =>
+        r.UserIdGroupPairs.map((x) => net.securityGroups.get(x.GroupId)?.name),
+      ),
+      'egress.ip-permission.group-name': perm(egr, (r) =>
+        r.UserIdGroupPairs.map((x) => net.securityGroups.get(x.GroupId)?.name),
+      ),
+      'ip-permission.ipv6-cidr': () => undefined,
+      'egress.ip-permission.ipv6-cidr': () => undefined,
+      'ip-permission.prefix-list-id': () => undefined,
+      'egress.ip-permission.prefix-list-id': () => undefined,
     };
     const { items, NextToken } = page(
       applyFilters(selected, input.Filters, fns, (id) => net.tagsOf(id)),

@@ -38,13 +38,13 @@ export function describeSubnet(net: Network, s: SubnetRec, ctx: QueryCtx) {
     AssignIpv6AddressOnCreation: false,
     Ipv6CidrBlockAssociationSet: [],
     Ipv6Native: false,
-    EnableDns64: false,
+    EnableDns64: s.enableDns64 ?? false,
     State: s.state,
     OwnerId: ctx.account,
     PrivateDnsNameOptionsOnLaunch: {
-      HostnameType: 'ip-name',
-      EnableResourceNameDnsARecord: false,
-      EnableResourceNameDnsAAAARecord: false,
+      HostnameType: s.hostnameType ?? 'ip-name',
+      EnableResourceNameDnsARecord: s.enableResourceNameDnsARecord ?? false,
+      EnableResourceNameDnsAAAARecord: s.enableResourceNameDnsAAAARecord ?? false,
     },
     Tags: net.tagList(s.id),
   };
@@ -128,8 +128,23 @@ export const subnetHandlers: Record<string, QueryHandler> = {
       cidrBlock: (s: SubnetRec) => s.cidr,
       'default-for-az': (s: SubnetRec) => s.defaultForAz,
       defaultForAz: (s: SubnetRec) => s.defaultForAz,
+      // EC2 API Reference, DescribeSubnets, Filters: the documented names. The subset models no
+      // IPv6 blocks, Outposts, customer-owned pools or LNI: those filters match nothing set.
+      'customer-owned-ipv4-pool': () => undefined,
+      'enable-dns64': (s: SubnetRec) => s.enableDns64 ?? false,
+      'enable-lni-at-device-index': () => undefined,
+      'ipv6-cidr-block-association.ipv6-cidr-block': () => undefined,
+      'ipv6-cidr-block-association.association-id': () => undefined,
+      'ipv6-cidr-block-association.state': () => undefined,
       'ipv6-native': () => false,
+      'map-customer-owned-ip-on-launch': () => false,
       'map-public-ip-on-launch': (s: SubnetRec) => s.mapPublicIpOnLaunch,
+      'outpost-arn': () => undefined,
+      'private-dns-name-options-on-launch.hostname-type': (s: SubnetRec) => s.hostnameType ?? 'ip-name',
+      'private-dns-name-options-on-launch.enable-resource-name-dns-a-record': (s: SubnetRec) =>
+        s.enableResourceNameDnsARecord ?? false,
+      'private-dns-name-options-on-launch.enable-resource-name-dns-aaaa-record': (s: SubnetRec) =>
+        s.enableResourceNameDnsAAAARecord ?? false,
       'owner-id': () => ctx.account,
       state: (s: SubnetRec) => s.state,
       'subnet-arn': (s: SubnetRec) => arn(ctx, 'subnet', s.id),

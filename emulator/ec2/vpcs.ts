@@ -57,6 +57,11 @@ const VPC_FILTERS = {
   'cidr-block-association.state': () => 'associated',
   'dhcp-options-id': (v: VpcRec) => v.dhcpOptionsId,
   'instance-tenancy': (v: VpcRec) => v.instanceTenancy,
+  // No IPv6 blocks in the subset: these documented filters match nothing.
+  'ipv6-cidr-block-association.ipv6-cidr-block': () => undefined,
+  'ipv6-cidr-block-association.ipv6-pool': () => undefined,
+  'ipv6-cidr-block-association.association-id': () => undefined,
+  'ipv6-cidr-block-association.state': () => undefined,
   'is-default': (v: VpcRec) => v.isDefault,
   'owner-id': () => undefined as string | undefined,
   state: (v: VpcRec) => v.state,
@@ -93,7 +98,7 @@ export const vpcHandlers: Record<string, QueryHandler> = {
       [...net.routeTables.values()].some((t) => t.vpcId === vpc.id && !t.associations.some((a) => a.main)) ||
       [...net.internetGateways.values()].some((g) => g.attachments.some((a) => a.vpcId === vpc.id)) ||
       [...net.natGateways.values()].some(
-        (n) => n.vpcId === vpc.id && settleNat(n, ctx.now).state !== 'deleted',
+        (n) => n.vpcId === vpc.id && !['deleted', 'failed'].includes(settleNat(n, ctx.now).state),
       ) ||
       inVpc(net.endpoints) ||
       inVpc(net.enis);

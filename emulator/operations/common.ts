@@ -19,8 +19,11 @@ const INSTANCE_TYPE =
   /^stream\.(standard|compute|memory|graphics|graphics-design|graphics-pro|graphics\.g4dn|graphics\.g5|graphics\.g6|memory\.z1d)\.[a-z0-9]+$/;
 const IAM_ROLE = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
+/** Whether a string is an AppStream 2.0 instance type (also used by the control API's quotas). */
+export const isInstanceType = (instanceType: string): boolean => INSTANCE_TYPE.test(instanceType);
+
 export function checkInstanceType(instanceType: string): void {
-  if (!INSTANCE_TYPE.test(instanceType))
+  if (!isInstanceType(instanceType))
     throw invalidCombination(
       `The instance type '${instanceType}' is not a valid AppStream 2.0 instance type.`,
     );

@@ -7,7 +7,7 @@ import { RequestValidator } from '../validate';
 import type { World } from '../world';
 import type { QueryCtx, QueryServiceDefinition } from './context';
 import { hasOperation } from './model';
-import { paramTree, QueryParser } from './parse';
+import { formParams, paramOf, QueryParser } from './parse';
 import { escapeXml, XmlWriter } from './xml';
 
 export interface QueryRequest {
@@ -38,7 +38,70 @@ const QUERY_CODES: Record<string, string> = {
   MissingAuthenticationTokenException: 'MissingAuthenticationToken',
   IncompleteSignatureException: 'IncompleteSignature',
   ThrottlingException: 'Throttling',
+  // STS: "The security token included in the request is invalid" / "... is expired" (403).
+  UnrecognizedClientException: 'InvalidClientTokenId',
+  ExpiredTokenException: 'ExpiredToken',
 };
+
+/**
+ * EC2's names (EC2 API Reference, "Error codes", common client errors): an unknown access key is
+ * `AuthFailure` "AWS was not able to validate the provided access credentials" (HTTP 401, as
+ * reported in aws-sdk-java#2508); expired temporary credentials are `RequestExpired` "Request has
+ * expired." (HTTP 400; what EC2 answers expired STS/SSO credentials, aws-sdk-go-v2#1674);
+ * throttling is `RequestLimitExceeded` ("Request throttling").
+ */
+const EC2_ERRORS: Record<string, [code: string, status?: number, message?: string]> = {
+  UnrecognizedClientException: [
+    'AuthFailure',
+    401,
+    'AWS was not able to validate the provided access credentials',
+  ],
+  ExpiredTokenException: ['RequestExpired', 400, 'Request has expired.'],
+  ThrottlingException: ['RequestLimitExceeded'],
+};
+
+const shorten = (s: string) => (s.length > 256 ? `${s.slice(0, 256)}...` : s);
+
+/**
+ * `Version` is required (EC2 API Reference, "Common query parameters": Action and Version are
+ * required). Missing → `MissingParameter` "The request must contain the parameter Version" (the
+ * wording EC2 uses for every missing parameter); a version the service doesn't have → EC2
+ * `NoSuchVersion` "The requested version (X) of service AmazonEC2 does not exist" (the AWS Query
+ * services' code for an unknown API version); STS answers an unknown version as it answers an
+ * unknown action for a version: `InvalidAction` "Could not find operation X for version Y".
+ */
+function checkVersion(version: string | undefined, action: string, apiVersion: string, ec2: boolean): void {
+  if (version === undefined || version === '')
+    throw new ServiceError('MissingParameter', 'The request must contain the parameter Version');
+  if (version === apiVersion) return;
+  if (ec2)
+    throw new ServiceError(
+      'NoSuchVersion',
+      `The requested version (${shorten(version)}) of service AmazonEC2 does not exist`,
+    );
+  throw new ServiceError(
+    'InvalidAction',
+    `Could not find operation ${action} for version ${shorten(version)}`,
+  );
+}
+
+const VALIDATION =
+  /^\d+ validation errors? detected: Value (.*?) at '([^']*)' failed to satisfy constraint: (.*?)(?:; Value |; \(\d+ more\)|$)/s;
+
+/**
+ * A model-constraint violation in EC2's wording (EC2 answers `InvalidParameterValue` "Value (-1)
+ * for parameter maxResults is invalid. ..."): the first problem, its value in parentheses.
+ */
+function ec2Invalid(message: string): ServiceError {
+  const m = VALIDATION.exec(message);
+  if (!m) return new ServiceError('InvalidParameterValue', message);
+  const [, shown, path, constraint] = m;
+  const value = shown.startsWith("'") && shown.endsWith("'") ? shown.slice(1, -1) : shown;
+  return new ServiceError(
+    'InvalidParameterValue',
+    `Value (${value}) for parameter ${path} is invalid. ${constraint.replace(/^Member must/, 'It must')}.`,
+  );
+}
 
 /**
  * The AWS Query protocol (STS) and its EC2 variant: form-encoded `POST /` with `Action=` and
@@ -64,6 +127,11 @@ export class QueryProtocol {
       });
   }
 
+  /** True when the request is signed for a service this protocol serves (its credential scope's service). */
+  serves(authorization: string | undefined): boolean {
+    return this.services.has(scopeService(authorization) ?? '');
+  }
+
   async handle(req: QueryRequest): Promise<ApiResponse> {
     const requestId = randomUUID();
     const registered = this.services.get(scopeService(req.authorization) ?? '');
@@ -76,19 +144,20 @@ export class QueryProtocol {
           'InvalidAction',
           `The request is signed for service '${scopeService(req.authorization) ?? ''}', which this emulator does not serve over the Query protocol.`,
         );
-      const { root, params } = paramTree(req.body);
-      const action = params.get('Action');
       const model = registered.service.model;
+      const params = formParams(req.body, ec2);
+      const action = paramOf(params, 'Action');
       if (!action) throw new ServiceError('MissingAction', 'The request must contain the parameter Action');
       if (!hasOperation(model, action))
         throw new ServiceError(
           'InvalidAction',
           ec2
-            ? `The action ${action} is not valid for this web service.`
-            : `Could not find operation ${action} for version ${model.metadata.apiVersion}`,
+            ? `The action ${shorten(action)} is not valid for this web service.`
+            : `Could not find operation ${shorten(action)} for version ${model.metadata.apiVersion}`,
         );
       operation = action;
-      const input = registered.parser.parse(action, root);
+      checkVersion(paramOf(params, 'Version'), action, model.metadata.apiVersion, ec2);
+      const input = registered.parser.parse(action, registered.parser.tree(action, params));
       if (ec2) {
         const missing = registered.parser.missingRequired(action, input);
         if (missing)
@@ -101,7 +170,7 @@ export class QueryProtocol {
           err instanceof ServiceError &&
           (err.code === 'ValidationException' || err.code === 'SerializationException')
         )
-          throw new ServiceError(ec2 ? 'InvalidParameterValue' : 'ValidationError', err.message);
+          throw ec2 ? ec2Invalid(err.message) : new ServiceError('ValidationError', err.message);
         throw err;
       }
       const latency = this.world.faults.config.latencyMs;
@@ -159,16 +228,19 @@ export class QueryProtocol {
         ? err
         : new ServiceError('InternalError', 'An internal error has occurred', 500);
     // EC2 names throttling RequestLimitExceeded (EC2 API reference, "Request throttling").
-    const code =
-      ec2 && e.code === 'ThrottlingException'
-        ? 'RequestLimitExceeded'
-        : Object.hasOwn(QUERY_CODES, e.code)
-          ? QUERY_CODES[e.code]
-          : e.code;
+    let code = Object.hasOwn(QUERY_CODES, e.code) ? QUERY_CODES[e.code] : e.code;
+    let status = e.status;
+    let message = e.message;
+    if (ec2 && Object.hasOwn(EC2_ERRORS, e.code)) {
+      const [c, s, m] = EC2_ERRORS[e.code];
+      code = c;
+      status = s ?? status;
+      message = m ?? message;
+    }
     const body = ec2
-      ? `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(e.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`
-      : `<ErrorResponse xmlns="${registered?.service.model.metadata.xmlNamespace ?? 'https://sts.amazonaws.com/doc/2011-06-15/'}"><Error><Type>${e.status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
-    return this.reply(operation, e.status, body, requestId);
+      ? `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`
+      : `<ErrorResponse xmlns="${registered?.service.model.metadata.xmlNamespace ?? 'https://sts.amazonaws.com/doc/2011-06-15/'}"><Error><Type>${status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+    return this.reply(operation, status, body, requestId);
   }
 
   private success(

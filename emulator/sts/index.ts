@@ -26,7 +26,7 @@ export function identityOf(ctx: QueryCtx): { Account: string; Arn: string; UserI
   const issued = ctx.world.issuedKeys.get(ctx.accessKeyId);
   if (issued) {
     if (issued.expiration <= ctx.now)
-      throw new ServiceError('ExpiredToken', 'The security token included in the request is expired', 400);
+      throw new ServiceError('ExpiredToken', 'The security token included in the request is expired', 403);
     return { Account: issued.account, Arn: issued.arn, UserId: issued.userId };
   }
   return { Account: ctx.account, Arn: `arn:aws:iam::${ctx.account}:root`, UserId: ctx.account };

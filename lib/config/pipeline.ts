@@ -1,7 +1,53 @@
 import { z } from 'zod';
+import { SECRET_NAME, SECRET_PLACEHOLDER } from '../agent/job';
+import { hasAppStream } from '../appstream/regions';
+import {
+  EXECUTION_TIMEOUT_SECONDS,
+  FIXED_OVERHEAD_MINUTES,
+  LAMBDA_TIMEOUT_SECONDS,
+  MAX_POLL_WINDOW_SECONDS,
+  ROLLOUT_RETRY_MINUTES,
+} from '../pipeline/limits';
+import { isTagValue, TAG } from '../tags';
+
+/**
+ * Default image name: `{execution}` (a hash of the execution name) makes it unique per run, so two
+ * runs started in the same second don't collide.
+ */
+export const DEFAULT_IMAGE_NAME = '{pipeline}-{date}-{time}-{execution}';
 
 const IMAGE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$/;
-const tags = z.record(z.string().min(1).max(128), z.string().max(256));
+// AppStream tags (CreateImageBuilder, TagResource: https://docs.aws.amazon.com/appstream2/latest/APIReference/API_TagResource.html):
+// at most 50, keys 1-128 characters not starting with aws:, keys and values letters, digits, spaces
+// and _ . : / = + - @ (values up to 256). The pipeline adds its own (tag contract, lib/tags.ts).
+const OWN_TAGS = [TAG.managed, TAG.pipeline, TAG.execution] as string[];
+const tags = z
+  .record(
+    z.string(),
+    z
+      .string()
+      .max(256)
+      .refine(isTagValue, { message: 'tag values: letters, digits, spaces and _ . : / = + - @' }),
+  )
+  .superRefine((t, ctx) => {
+    const keys = Object.keys(t);
+    for (const key of keys) {
+      const message =
+        key.length < 1 || key.length > 128
+          ? 'tag keys: 1 to 128 characters'
+          : !isTagValue(key) || key.toLowerCase().startsWith('aws:')
+            ? 'tag keys: letters, digits, spaces and _ . : / = + - @, not starting with aws:'
+            : OWN_TAGS.includes(key)
+              ? `${OWN_TAGS.join(', ')} are set by the pipeline (tag contract)`
+              : undefined;
+      if (message) ctx.addIssue({ code: 'custom', path: [key], message });
+    }
+    if (keys.length > 50 - OWN_TAGS.length)
+      ctx.addIssue({
+        code: 'custom',
+        message: `at most ${50 - OWN_TAGS.length} tags (AppStream allows 50; the pipeline adds ${OWN_TAGS.length})`,
+      });
+  });
 const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1');
 
 const application = z
@@ -22,8 +68,21 @@ const command = z
     /** Program and arguments as an array: passed to the builder without shell quoting. */
     run: z.array(z.string()).min(1),
     timeoutSeconds: z.number().int().positive().max(7200).default(1800),
+    /** The command restarts the builder (an installer): the agent resumes after the reboot. */
+    expectReboot: z.boolean().default(false),
   })
   .strict();
+
+/**
+ * A secret a build command needs, by reference only: the agent on the builder resolves it with
+ * the builder's role just before the step runs; the value never reaches the pipeline.
+ */
+const secretRef = z
+  .string()
+  .regex(
+    /^(ssm:[A-Za-z0-9_.\-/]{1,2048}|secretsmanager:[A-Za-z0-9/_+=.@:-]{1,2048})$/,
+    'must be ssm:<SecureString parameter name> or secretsmanager:<secret ARN or name>',
+  );
 
 const builder = z
   .object({
@@ -117,6 +176,8 @@ const timeouts = z
     finishMinutes: z.number().positive().default(60),
     /** How long cleanup after a failure waits for a builder it can't stop yet (PENDING, SNAPSHOTTING). */
     cleanupMinutes: z.number().positive().default(240),
+    /** No agent claimed the build job within this: BuildAgentLost (is the agent baked in?). */
+    agentPickupMinutes: z.number().positive().default(15),
   })
   .strict();
 
@@ -129,13 +190,17 @@ export const PipelineConfigSchema = z
       .object({
         commands: z.array(command).default([]),
         applications: z.array(application).max(50).default([]),
+        /** NAME -> where the agent reads it; use as {{secret:NAME}} in commands[].run. */
+        secrets: z
+          .record(z.string().regex(SECRET_NAME, 'secret names: letters, digits, _ (up to 64)'), secretRef)
+          .default({}),
       })
       .strict()
-      .default({ commands: [], applications: [] }),
+      .default({ commands: [], applications: [], secrets: {} }),
     image: z
       .object({
         /** Template: {pipeline}, {date} (YYYY-MM-DD), {time} (HHmmss), {execution} (short id). */
-        name: z.string().min(1).default('{pipeline}-{date}-{time}'),
+        name: z.string().min(1).default(DEFAULT_IMAGE_NAME),
         displayName: z.string().max(100).optional(),
         description: z.string().max(256).optional(),
         tags: tags.default({}),
@@ -144,7 +209,7 @@ export const PipelineConfigSchema = z
       })
       .strict()
       .default({
-        name: '{pipeline}-{date}-{time}',
+        name: DEFAULT_IMAGE_NAME,
         tags: {},
         useLatestAgentVersion: true,
         dynamicAppCatalog: false,
@@ -152,9 +217,28 @@ export const PipelineConfigSchema = z
     after: after.default({ copyTo: [], shareWith: [], rollOut: [] }),
     polling: polling.default(polling.parse({})),
     timeouts: timeouts.default(timeouts.parse({})),
+    /** Runs of this pipeline at the same time: refused (PipelineAlreadyRunning) unless allowParallel. */
+    concurrency: z
+      .object({ allowParallel: z.boolean().default(false) })
+      .strict()
+      .default({ allowParallel: false }),
   })
   .strict()
   .superRefine((c, ctx) => {
+    checkBoundsFit(c, ctx);
+    // `pipeline validate` and Resolve both parse with this schema: they accept and refuse the same.
+    for (const issue of offlineIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+    c.build.commands.forEach((command, i) =>
+      command.run.forEach((arg, j) => {
+        for (const m of arg.matchAll(SECRET_PLACEHOLDER))
+          if (!Object.hasOwn(c.build.secrets, m[1]))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['build', 'commands', i, 'run', j],
+              message: `{{secret:${m[1]}}} names no secret in build.secrets`,
+            });
+      }),
+    );
     if (c.build.applications.length === 0 && !c.image.dynamicAppCatalog)
       ctx.addIssue({
         code: 'custom',
@@ -162,6 +246,74 @@ export const PipelineConfigSchema = z
         message: 'the Image Assistant needs at least one application (or image.dynamicAppCatalog: true)',
       });
   });
+
+/**
+ * Every bound must fit under the execution's TimeoutSeconds (a timed-out execution skips
+ * CleanupBuilder), and a poll window under the Lambda timeout (the call would be killed mid-poll).
+ */
+function checkBoundsFit(
+  c: {
+    timeouts: z.infer<typeof timeouts>;
+    polling: z.infer<typeof polling>;
+    after: z.infer<typeof after>;
+  },
+  ctx: z.RefinementCtx,
+) {
+  if (c.polling.windowSeconds > MAX_POLL_WINDOW_SECONDS)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['polling', 'windowSeconds'],
+      message: `${c.polling.windowSeconds} s doesn't fit in one Lambda call (timeout ${LAMBDA_TIMEOUT_SECONDS} s, serverless.yml): at most ${MAX_POLL_WINDOW_SECONDS}`,
+    });
+  const t = c.timeouts;
+  const phases: [keyof typeof t, number][] = [
+    ['builderStartMinutes', t.builderStartMinutes],
+    ['buildMinutes', t.buildMinutes],
+    ['imageMinutes', t.imageMinutes * (c.after.copyTo.length ? 2 : 1)],
+    ['finishMinutes', t.finishMinutes],
+    ['cleanupMinutes', t.cleanupMinutes],
+  ];
+  const overhead = FIXED_OVERHEAD_MINUTES + (c.after.rollOut.length ? ROLLOUT_RETRY_MINUTES : 0);
+  const total = phases.reduce((sum, [, m]) => sum + m, overhead);
+  const limit = EXECUTION_TIMEOUT_SECONDS / 60;
+  if (total > limit) {
+    const [largest] = [...phases].sort((a, b) => b[1] - a[1])[0];
+    ctx.addIssue({
+      code: 'custom',
+      path: ['timeouts', largest],
+      message: `the bounds add up to ${Math.ceil(total)} min (${phases.map(([k, m]) => `${k} ${m}`).join(' + ')}${c.after.copyTo.length ? ' (image and copies)' : ''} + ${overhead} min of Tasks${c.after.rollOut.length ? ' and roll-out retries' : ''}), past the execution timeout of ${limit} min (statemachines/image-pipeline.asl.json TimeoutSeconds): a timed-out execution skips cleanup`,
+    });
+  }
+}
+
+/**
+ * Checks that need no AWS call: the image name the template renders to (any date, time and
+ * execution render to the same length), and regions where AppStream doesn't run.
+ */
+function offlineIssues(c: {
+  name: string;
+  region?: string;
+  image: { name: string };
+  after: { copyTo: string[]; rollOut: { region?: string }[] };
+}): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  try {
+    // Every run renders {date}, {time} and {execution} to the same lengths: any values will do.
+    renderImageName(c.image.name, { pipeline: c.name, now: Date.now(), execution: '0'.repeat(10) });
+  } catch (err) {
+    issues.push({ path: ['image', 'name'], message: (err as Error).message.replace(/^image\.name: /, '') });
+  }
+  const noAppStream = (r: string) => `AppStream 2.0 is not available in ${r}`;
+  if (c.region && !hasAppStream(c.region)) issues.push({ path: ['region'], message: noAppStream(c.region) });
+  c.after.copyTo.forEach((r, i) => {
+    if (!hasAppStream(r)) issues.push({ path: ['after', 'copyTo', i], message: noAppStream(r) });
+  });
+  c.after.rollOut.forEach((t, i) => {
+    if (t.region && !hasAppStream(t.region))
+      issues.push({ path: ['after', 'rollOut', i, 'region'], message: noAppStream(t.region) });
+  });
+  return issues;
+}
 
 export type PipelineConfig = z.infer<typeof PipelineConfigSchema>;
 export type PipelineInput = z.input<typeof PipelineConfigSchema>;

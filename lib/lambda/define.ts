@@ -20,6 +20,8 @@ export interface FunctionDefinition<I, O> {
   /** The same handler with other dependencies (local runtime, tests). */
   withDeps(deps: PipelineDeps): (event: unknown, context?: unknown) => Promise<O>;
   core: (input: I, deps: PipelineDeps) => Promise<O>;
+  /** The event's shape (tests hold the state machines' Parameters to it). */
+  schema: z.ZodType;
 }
 
 /**
@@ -43,5 +45,5 @@ export function defineFunction<S extends z.ZodType, O>(
           logger.error('failed', { error: e?.name, message: e?.message });
         },
       }) as unknown as (event: unknown, context?: unknown) => Promise<O>;
-  return { handler: build(awsDeps), withDeps: (deps) => build(() => deps), core };
+  return { handler: build(awsDeps), withDeps: (deps) => build(() => deps), core, schema };
 }

@@ -1,13 +1,34 @@
 import { AppStreamClient } from '@aws-sdk/client-appstream';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import type { RunningEmulator } from '../../emulator';
 import type { BuilderChannel } from '../agent/channel';
-import { type CommandRunner, EmulatorChannel } from '../agent/emulator-channel';
+import { type CommandRunner, EmulatorChannel, type EmulatorChannelOptions } from '../agent/emulator-channel';
 import type { Notifier } from '../notify/notifier';
 import { MemoryNotifier } from '../notify/sns';
 import type { PipelineDeps } from '../pipeline/deps';
 
 export const LOCAL_ACCOUNT = '123456789012';
+
+/**
+ * The emulated builder agent on this emulator (agent protocol 2): heartbeats and expiry on the
+ * virtual clock, runs only while the builder is RUNNING. Tests pass `options` to make the agent
+ * absent, outdated, lost or rebooting, to tamper with the job, or to give the builder secrets.
+ */
+export function localChannel(
+  emu: RunningEmulator,
+  opts: EmulatorChannelOptions & { runCommand?: CommandRunner; account?: string } = {},
+): EmulatorChannel {
+  const account = opts.account ?? LOCAL_ACCOUNT;
+  return new EmulatorChannel(emu.endpoint, account, opts.runCommand, {
+    now: () => emu.world.now(),
+    builderState: async (region, name) => {
+      emu.world.settle(region);
+      return emu.world.store(account, region).builders.get(name)?.state ?? 'DELETED';
+    },
+    ...opts,
+  });
+}
 
 /**
  * Dependencies for running the pipeline against an in-process emulator: real SDK clients over
@@ -22,10 +43,11 @@ export function localDeps(
     account?: string;
     channel?: BuilderChannel;
   } = {},
-): PipelineDeps & { clients: AppStreamClient[] } {
+): PipelineDeps & { clients: { destroy(): void }[] } {
   const account = opts.account ?? LOCAL_ACCOUNT;
   const cache = new Map<string, AppStreamClient>();
-  const clients: AppStreamClient[] = [];
+  const ec2Cache = new Map<string, EC2Client>();
+  const clients: { destroy(): void }[] = [];
   return {
     region: opts.region ?? 'us-east-1',
     appstream(region) {
@@ -43,7 +65,22 @@ export function localDeps(
       }
       return c;
     },
-    channel: opts.channel ?? new EmulatorChannel(emu.endpoint, account, opts.runCommand),
+    ec2(region) {
+      let c = ec2Cache.get(region);
+      if (!c) {
+        // The emulator's EC2 subset (Query protocol on the same port, routed by the signing scope).
+        c = new EC2Client({
+          endpoint: emu.endpoint,
+          region,
+          credentials: { accessKeyId: account, secretAccessKey: 'local' },
+          retryStrategy: new ConfiguredRetryStrategy(3, () => 5),
+        });
+        ec2Cache.set(region, c);
+        clients.push(c);
+      }
+      return c;
+    },
+    channel: opts.channel ?? localChannel(emu, { account, runCommand: opts.runCommand }),
     notifier: opts.notifier ?? new MemoryNotifier(),
     clock: { now: () => emu.world.now() },
     sleep: async (ms) => {

@@ -10,11 +10,15 @@ import { functions } from '../../functions';
 import type { BuilderChannel } from '../agent/channel';
 import type { CommandRunner } from '../agent/emulator-channel';
 import type { Notifier } from '../notify/notifier';
-import type { PipelineDeps } from '../pipeline/deps';
-import { derivedBuilderName } from '../pipeline/resolve';
+import { BACKSTOP_STATUSES, type BackstopResult } from '../pipeline/backstop';
+import { stillBillingMessage } from '../pipeline/builder';
+import type { PipelineDeps, RunningExecution } from '../pipeline/deps';
+import { BILLING_STATES, startedByRunTag } from '../pipeline/housekeeping';
+import { derivedBuilderName, executionId } from '../pipeline/resolve';
+import { TAG } from '../tags';
 import type { AslDefinition } from './asl';
 import { orchestrationCost } from './cost';
-import { localDeps } from './local-deps';
+import { LOCAL_ACCOUNT, localDeps } from './local-deps';
 import { type LocalHandler, type LocalRunResult, type ProgressEvent, runLocally } from './runner';
 
 export const PIPELINE_ASL = fileURLToPath(
@@ -42,17 +46,34 @@ export interface LocalPipelineOptions {
   runCommand?: CommandRunner;
   /** Another way to reach the builder (default: the emulator's Image Assistant). */
   channel?: BuilderChannel;
+  /** Stops the execution (like "Stop execution" in the console): it ends ABORTED. */
+  signal?: AbortSignal;
+  /** Overrides the state machine's TimeoutSeconds (tests). */
+  executionTimeoutSeconds?: number;
 }
 
 export interface LocalPipelineSummary {
   image?: { name?: string; arn?: string; state?: string; tags?: Record<string, string> };
+  /** `state` is the builder's AppStream state, DELETED, or NOT_LAUNCHED (the run stopped before launching one). */
   builder: { name?: string; state: string };
   virtualSeconds: number;
   wallMs: number;
   transitions: number;
   lambdaInvocations: number;
   cost: ReturnType<typeof orchestrationCost>;
+  /** "builder X is still RUNNING and billing" when the run left its builder in a billing state. */
+  alert?: string;
+  /** What the execution backstop did (runs that ended FAILED, TIMED_OUT or ABORTED). */
+  backstop?: BackstopResult | { error: string };
+  /** The outcome notification failed (logged, counted as NotificationFailed; the run went on). */
+  notificationError?: string;
 }
+
+/**
+ * The local runtime's view of "RUNNING executions of the state machine" (what ListExecutions
+ * answers on AWS), per emulator: the concurrent-run guard and builder pruning read it.
+ */
+const runningExecutions = new WeakMap<RunningEmulator, Map<string, RunningExecution>>();
 
 /** Runs the image pipeline state machine locally against the emulator and summarizes the run. */
 export async function runPipelineLocally(
@@ -60,12 +81,40 @@ export async function runPipelineLocally(
 ): Promise<{ result: LocalRunResult; summary: LocalPipelineSummary; emulator: RunningEmulator }> {
   const own = !opts.emulator;
   const emu = opts.emulator ?? (await startEmulator({ seed: 1 }));
+  // A notification that failed is in the summary (the run itself doesn't fail for it).
+  let notificationError: string | undefined;
+  const inner = opts.notifier;
+  const notifier: Notifier | undefined = inner && {
+    publish: (n) =>
+      inner.publish(n).catch((err: Error) => {
+        notificationError = `${err.name}: ${err.message}`;
+        throw err;
+      }),
+    check: inner.check?.bind(inner),
+  };
   const deps = localDeps(emu, {
-    notifier: opts.notifier,
+    notifier,
     runCommand: opts.runCommand,
     channel: opts.channel,
   });
   const executionName = opts.executionName ?? `local-${Date.now().toString(36)}`;
+  const registry = runningExecutions.get(emu) ?? new Map<string, RunningExecution>();
+  runningExecutions.set(emu, registry);
+  const pipelineName = (opts.config as { name?: unknown } | undefined)?.name;
+  registry.set(executionName, {
+    name: executionName,
+    startDate: emu.world.now(),
+    pipeline: typeof pipelineName === 'string' ? pipelineName : undefined,
+  });
+  deps.executions = { running: async () => [...registry.values()] };
+  let backstopped: LocalPipelineSummary['backstop'];
+  // Whether EnsureBuilder completed: a builder that isn't there afterwards was deleted, not
+  // "never launched" (a run refused in Resolve must not report a builder as DELETED).
+  let builderEnsured = false;
+  const onProgress = (e: ProgressEvent) => {
+    if (e.type === 'exited' && e.state === 'EnsureBuilder') builderEnsured = true;
+    opts.onProgress?.(e);
+  };
   try {
     const result = await runLocally({
       definition: loadDefinition(),
@@ -73,11 +122,33 @@ export async function runPipelineLocally(
       executionName,
       handlers: localHandlers(deps),
       time: { now: () => emu.world.now(), advance: (ms) => emu.control.advance(ms) },
-      onProgress: opts.onProgress,
+      onProgress,
+      signal: opts.signal,
+      executionTimeoutSeconds: opts.executionTimeoutSeconds,
+      region: deps.region,
+      account: LOCAL_ACCOUNT,
+      // What EventBridge does on AWS: the execution's end goes to the backstop function.
+      onStatusChange: async (event) => {
+        registry.delete(executionName);
+        if (!(BACKSTOP_STATUSES as readonly string[]).includes(event.detail.status)) return;
+        // EventBridge invokes the function asynchronously: Lambda retries a failed call twice,
+        // 1 and 2 minutes later (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
+        const backstop = functions.executionBackstop.withDeps(deps);
+        for (const pauseMinutes of [0, 1, 2]) {
+          await deps.sleep(pauseMinutes * 60_000);
+          backstopped = await (backstop(event) as Promise<BackstopResult>).catch((err: Error) => ({
+            error: `${err.name}: ${err.message}`,
+          }));
+          if (!('error' in backstopped)) break;
+        }
+      },
     });
-    const summary = await summarize(result, deps, opts.config, executionName);
+    const summary = await summarize(result, deps, opts.config, executionName, builderEnsured);
+    summary.backstop = backstopped;
+    if (notificationError) summary.notificationError = notificationError;
     return { result, summary, emulator: emu };
   } finally {
+    registry.delete(executionName);
     for (const c of deps.clients) c.destroy();
     if (own) await emu.stop();
   }
@@ -88,6 +159,7 @@ async function summarize(
   deps: PipelineDeps,
   config: unknown,
   executionName: string,
+  builderEnsured: boolean,
 ): Promise<LocalPipelineSummary> {
   const out = (result.output ?? {}) as { plan?: { imageName?: string; builderName: string; region: string } };
   // A failed run has no output: find its builder by the name derived from the execution.
@@ -127,7 +199,21 @@ async function summarize(
   }
   const builders = await client
     .send(new DescribeImageBuildersCommand({ Names: [plan.builderName] }))
+    .then(async (out) => {
+      // Left billing: loud, unless it's an existing builder this run didn't start.
+      const b = out.ImageBuilders?.[0];
+      if (b?.State && BILLING_STATES.includes(b.State)) {
+        const tags = c.builder?.existing
+          ? (await client.send(new ListTagsForResourceCommand({ ResourceArn: b.Arn })).catch(() => undefined))
+              ?.Tags
+          : undefined;
+        if (!c.builder?.existing || tags?.[TAG.lastAction] === startedByRunTag(executionId(executionName)))
+          summary.alert = stillBillingMessage(plan.builderName, b.State);
+      }
+      return out;
+    })
     .catch((e: Error) => (e.name === 'ResourceNotFoundException' ? { ImageBuilders: [] } : undefined));
-  summary.builder.state = builders ? (builders.ImageBuilders?.[0]?.State ?? 'DELETED') : 'UNKNOWN';
+  const gone = builderEnsured ? 'DELETED' : 'NOT_LAUNCHED';
+  summary.builder.state = builders ? (builders.ImageBuilders?.[0]?.State ?? gone) : 'UNKNOWN';
   return summary;
 }

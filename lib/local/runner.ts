@@ -1,4 +1,5 @@
 import './polyfill';
+import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { type AslDefinition, prepareForLocal, waitSeconds } from './asl';
 
@@ -20,8 +21,42 @@ export interface ProgressEvent {
   output?: unknown;
 }
 
+/** How an execution ended (DescribeExecution's status). */
+export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+/**
+ * The EventBridge event Step Functions sends when an execution's status changes ("Step Functions
+ * Execution Status Change", source aws.states; the detail carries what DescribeExecution returns:
+ * https://docs.aws.amazon.com/step-functions/latest/dg/cw-events.html). startDate/stopDate are
+ * epoch ms; input/output are JSON strings (left out past 248 KB: inputDetails.included false).
+ */
+export interface ExecutionStatusChangeEvent {
+  version: '0';
+  id: string;
+  'detail-type': 'Step Functions Execution Status Change';
+  source: 'aws.states';
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: {
+    executionArn: string;
+    stateMachineArn: string;
+    name: string;
+    status: ExecutionStatus;
+    startDate: number;
+    stopDate: number;
+    input: string | null;
+    output: string | null;
+    inputDetails: { included: boolean };
+    outputDetails: { included: boolean } | null;
+    error?: string | null;
+    cause?: string | null;
+  };
+}
+
 export interface LocalRunResult {
-  status: 'SUCCEEDED' | 'FAILED';
+  status: ExecutionStatus;
   output?: unknown;
   error?: string;
   cause?: string;
@@ -44,7 +79,19 @@ export interface LocalRunOptions {
   handlers: Record<string, LocalHandler>;
   time: VirtualTime;
   onProgress?: (e: ProgressEvent) => void;
+  /** Stops the execution like StopExecution ("Stop execution" in the console): it ends ABORTED. */
+  signal?: AbortSignal;
+  /** Overrides the definition's TimeoutSeconds (tests: a tiny execution timeout). */
+  executionTimeoutSeconds?: number;
+  /** Told when the execution ends, with the event Step Functions sends to EventBridge. */
+  onStatusChange?: (event: ExecutionStatusChangeEvent) => void | Promise<void>;
+  /** Region and account of the execution's ARN (default: local / 000000000000). */
+  region?: string;
+  account?: string;
 }
+
+/** A Task's or the execution's TimeoutSeconds elapsed (catchable in a Task, final for the execution). */
+const statesTimeout = (message: string) => Object.assign(new Error(message), { name: 'States.Timeout' });
 
 /**
  * Runs one of our ASL state machines with aws-local-stepfunctions: our handlers in-process,
@@ -52,6 +99,37 @@ export interface LocalRunOptions {
  */
 export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult> {
   const { definition, waits, functions } = prepareForLocal(opts.definition);
+  // TimeoutSeconds are enforced here on the virtual clock; aws-local-stepfunctions would enforce
+  // them in real time (and keep a timer alive), so it gets the definition without them.
+  const executionTimeoutSeconds =
+    opts.executionTimeoutSeconds ?? (opts.definition.TimeoutSeconds as number | undefined);
+  const taskTimeouts: Record<string, number | undefined> = {};
+  const { TimeoutSeconds: _executionTimeout, ...untimed } = definition;
+  const libDefinition = {
+    ...untimed,
+    States: Object.fromEntries(
+      Object.entries(definition.States).map(([name, st]) => {
+        const { TimeoutSeconds, ...rest } = st;
+        taskTimeouts[name] = TimeoutSeconds as number | undefined;
+        return [name, rest];
+      }),
+    ),
+  };
+  const virtualStart = opts.time.now();
+  const executionDeadline =
+    executionTimeoutSeconds === undefined ? Number.POSITIVE_INFINITY : virtualStart + executionTimeoutSeconds * 1000;
+  /** Set when the execution ends other than by its own states: TIMED_OUT or ABORTED. */
+  let endedAs: 'TIMED_OUT' | 'ABORTED' | undefined;
+  let stop: () => void = () => undefined;
+  /** Ends the execution when it was aborted or ran past its TimeoutSeconds (virtual clock). */
+  const checkExecution = () => {
+    if (!endedAs && opts.signal?.aborted) endedAs = 'ABORTED';
+    if (!endedAs && opts.time.now() >= executionDeadline) endedAs = 'TIMED_OUT';
+    if (endedAs) {
+      stop();
+      throw Object.assign(new Error(`execution ${endedAs}`), { name: `Execution.${endedAs}` });
+    }
+  };
   const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
   let taskVirtualMs = 0;
@@ -77,9 +155,13 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
     const wait = waits[name];
     if (wait) {
       overrides[name] = async (input) => {
+        checkExecution();
         markStart(name);
-        opts.time.advance(waitSeconds(wait, input, opts.time.now()) * 1000);
+        const ms = waitSeconds(wait, input, opts.time.now()) * 1000;
+        // A Wait past the execution's TimeoutSeconds ends the execution at its deadline.
+        opts.time.advance(Math.min(ms, Math.max(0, executionDeadline - opts.time.now())));
         markEnd(name);
+        checkExecution();
         return input;
       };
       continue;
@@ -87,14 +169,27 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
     const handler = opts.handlers[functions[name]];
     if (!handler) throw new Error(`State ${name}: no local handler for function ${functions[name]}`);
     const retry = retryClock(state.Retry as Retrier[] | undefined);
+    const timeoutMs = (taskTimeouts[name] ?? Number.POSITIVE_INFINITY) * 1000;
     overrides[name] = async (input) => {
       // A call right after this state threw is a retry: let the virtual clock pass the retry pause.
       if (failedLast.has(name)) opts.time.advance(retry.pauseAfter(failedLast.get(name)!));
       else retry.reset();
+      checkExecution();
       markStart(name);
       const t = opts.time.now();
       try {
-        const out = await handler(input);
+        let out: unknown;
+        let error: unknown;
+        try {
+          out = await handler(input);
+        } catch (err) {
+          error = err;
+        }
+        checkExecution();
+        // The Task's TimeoutSeconds on the virtual clock: States.Timeout, which Retry/Catch see.
+        if (opts.time.now() - t > timeoutMs)
+          error = statesTimeout(`State ${name} ran ${(opts.time.now() - t) / 1000} s, past its TimeoutSeconds ${timeoutMs / 1000}`);
+        if (error) throw error;
         failedLast.delete(name);
         return out;
       } catch (err) {
@@ -107,16 +202,19 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
     };
   }
 
-  const machine = new StateMachine(definition as never, {
+  const machine = new StateMachine(libDefinition as never, {
     validationOptions: { checkArn: false, checkPaths: false },
   });
-  const virtualStart = opts.time.now();
   const wallStart = Date.now();
+  const region = opts.region ?? 'local';
+  const account = opts.account ?? '000000000000';
+  const stateMachineArn = `arn:aws:states:${region}:${account}:stateMachine:image-pipeline`;
+  const executionArn = `arn:aws:states:${region}:${account}:execution:image-pipeline:${opts.executionName}`;
   const execution = machine.run(opts.input as never, {
     overrides: { taskResourceLocalHandlers: overrides as never, retryIntervalOverrides },
     context: {
       Execution: {
-        Id: `arn:aws:states:local:000000000000:execution:image-pipeline:${opts.executionName}`,
+        Id: executionArn,
         Name: opts.executionName,
         Input: opts.input,
         StartTime: new Date(virtualStart).toISOString(),
@@ -124,6 +222,13 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
     } as never,
   });
 
+  stop = () => execution.abort();
+  const onAbort = () => {
+    endedAs ??= 'ABORTED';
+    execution.abort();
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) onAbort();
   let transitions = 0;
   let lambdaInvocations = 0;
   let settled = false;
@@ -203,7 +308,46 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
     error = e.cause?.name ?? e.name;
     cause = e.cause?.message ?? e.message;
   }
+  opts.signal?.removeEventListener('abort', onAbort);
+  if (endedAs === 'TIMED_OUT') {
+    status = 'TIMED_OUT';
+    output = undefined;
+    error = 'States.Timeout';
+    cause = `The execution ran past its TimeoutSeconds (${executionTimeoutSeconds} s)`;
+  } else if (endedAs === 'ABORTED') {
+    status = 'ABORTED';
+    output = undefined;
+    error = undefined;
+    cause = undefined;
+  }
   await consume.catch(() => undefined);
+  if (opts.onStatusChange) {
+    const inputJson = JSON.stringify(opts.input);
+    await opts.onStatusChange({
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      account,
+      time: new Date(opts.time.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region,
+      resources: [executionArn],
+      detail: {
+        executionArn,
+        stateMachineArn,
+        name: opts.executionName,
+        status,
+        startDate: virtualStart,
+        stopDate: opts.time.now(),
+        input: inputJson,
+        output: output === undefined ? null : JSON.stringify(output),
+        inputDetails: { included: true },
+        outputDetails: output === undefined ? null : { included: true },
+        error: error ?? null,
+        cause: cause ?? null,
+      },
+    });
+  }
   return {
     status,
     output,

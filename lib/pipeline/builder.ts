@@ -4,11 +4,14 @@ import {
   type ImageBuilder,
   StartImageBuilderCommand,
   StopImageBuilderCommand,
+  TagResourceCommand,
 } from '@aws-sdk/client-appstream';
 import { aws, unexpected } from '../appstream/call';
 import { errorsOf, findBuilder } from '../appstream/queries';
+import { TAG, tagValue } from '../tags';
 import type { PipelineDeps } from './deps';
 import { BuilderFailed, BuilderStartTimeout, BuilderStopTimeout } from './errors';
+import { BILLING_STATES, startedByRunTag } from './housekeeping';
 import { pollWithin } from './poll';
 import type { BuilderRun, CheckResult, PhaseWait, PipelineState } from './types';
 
@@ -35,7 +38,12 @@ function createRequest(state: PipelineState) {
           OrganizationalUnitDistinguishedName: b.domainJoin.organizationalUnitDistinguishedName,
         }
       : undefined,
-    Tags: { ...b.tags, 'autopilot:pipeline': plan.pipeline, 'autopilot:execution': plan.execution },
+    Tags: {
+      ...b.tags,
+      [TAG.managed]: 'true',
+      [TAG.pipeline]: tagValue(plan.pipeline),
+      [TAG.execution]: tagValue(plan.execution),
+    },
   });
 }
 
@@ -69,6 +77,10 @@ export async function ensureBuilder(state: PipelineState, deps: PipelineDeps): P
     return run(true, false);
   }
   const ours = !plan.reuseBuilder;
+  // A reused builder records which run uses it (concurrent-run guard, backstop) and, before it
+  // is started, that this run started it: the backstop only stops an existing builder then.
+  if (plan.reuseBuilder && existing.Arn)
+    await tagReusedBuilder(client, existing.Arn, plan, existing.State === 'STOPPED');
   switch (existing.State) {
     case 'STOPPED':
       await aws('StartImageBuilder', () =>
@@ -87,6 +99,21 @@ export async function ensureBuilder(state: PipelineState, deps: PipelineDeps): P
         `Image builder '${plan.builderName}' is ${existing.State}; it can't be used for a build now`,
       );
   }
+}
+
+async function tagReusedBuilder(
+  client: ReturnType<PipelineDeps['appstream']>,
+  arn: string,
+  plan: PipelineState['plan'],
+  starting: boolean,
+) {
+  const tags: Record<string, string> = { [TAG.pipeline]: plan.pipeline, [TAG.execution]: plan.execution };
+  if (starting) tags[TAG.lastAction] = startedByRunTag(plan.execution);
+  await aws('TagResource', () => client.send(new TagResourceCommand({ ResourceArn: arn, Tags: tags }))).catch(
+    (err) => {
+      throw unexpected('TagResource', err);
+    },
+  );
 }
 
 /** Waits (within one poll window) for the builder to be RUNNING. */
@@ -185,25 +212,86 @@ export async function finishBuilder(
   return { ...last, action };
 }
 
+/** Longest pause between two cleanup attempts while AWS keeps failing (backoff cap). */
+const CLEANUP_MAX_BACKOFF_SECONDS = 300;
+
+/** The loud line a run ends with when its builder could not be stopped. */
+export const stillBillingMessage = (name: string, state?: string) =>
+  `builder ${name} is still ${state && BILLING_STATES.includes(state) ? state : 'RUNNING'} and billing`;
+
+export interface CleanupResult extends SettleResult {
+  skipped?: string;
+  /** Epoch ms: cleanup keeps trying until then (timeouts.cleanupMinutes after it began). */
+  deadline: number;
+  /** Cleanup calls so far (backoff). */
+  attempts: number;
+  /** Seconds the state machine waits before the next attempt (PollCleanup). */
+  waitSeconds?: number;
+  /** The last transient AWS error (throttling, 5xx) cleanup kept retrying through. */
+  lastError?: string;
+  /** Gave up at the deadline with the builder not stopped. */
+  gaveUp?: boolean;
+  /** Set with gaveUp: "builder X is still RUNNING and billing". */
+  stillBilling?: string;
+}
+
 /**
  * Cleanup after a failure: only a builder this run created or started is touched. The derived
- * name finds a builder even when EnsureBuilder failed after launching it. Gives up (done, with
- * `gaveUp`) after `timeouts.cleanupMinutes`, so the failure is still reported.
+ * name finds a builder even when EnsureBuilder failed after launching it. Throttling and 5xx
+ * don't end it: it keeps trying, backing off (pollSeconds doubling, up to 5 min) between calls,
+ * until `timeouts.cleanupMinutes`; then it gives up (done, `gaveUp`, `stillBilling`) so the run
+ * still reports its failure, loudly.
  */
 export async function cleanupBuilder(
-  input: { state: PipelineState & { cleanup?: { deadline?: number } }; wait: PhaseWait },
+  input: {
+    state: PipelineState & { cleanup?: { deadline?: number; attempts?: number; state?: string } };
+    wait: PhaseWait;
+  },
   deps: PipelineDeps,
-): Promise<SettleResult & { skipped?: string; deadline: number; gaveUp?: boolean }> {
+): Promise<CleanupResult> {
   const { plan, builder, config } = input.state;
-  const deadline = input.state.cleanup?.deadline ?? deps.clock.now() + config.timeouts.cleanupMinutes * MIN;
+  const prev = input.state.cleanup;
+  const deadline = prev?.deadline ?? deps.clock.now() + config.timeouts.cleanupMinutes * MIN;
+  const attempts = (prev?.attempts ?? 0) + 1;
   const ours = builder ? builder.createdByRun || builder.startedByRun : !plan.reuseBuilder;
   if (!ours)
-    return { done: true, state: 'UNTOUCHED', skipped: 'not launched or started by this run', deadline };
+    return { done: true, state: 'UNTOUCHED', skipped: 'not launched or started by this run', deadline, attempts };
   const del = plan.deleteBuilder && (builder?.createdByRun ?? true);
-  const result = await finishBuilder(
-    { builder: { name: plan.builderName, region: plan.region }, delete: del, wait: input.wait },
-    deps,
-  );
-  if (!result.done && deps.clock.now() > deadline) return { ...result, done: true, gaveUp: true, deadline };
-  return { ...result, deadline };
+  const client = deps.appstream(plan.region);
+  let last: SettleResult = { done: false, state: prev?.state ?? 'UNKNOWN' };
+  let action: SettleResult['action'];
+  let lastError: string | undefined;
+  await pollWithin(input.wait, deps, async () => {
+    try {
+      last = await settleOnce(client, plan.builderName, del);
+      action = last.action ?? action;
+      lastError = undefined;
+      return last.done;
+    } catch (err) {
+      // Throttling or 5xx left after the SDK's retries: look again later (don't leave it billing).
+      if ((err as Error).name !== 'AwsTransientError') throw err;
+      lastError = (err as Error).message;
+      return false;
+    }
+  });
+  const result: CleanupResult = { ...last, action, deadline, attempts, lastError };
+  if (last.done) return result;
+  if (deps.clock.now() > deadline)
+    return { ...result, done: true, gaveUp: true, stillBilling: stillBillingMessage(plan.builderName, last.state) };
+  const backoff = lastError
+    ? Math.min(CLEANUP_MAX_BACKOFF_SECONDS, input.wait.pollSeconds * 2 ** Math.min(attempts - 1, 10))
+    : input.wait.pollSeconds;
+  return { ...result, waitSeconds: Math.max(1, Math.round(backoff)) };
+}
+
+/**
+ * The loud message for a failed run whose cleanup could not stop the builder: it gave up at its
+ * deadline, or failed for good (e.g. AccessDenied on StopImageBuilder: `$.cleanupError`).
+ */
+export function billingAlert(state: Record<string, unknown>): string | undefined {
+  const cleanup = state.cleanup as CleanupResult | undefined;
+  if (cleanup?.stillBilling) return cleanup.stillBilling;
+  const plan = state.plan as { builderName?: string } | undefined;
+  if (state.cleanupError && plan?.builderName) return stillBillingMessage(plan.builderName, cleanup?.state);
+  return undefined;
 }

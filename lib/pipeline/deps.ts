@@ -1,4 +1,5 @@
 import type { AppStreamClient } from '@aws-sdk/client-appstream';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { BuilderChannel } from '../agent/channel';
 import type { Notifier } from '../notify/notifier';
 
@@ -13,8 +14,29 @@ export interface PipelineDeps {
   region: string;
   /** An AppStream client for a region (home region, copy and roll-out regions). */
   appstream(region: string): AppStreamClient;
+  /** An EC2 client for a region: the pre-flight checks the builder's network (absent: not checked). */
+  ec2?(region: string): EC2Client;
   channel: BuilderChannel;
   notifier: Notifier;
   clock: Clock;
   sleep(ms: number): Promise<void>;
+  /** The other RUNNING executions of the pipeline state machine (concurrent-run guard, pruning). */
+  executions?: Executions;
+}
+
+/** Another execution of the image pipeline that is still RUNNING. */
+export interface RunningExecution {
+  name: string;
+  /** Epoch ms. */
+  startDate: number;
+  /** Its pipeline (`config.name` of its input), when readable. */
+  pipeline?: string;
+}
+
+export interface Executions {
+  /**
+   * The RUNNING executions of the state machine `self` (this execution's ARN) belongs to, this
+   * one included. AWS: states:ListExecutions + DescribeExecution; locally: the runtime's registry.
+   */
+  running(self: string | undefined): Promise<RunningExecution[]>;
 }

@@ -1,3 +1,6 @@
+import { logger } from '../lambda/logger';
+import { countMetric } from '../notify/metrics';
+import { billingAlert } from './builder';
 import type { PipelineDeps } from './deps';
 import type { PipelineState } from './types';
 
@@ -10,14 +13,17 @@ export async function notifyOutcome(
     error?: { Error?: string; Cause?: string };
   },
   deps: PipelineDeps,
-): Promise<{ notified: boolean }> {
+): Promise<{ notified: boolean; error?: string }> {
   const { plan, config } = input.state as Partial<PipelineState>;
   const topicArn = config?.after?.notify?.topicArn;
   const pipeline = plan?.pipeline ?? (config as { name?: string } | undefined)?.name ?? 'unknown';
-  await deps.notifier.publish({
+  // A builder cleanup could not stop: say so first, in the subject too (≤ 100 characters).
+  const alert = billingAlert(input.state);
+  const notification = {
     topicArn,
-    subject: `AppStream image pipeline ${pipeline}: ${input.outcome}`,
+    subject: `AppStream image pipeline ${pipeline}: ${input.outcome}${alert ? ' - BUILDER STILL BILLING' : ''}`,
     message: {
+      ...(alert ? { alert } : {}),
       pipeline,
       outcome: input.outcome,
       image: plan?.imageName,
@@ -28,6 +34,16 @@ export async function notifyOutcome(
       cleanup: input.state.cleanup,
       at: new Date(deps.clock.now()).toISOString(),
     },
-  });
+  };
+  try {
+    await deps.notifier.publish(notification);
+  } catch (err) {
+    // Nobody may hear about this run: never silent. Logged as an error, counted (metric
+    // NotificationFailed, alarmable), and returned into the execution's state ($.notification).
+    const error = `${(err as Error).name}: ${(err as Error).message}`;
+    logger.error('notification failed', { pipeline, topicArn, outcome: input.outcome, error });
+    countMetric('NotificationFailed', { Pipeline: pipeline }, deps.clock.now());
+    return { notified: false, error };
+  }
   return { notified: Boolean(topicArn) };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Image } from '@aws-sdk/client-appstream';
+import { isSampleImage, supportsInstanceType } from '../appstream/families';
 import { findImage, listImages } from '../appstream/queries';
 import {
   describeIssues,
@@ -7,25 +8,42 @@ import {
   PipelineConfigSchema,
   renderImageName,
 } from '../config/pipeline';
+import { TAG, tagValue } from '../tags';
 import type { PipelineDeps } from './deps';
 import { BaseImageNotFound, ConfigError } from './errors';
+import { prepareRun } from './housekeeping';
 import { lognormalQuantile, Z05 } from './poll';
+import { assertPreflight } from './preflight';
 import type { PhaseWait, PipelineState, Plan } from './types';
 
 export interface ResolveInput {
   config: unknown;
   execution: string;
+  /** $$.Execution.Id: finds the other RUNNING executions of the state machine. */
+  executionArn?: string;
 }
 
-/** The newest PUBLIC image of a platform that is AVAILABLE and still supported for builders. */
-export function newestPublic(images: Image[], platform: string): Image | undefined {
+/**
+ * The newest PUBLIC image of a platform that is AVAILABLE, still supported for builders and made
+ * for the builder's instance family (a Graphics image is no base for a stream.standard builder,
+ * nor a general one for stream.graphics.g4dn), never one of AWS's sample images.
+ */
+export function newestPublic(images: Image[], platform: string, instanceType?: string): Image | undefined {
   const release = (i: Image) => (i.PublicBaseImageReleasedDate ?? i.CreatedTime ?? new Date(0)).getTime();
   return images
-    .filter((i) => i.Platform === platform && i.State === 'AVAILABLE' && i.ImageBuilderSupported !== false)
+    .filter(
+      (i) =>
+        i.Platform === platform &&
+        i.State === 'AVAILABLE' &&
+        i.ImageBuilderSupported !== false &&
+        !isSampleImage(i) &&
+        supportsInstanceType(i, instanceType),
+    )
     .sort((a, b) => release(b) - release(a))[0];
 }
 
-async function resolveBaseImage(
+/** The builder's base image (`latest:<platform>` picks by platform and instance family). */
+export async function resolveBaseImage(
   config: PipelineConfig,
   region: string,
   deps: PipelineDeps,
@@ -35,10 +53,11 @@ async function resolveBaseImage(
   const client = deps.appstream(region);
   if (ref.startsWith('latest:')) {
     const platform = ref.slice('latest:'.length);
-    const image = newestPublic(await listImages(client, 'PUBLIC'), platform);
+    const type = config.builder.instanceType;
+    const image = newestPublic(await listImages(client, 'PUBLIC'), platform, type);
     if (!image)
       throw new BaseImageNotFound(
-        `No AVAILABLE public image of platform ${platform} supports image builders in ${region}`,
+        `No AVAILABLE public image of platform ${platform} supports image builders${type ? ` of ${type}` : ''} in ${region}`,
       );
     return image;
   }
@@ -83,11 +102,34 @@ export const executionId = (execution: string) =>
 export const derivedBuilderName = (pipeline: string, execution: string) =>
   `${pipeline}-${executionId(execution)}`;
 
+/**
+ * The roles a deployment lets builders run with (serverless.yml param builderRoleArns, which is
+ * also the only Resource of the functions' iam:PassRole): ALLOWED_BUILDER_ROLE_ARNS,
+ * comma-separated. Unset (local runs) means unrestricted; set but empty means none.
+ */
+export function checkBuilderRole(
+  config: PipelineConfig,
+  allowed: string | undefined = process.env.ALLOWED_BUILDER_ROLE_ARNS,
+): void {
+  const role = config.builder.iamRoleArn;
+  if (!role || allowed === undefined) return;
+  const roles = allowed
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  if (!roles.includes(role))
+    throw new ConfigError(
+      `builder.iamRoleArn: ${role} is not a builder role this deployment declares ` +
+        `(${roles.length ? roles.join(', ') : 'none'}; serverless.yml param builderRoleArns): the functions may pass only those`,
+    );
+}
+
 /** Validates the pipeline definition and plans the run: names, base image, waits. */
 export async function resolvePipeline(input: ResolveInput, deps: PipelineDeps): Promise<PipelineState> {
   const parsed = PipelineConfigSchema.safeParse(input.config);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
   const config = parsed.data;
+  checkBuilderRole(config);
   const region = config.region ?? deps.region;
   const execution = executionId(input.execution);
   let imageName: string;
@@ -101,6 +143,20 @@ export async function resolvePipeline(input: ResolveInput, deps: PipelineDeps): 
     throw new ConfigError((err as Error).message);
   }
   const base = await resolveBaseImage(config, region, deps);
+  // Everything checkable before a builder launches (lib/pipeline/preflight.ts), read-only, so a
+  // PreflightFailed run changed nothing: listed problems, each with its field.
+  await assertPreflight(config, { region, imageName, baseImage: base }, deps);
+  // Before anything launches: refuse a concurrent run, prune the pipeline's old builders (quota).
+  await prepareRun(
+    {
+      config,
+      region,
+      execution: input.execution,
+      executionArn: input.executionArn,
+      builderName: config.builder.existing ?? derivedBuilderName(config.name, input.execution),
+    },
+    deps,
+  );
   return {
     config,
     plan: {
@@ -115,8 +171,9 @@ export async function resolvePipeline(input: ResolveInput, deps: PipelineDeps): 
       imageName,
       imageTags: {
         ...config.image.tags,
-        'autopilot:pipeline': config.name,
-        'autopilot:execution': execution,
+        [TAG.managed]: 'true',
+        [TAG.pipeline]: tagValue(config.name),
+        [TAG.execution]: tagValue(execution),
       },
       waits: waitsFor(config),
     },

@@ -2,6 +2,7 @@ import { DeleteImageCommand, type Image, ListTagsForResourceCommand } from '@aws
 import { aws, unexpected } from '../appstream/call';
 import { listFleets, listImages } from '../appstream/queries';
 import type { PipelineConfig } from '../config/pipeline';
+import { TAG, tagValue } from '../tags';
 import type { PipelineDeps } from './deps';
 import type { Plan } from './types';
 
@@ -13,8 +14,9 @@ export interface RetireResult {
 }
 
 /**
- * Keeps the newest `keepLatest` images of this pipeline (found by its `autopilot:pipeline` tag)
- * in the home region and each copy region, and deletes older ones, except images a fleet uses
+ * Keeps the newest `keepLatest` images of this pipeline (found by its TAG.pipeline tag) in the
+ * home region and each copy region (copies carry the tag: StartCopies/CheckCopies tag them, as
+ * CopyImage copies no tags), and deletes older ones, except images a fleet of that region uses
  * and the image this run built.
  */
 export async function retireImages(
@@ -32,7 +34,7 @@ export async function retireImages(
       const tags = await aws('ListTagsForResource', () =>
         client.send(new ListTagsForResourceCommand({ ResourceArn: image.Arn! })),
       );
-      if (tags.Tags?.['autopilot:pipeline'] === input.plan.pipeline) mine.push(image);
+      if (tags.Tags?.[TAG.pipeline] === tagValue(input.plan.pipeline)) mine.push(image);
     }
     mine.sort((a, b) => (b.CreatedTime?.getTime() ?? 0) - (a.CreatedTime?.getTime() ?? 0));
     const fleets = await listFleets(client);

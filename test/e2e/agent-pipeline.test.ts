@@ -27,6 +27,24 @@ console.log(JSON.stringify(body.output));
 process.exit(body.exitCode);
 `;
 
+/** The agent's settings for a file channel: its jobs' public key, its own state directory. */
+function agentEnv(store: string, channel: FileChannel): NodeJS.ProcessEnv {
+  const publicKey = join(store, 'job-signing.pem');
+  if (!existsSync(publicKey)) {
+    mkdirSync(store, { recursive: true });
+    writeFileSync(publicKey, channel.publicKeyPem);
+  }
+  return {
+    PATH: process.env.PATH,
+    AppStream_Resource_Type: 'image-builder',
+    AUTOPILOT_SOURCE: `file://${store}/autopilot-agent`,
+    AUTOPILOT_PUBLIC_KEY: publicKey,
+    AUTOPILOT_STATE_DIR: join(store, 'agent-state'),
+    AUTOPILOT_CONF: join(store, 'no-conf'),
+    AUTOPILOT_APPSTREAM_VARS: join(store, 'no-vars.sh'),
+  };
+}
+
 describe('Image pipeline with the real Linux pull agent', () => {
   it('runs the job through the agent: commands really run, the Image Assistant builds the image', async () => {
     const bin = join(dir, 'bin');
@@ -40,10 +58,9 @@ describe('Image pipeline with the real Linux pull agent', () => {
     const channel = new FileChannel(store, 'autopilot-agent', async (builderName) => {
       await run('bash', ['agent/linux/autopilot-agent.sh', '--once'], {
         env: {
+          ...agentEnv(store, channel),
           PATH: `${bin}:${process.env.PATH}`,
-          AppStream_Resource_Type: 'image-builder',
           AUTOPILOT_BUILDER: builderName,
-          AUTOPILOT_SOURCE: `file://${store}/autopilot-agent`,
           AUTOPILOT_IMAGE_ASSISTANT: 'AppStreamImageAssistant',
           EMULATOR: f.emu.endpoint,
         },
@@ -100,12 +117,7 @@ describe('Image pipeline with the real Linux pull agent', () => {
     const store = join(dir, 'store2');
     const channel = new FileChannel(store, 'autopilot-agent', async (builderName) => {
       await run('bash', ['agent/linux/autopilot-agent.sh', '--once'], {
-        env: {
-          PATH: process.env.PATH,
-          AppStream_Resource_Type: 'image-builder',
-          AUTOPILOT_BUILDER: builderName,
-          AUTOPILOT_SOURCE: `file://${store}/autopilot-agent`,
-        },
+        env: { ...agentEnv(store, channel), AUTOPILOT_BUILDER: builderName },
       });
     });
     const config = samplePipeline({

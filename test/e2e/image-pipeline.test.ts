@@ -7,6 +7,7 @@ import {
   StopImageBuilderCommand,
 } from '@aws-sdk/client-appstream';
 import { describe, expect, it } from 'vitest';
+import { TAG } from '../../lib/tags';
 import { createFleet, privateImage } from '../helpers/builders';
 import { MIN, useEmulator } from '../helpers/emulator';
 import { BILLING_STATES, builders, runPipeline, samplePipeline } from '../helpers/pipeline';
@@ -24,7 +25,11 @@ describe('Image pipeline (local runtime against the emulator): happy path', () =
     const { result, summary, notifier } = await runPipeline(f, samplePipeline());
     expect(result.status).toBe('SUCCEEDED');
     expect(summary.image).toMatchObject({ state: 'AVAILABLE', arn: expect.stringMatching(/:image\/e2e-/) });
-    expect(summary.image!.tags).toMatchObject({ release: 'r1', 'autopilot:pipeline': 'e2e' });
+    expect(summary.image!.tags).toMatchObject({
+      release: 'r1',
+      [TAG.managed]: 'true',
+      [TAG.pipeline]: 'e2e',
+    });
     expect(summary.builder.state).toBe('STOPPED');
     expect(result.transitions).toBeLessThanOrEqual(40);
     expect(notifier.sent).toEqual([

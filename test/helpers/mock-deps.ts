@@ -15,6 +15,9 @@ export function mockDeps(start = Date.parse('2026-11-26T09:00:00Z')) {
     async submit(_region, job) {
       this.submitted.push(job);
     },
+    async claim() {
+      return undefined;
+    },
     async result() {
       return undefined;
     },

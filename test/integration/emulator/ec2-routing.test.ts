@@ -320,6 +320,9 @@ describe('Emulator: EC2 NAT gateways, Elastic IPs and VPC endpoints', () => {
     const ec2 = clients.ec2();
     const vpcId = await vpc(ec2);
     const { Subnet } = await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.0.0/24' }));
+    const { InternetGateway } = await ec2.send(new CreateInternetGatewayCommand({}));
+    const igwId = InternetGateway?.InternetGatewayId as string;
+    await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igwId, VpcId: vpcId }));
     const { AllocationId, PublicIp } = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
     const { NatGateway } = await ec2.send(
       new CreateNatGatewayCommand({ SubnetId: Subnet?.SubnetId, AllocationId }),
@@ -336,10 +339,9 @@ describe('Emulator: EC2 NAT gateways, Elastic IPs and VPC endpoints', () => {
       PrivateIp: '10.0.0.4',
     });
     expect(NatGateway?.CreateTime).toBeInstanceOf(Date);
-    const reused = await errorOf(
-      ec2.send(new CreateNatGatewayCommand({ SubnetId: Subnet?.SubnetId, AllocationId })),
-    );
-    expect(reused.name).toBe('Resource.AlreadyAssociated');
+    // An Elastic IP already associated: accepted, then `failed` (NatGateway.FailureCode).
+    const reused = (await ec2.send(new CreateNatGatewayCommand({ SubnetId: Subnet?.SubnetId, AllocationId })))
+      .NatGateway?.NatGatewayId as string;
     const inUse = await errorOf(ec2.send(new ReleaseAddressCommand({ AllocationId })));
     expect(inUse.name).toBe('InvalidIPAddress.InUse');
     // Its interface takes an address in the subnet.
@@ -353,6 +355,14 @@ describe('Emulator: EC2 NAT gateways, Elastic IPs and VPC endpoints', () => {
       new DescribeNatGatewaysCommand({ Filter: [{ Name: 'state', Values: ['available'] }] }),
     );
     expect(described.NatGateways?.map((n) => n.NatGatewayId)).toEqual([id]);
+    const failed = (await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [reused] })))
+      .NatGateways?.[0];
+    expect(failed).toMatchObject({
+      State: 'failed',
+      FailureCode: 'Resource.AlreadyAssociated',
+      FailureMessage: `Elastic IP address ${AllocationId} is already associated`,
+    });
+    expect(failed?.NatGatewayAddresses?.[0].NetworkInterfaceId).toBeUndefined();
     expect((await errorOf(ec2.send(new DeleteSubnetCommand({ SubnetId: Subnet?.SubnetId })))).name).toBe(
       'DependencyViolation',
     );
@@ -369,6 +379,33 @@ describe('Emulator: EC2 NAT gateways, Elastic IPs and VPC endpoints', () => {
     expect((await errorOf(ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: id })))).name).toBe(
       'NatGatewayNotFound',
     );
+  });
+
+  it('fails a public NAT gateway in a VPC without an attached internet gateway (Gateway.NotAttached)', async () => {
+    const ec2 = clients.ec2();
+    const vpcId = await vpc(ec2, '10.9.0.0/16');
+    const { Subnet } = await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.9.0.0/24' }));
+    const { AllocationId } = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
+    const { NatGateway } = await ec2.send(
+      new CreateNatGatewayCommand({ SubnetId: Subnet?.SubnetId, AllocationId }),
+    );
+    expect(NatGateway?.State).toBe('pending');
+    t.emu.control.advance(61_000);
+    const id = NatGateway?.NatGatewayId as string;
+    const [nat] = (await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [id] }))).NatGateways ?? [];
+    expect(nat).toMatchObject({
+      State: 'failed',
+      FailureCode: 'Gateway.NotAttached',
+      FailureMessage: `Network ${vpcId} has no Internet gateway attached`,
+    });
+    // It holds no interface and no address: the subnet keeps all 251 addresses, the EIP is free.
+    const { Subnets } = await ec2.send(
+      new DescribeSubnetsCommand({ SubnetIds: [Subnet?.SubnetId as string] }),
+    );
+    expect(Subnets?.[0].AvailableIpAddressCount).toBe(251);
+    await ec2.send(new ReleaseAddressCommand({ AllocationId }));
+    await ec2.send(new DeleteSubnetCommand({ SubnetId: Subnet?.SubnetId }));
+    await ec2.send(new DeleteVpcCommand({ VpcId: vpcId }));
   });
 
   it('creates an S3 gateway endpoint that adds a prefix-list route to its route tables, and removes it on delete', async () => {

@@ -111,6 +111,30 @@ describe('Emulator: hostile input — deep nesting and half-applied requests', (
   });
 });
 
+describe('Emulator: hostile input — numbers that do not fit', () => {
+  it('answers 400 SerializationException for an integer past 32 bits, before any business rule', async () => {
+    const before = stateDump(f.emu);
+    for (const n of [2147483648, 1e308])
+      expectAwsError(
+        await rawCall(f.emu.endpoint, 'CreateFleet', {
+          Name: 'big',
+          InstanceType: 'stream.standard.medium',
+          ImageName: 'AppStream-WinServer2022-10-14-2025',
+          ComputeCapacity: { DesiredInstances: n },
+        }),
+        'SerializationException',
+      );
+    expectAwsError(
+      await rawCall(f.emu.endpoint, 'UpdateFleet', {
+        Name: 'f1',
+        ComputeCapacity: { DesiredInstances: 1e308 },
+      }),
+      'SerializationException',
+    );
+    expect(stateDump(f.emu)).toBe(before);
+  });
+});
+
 describe('Emulator: hostile input — unknown members', () => {
   it('drops members the model does not declare, at every level: never stored or echoed', async () => {
     const res = await rawCall(f.emu.endpoint, 'CreateStack', {
@@ -226,6 +250,14 @@ describe('Emulator: hostile input — regions and accounts', () => {
   it('reads the account from AKIA/ASIA access keys that carry it, and from 12-digit keys', async () => {
     const temporary = accessKeyFor(OTHER_ACCOUNT, true);
     expect(temporary).toMatch(/^ASIA210987654321[A-Z0-9]{4}$/);
+    // ASIA keys are STS's: only issued ones are valid (an unknown one is UnrecognizedClientException).
+    f.emu.world.issuedKeys.set(temporary, {
+      accessKeyId: temporary,
+      account: OTHER_ACCOUNT,
+      arn: `arn:aws:sts::${OTHER_ACCOUNT}:assumed-role/r/s`,
+      userId: 'AROAEXAMPLE:s',
+      expiration: Number.MAX_SAFE_INTEGER,
+    });
     expect(accessKeyFor(OTHER_ACCOUNT, false, 'AB12')).toBe('AKIA210987654321AB12');
     for (const key of [temporary, accessKeyFor(OTHER_ACCOUNT, false), OTHER_ACCOUNT]) {
       const res = await rawCall(f.emu.endpoint, 'DescribeStacks', {}, { account: key });

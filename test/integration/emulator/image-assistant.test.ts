@@ -1,4 +1,8 @@
-import { DescribeImagesCommand, ListTagsForResourceCommand } from '@aws-sdk/client-appstream';
+import {
+  DescribeImageBuildersCommand,
+  DescribeImagesCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-appstream';
 import { describe, expect, it } from 'vitest';
 import { readPipelineFile, validatePipeline } from '../../../lib/config/load';
 import { buildJob } from '../../../lib/pipeline/build';
@@ -192,10 +196,43 @@ describe('Emulator: Image Assistant add-application on a Windows builder', () =>
       '\\\\?\\C:\\Users\\alice\\app.exe',
     ]) {
       const out = addPath(path);
-      expect(out, path).toMatchObject({ exitCode: 1, output: { status: 1 } });
-      expect(out.output.message, path).toContain('C:\\Users are not supported');
+      expect(out, path).toEqual(refused('Any application installed under C:\\Users is not supported'));
     }
     expect(assistant(['list-applications']).output.applications).toEqual([]);
+  });
+
+  it('refuses the other ways to C:\\Users: the Documents and Settings junction, admin shares, \\\\?\\UNC, trailing dots', async () => {
+    const client = f.client();
+    await runningBuilder(f.emu, client);
+    const [builder] = (await client.send(new DescribeImageBuildersCommand({ Names: ['b1'] }))).ImageBuilders!;
+    const ip = builder.NetworkAccessConfiguration?.EniPrivateIpAddress;
+    expect(ip).toBeTruthy();
+    for (const path of [
+      'C:\\Documents and Settings\\u\\a.exe',
+      'c:\\DOCUME~1\\u\\a.exe',
+      '\\\\localhost\\C$\\Users\\a.exe',
+      '\\\\127.0.0.1\\c$\\users\\u\\a.exe',
+      '//LOCALHOST/c$/Users/u/a.exe',
+      '\\\\localhost\\c$\\Documents and Settings\\u\\a.exe',
+      `\\\\${ip}\\c$\\Users\\u\\a.exe`,
+      '\\\\b1\\C$\\Users\\u\\a.exe',
+      '\\\\?\\UNC\\localhost\\c$\\Users\\u\\a.exe',
+      '\\\\.\\C:\\Users\\u\\a.exe',
+      'C:\\Users.\\u\\a.exe',
+      'C:\\Users \\u\\a.exe',
+    ])
+      expect(addPath(path), path).toEqual(
+        refused('Any application installed under C:\\Users is not supported'),
+      );
+    // Unexpanded environment variables are not absolute paths (the CLI is not documented to expand them).
+    for (const path of ['%USERPROFILE%\\a.exe', '%HOMEDRIVE%%HOMEPATH%\\a.exe', 'C:\\%APPDATA%\\a.exe'])
+      expect(addPath(path), path).toEqual(refused('File not found (absolute-app-path)'));
+    expect(assistant(['list-applications']).output.applications).toEqual([]);
+    // Other hosts' shares are not this builder's C:\\Users; "Users" has no 8.3 alias (USERS~1 is another folder).
+    expect(addPath('\\\\fileserver\\c$\\Users\\a.exe', 'remote')).toEqual(SUCCESS);
+    expect(addPath('\\\\localhost\\d$\\Users\\a.exe', 'other-drive')).toEqual(SUCCESS);
+    expect(addPath('C:\\USERS~1\\a.exe', 'short')).toEqual(SUCCESS);
+    expect(addPath('C:\\Program Files\\100%\\a.exe', 'percent')).toEqual(SUCCESS);
   });
 
   it('accepts paths that only look like C:\\Users, and C:\\Users in launch parameters', async () => {

@@ -13,11 +13,11 @@ import { ACCOUNT, MIN, OTHER_ACCOUNT, useEmulator } from '../../helpers/emulator
 
 const f = useEmulator();
 
-async function setQuotas(body: Record<string, unknown>) {
+async function setQuotas(body: Record<string, unknown> | string) {
   const res = await fetch(`${f.emu.endpoint}/_emulator/quotas`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
@@ -54,6 +54,27 @@ describe('Emulator: quotas per account and region', () => {
     expect(bad.status).toBe(400);
     expect(String(bad.json.message)).toContain('streamingInstances');
     expect((await setQuotas({ accountId: 'x', fleets: 1 })).status).toBe(400);
+  });
+
+  it('refuses instance quotas keyed by anything but AppStream instance types, naming the field', async () => {
+    for (const field of ['streamingInstances', 'imageBuilderInstances'])
+      for (const [map, named] of [
+        ['{"__proto__": 3}', `'${field}.__proto__'`],
+        ['{}', `'${field}'`],
+        ['{"stream.bogus": 3}', `'${field}.stream.bogus'`],
+        ['{"constructor": 3}', `'${field}.constructor'`],
+        ['{"stream.standard.medium": -1}', `'${field}.stream.standard.medium'`],
+        ['[3]', `'${field}'`],
+      ]) {
+        const bad = await setQuotas(`{"${field}": ${map}}`);
+        expect(bad.status, `${field} ${map}`).toBe(400);
+        expect(bad.json.__type).toBe('ValidationException');
+        expect(String(bad.json.message), `${field} ${map}`).toContain(named);
+      }
+    // Nothing was set: the default of 5 per type still applies.
+    const ok = await setQuotas({ streamingInstances: { 'stream.standard.large': 7 } });
+    expect(ok.status).toBe(200);
+    expect(ok.json.streamingInstances).toEqual({ 'stream.standard.large': 7 });
   });
 });
 

@@ -1,5 +1,6 @@
 import {
   type AppStreamClient,
+  AssociateFleetCommand,
   DeleteImageBuilderCommand,
   DescribeFleetsCommand,
   DescribeImageBuildersCommand,
@@ -17,7 +18,7 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { createBuilder, createFleet } from '../../helpers/builders';
+import { createBuilder, createFleet, createStack } from '../../helpers/builders';
 import { ACCOUNT, MIN, useEmulator } from '../../helpers/emulator';
 
 const f = useEmulator();
@@ -88,9 +89,9 @@ describe('Emulator: fleets in the network', () => {
     f.emu.control.advance(15 * MIN);
     await client.send(new UpdateFleetCommand({ Name: 'f1', ComputeCapacity: { DesiredInstances: 5 } }));
     expect(net.enisOf('fleet/f1')).toHaveLength(5);
-    // Shrinking keeps the interfaces (sized to the maximum desired capacity) until the fleet stops.
+    // Shrinking releases the surplus (interfaces follow the maximum desired capacity; no users are on).
     await client.send(new UpdateFleetCommand({ Name: 'f1', ComputeCapacity: { DesiredInstances: 1 } }));
-    expect(net.enisOf('fleet/f1')).toHaveLength(5);
+    expect(net.enisOf('fleet/f1')).toHaveLength(1);
   });
 
   it('fails to start (STOPPED with FleetErrors) when its subnet or security group does not exist', async () => {
@@ -216,5 +217,75 @@ describe('Emulator: AppStream interfaces seen through EC2', () => {
     } finally {
       ec2.destroy();
     }
+  });
+});
+
+describe('Emulator: a fleet that shrinks gives back its network interfaces', () => {
+  // Seed guide: a fleet holds "as many elastic network interfaces as the maximum desired capacity
+  // of your fleet"; reducing capacity doesn't end the sessions users are on.
+  async function withEc2<T>(fn: (ec2: EC2Client) => Promise<T>): Promise<T> {
+    const ec2 = new EC2Client({
+      endpoint: f.emu.endpoint,
+      region: 'us-east-1',
+      maxAttempts: 1,
+      credentials: { accessKeyId: ACCOUNT, secretAccessKey: 'secret' },
+    });
+    try {
+      return await fn(ec2);
+    } finally {
+      ec2.destroy();
+    }
+  }
+  const freeIps = (ec2: EC2Client, subnetId: string) =>
+    ec2
+      .send(new DescribeSubnetsCommand({ SubnetIds: [subnetId] }))
+      .then((out) => out.Subnets![0].AvailableIpAddressCount);
+
+  it('releases the surplus interfaces when UpdateFleet lowers the desired capacity (/28: 20 → 5)', async () => {
+    const client = f.client();
+    const { subnetId, sgId } = smallSubnet();
+    f.emu.control.setQuotas({ streamingInstances: 50 });
+    await createFleet(client, 'f1', {
+      ComputeCapacity: { DesiredInstances: 20 },
+      VpcConfig: { SubnetIds: [subnetId], SecurityGroupIds: [sgId] },
+    });
+    await client.send(new StartFleetCommand({ Name: 'f1' }));
+    f.emu.control.advance(15 * MIN);
+    await withEc2(async (ec2) => {
+      expect((await fleet(client)).ComputeCapacityStatus).toMatchObject({ Running: 11 });
+      expect(await freeIps(ec2, subnetId)).toBe(0);
+      await client.send(new UpdateFleetCommand({ Name: 'f1', ComputeCapacity: { DesiredInstances: 5 } }));
+      f.emu.control.advance(30 * MIN);
+      const out = await fleet(client);
+      expect(out.ComputeCapacityStatus).toMatchObject({ Desired: 5, Running: 5, InUse: 0 });
+      expect(out.FleetErrors ?? []).toEqual([]);
+      expect(await freeIps(ec2, subnetId)).toBe(11 - 5);
+    });
+  });
+
+  it('keeps the interfaces of instances users are on until their sessions end', async () => {
+    const client = f.client();
+    const { subnetId } = smallSubnet();
+    await createFleet(client, 'f1', {
+      ComputeCapacity: { DesiredInstances: 4 },
+      VpcConfig: { SubnetIds: [subnetId] },
+    });
+    await createStack(client, 's1');
+    await client.send(new AssociateFleetCommand({ FleetName: 'f1', StackName: 's1' }));
+    await client.send(new StartFleetCommand({ Name: 'f1' }));
+    f.emu.control.advance(15 * MIN);
+    await withEc2(async (ec2) => {
+      expect(await freeIps(ec2, subnetId)).toBe(11 - 4);
+      expect(f.emu.control.sessions({ fleet: 'f1', open: 3 }).opened).toHaveLength(3);
+      await client.send(new UpdateFleetCommand({ Name: 'f1', ComputeCapacity: { DesiredInstances: 1 } }));
+      f.emu.control.advance(30 * MIN);
+      expect((await fleet(client)).ComputeCapacityStatus).toMatchObject({ Desired: 1, Running: 3, InUse: 3 });
+      expect(await freeIps(ec2, subnetId)).toBe(11 - 3);
+      f.emu.control.sessions({ fleet: 'f1', close: 2 });
+      expect(await freeIps(ec2, subnetId)).toBe(11 - 1);
+      expect((await fleet(client)).ComputeCapacityStatus).toMatchObject({ Desired: 1, Running: 1, InUse: 1 });
+      f.emu.control.sessions({ fleet: 'f1', close: 1 });
+      expect(await freeIps(ec2, subnetId)).toBe(11 - 1);
+    });
   });
 });

@@ -82,6 +82,46 @@ describe('RequestValidator sanitizing', () => {
     );
   });
 
+  it('refuses integers that do not fit a Java int (integer) or long (long): SerializationException', () => {
+    const err = (op: string, body: unknown) => {
+      try {
+        v.validate(op, body);
+      } catch (e) {
+        return { code: (e as { code?: string }).code, message: (e as Error).message };
+      }
+      return undefined;
+    };
+    const fleet = (n: number, extra: Record<string, unknown> = {}) => ({
+      Name: 'f',
+      InstanceType: 'stream.standard.medium',
+      ComputeCapacity: { DesiredInstances: n },
+      ...extra,
+    });
+    expect(err('CreateFleet', fleet(2147483647))).toBeUndefined();
+    expect(err('CreateFleet', fleet(2147483648))).toEqual({
+      code: 'SerializationException',
+      message:
+        "Numeric value (2147483648) out of range of int (-2147483648 - 2147483647) at 'computeCapacity.desiredInstances'",
+    });
+    expect(err('CreateFleet', fleet(1e308))?.code).toBe('SerializationException');
+    expect(err('CreateFleet', fleet(-2147483649))?.code).toBe('SerializationException');
+    // Every integer member, not only DesiredInstances.
+    expect(err('CreateFleet', fleet(1, { MaxUserDurationInSeconds: 2 ** 40 }))?.message).toContain(
+      "at 'maxUserDurationInSeconds'",
+    );
+    expect(err('DescribeImages', { MaxResults: 1e308 })?.code).toBe('SerializationException');
+    // `long` (CreateStreamingURL.Validity) is 64-bit: 2^40 deserializes and fails the range instead.
+    const url = (validity: number) => ({
+      StackName: 's',
+      FleetName: 'f',
+      UserId: 'user1',
+      Validity: validity,
+    });
+    expect(err('CreateStreamingURL', url(2 ** 40))?.code).toBe('ValidationException');
+    expect(err('CreateStreamingURL', url(2 ** 63))?.code).toBe('SerializationException');
+    expect(err('CreateStreamingURL', url(1e308))?.message).toContain('out of range of long');
+  });
+
   it('looks operations up among the model’s own only', () => {
     for (const op of ['constructor', '__proto__', 'toString', 'hasOwnProperty'])
       expect(v.validate(op, { Name: 'x' })).toEqual({});

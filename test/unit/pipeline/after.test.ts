@@ -14,10 +14,17 @@ import { startCopies } from '../../../lib/pipeline/distribute';
 import { retireImages } from '../../../lib/pipeline/retire';
 import { rollOut } from '../../../lib/pipeline/rollout';
 import type { Plan } from '../../../lib/pipeline/types';
+import { TAG } from '../../../lib/tags';
 import { mockDeps } from '../../helpers/mock-deps';
 import { samplePipeline } from '../../helpers/pipeline';
 
-const plan = { pipeline: 'e2e', region: 'us-east-1', imageName: 'new' } as unknown as Plan;
+const plan = {
+  pipeline: 'e2e',
+  execution: 'abc',
+  region: 'us-east-1',
+  imageName: 'new',
+  imageTags: {},
+} as unknown as Plan;
 const config = (after: Record<string, unknown>) =>
   PipelineConfigSchema.parse(samplePipeline({ after } as never));
 
@@ -65,7 +72,7 @@ describe('retireImages', () => {
       ],
     });
     appstream.on(ListTagsForResourceCommand).callsFake((i) => ({
-      Tags: { 'autopilot:pipeline': i.ResourceArn.endsWith('other-team') ? 'other' : 'e2e' },
+      Tags: { [TAG.pipeline]: i.ResourceArn.endsWith('other-team') ? 'other' : 'e2e' },
     }));
     appstream.on(DescribeFleetsCommand).resolves({
       Fleets: [
@@ -97,7 +104,7 @@ describe('retireImages', () => {
         { Name: 'old', Arn: 'arn:2', State: 'AVAILABLE', CreatedTime: new Date(1) },
       ],
     });
-    appstream.on(ListTagsForResourceCommand).resolves({ Tags: { 'autopilot:pipeline': 'e2e' } });
+    appstream.on(ListTagsForResourceCommand).resolves({ Tags: { [TAG.pipeline]: 'e2e' } });
     appstream.on(DescribeFleetsCommand).resolves({ Fleets: [] });
     appstream
       .on(DeleteImageCommand)
@@ -114,6 +121,7 @@ describe('startCopies', () => {
       .on(CopyImageCommand)
       .resolvesOnce({})
       .rejects(new ResourceAlreadyExistsException({ message: 'exists', $metadata: {} }));
+    appstream.on(DescribeImagesCommand).resolves({ Images: [] });
     const out = await startCopies(
       { config: config({ copyTo: ['eu-west-1', 'us-east-1', 'ap-southeast-2'] }), plan },
       deps,

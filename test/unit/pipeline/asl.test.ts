@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { functions } from '../../../functions';
 import { functionNameOf, prepareForLocal, waitSeconds } from '../../../lib/local/asl';
 import { TRANSIENT_ERRORS } from '../../../lib/pipeline/errors';
@@ -19,10 +20,65 @@ describe('State machine definitions', () => {
       if (state.Type !== 'Task') continue;
       const fn = functionNameOf(state.Resource as string);
       expect(fn && fn in functions, `${name} → ${state.Resource}`).toBe(true);
-      const retried = (state.Retry as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
-      expect(retried, name).toEqual(expect.arrayContaining(TRANSIENT_ERRORS));
       expect(state.TimeoutSeconds, name).toBeGreaterThan(240);
     }
+  });
+
+  it.each(files)(
+    '%s retries exactly the transient errors of lib/pipeline/errors.ts on every Task',
+    (file) => {
+      const def = JSON.parse(readFileSync(`statemachines/${file}`, 'utf8'));
+      const transient = [...TRANSIENT_ERRORS].sort();
+      const tasks = Object.entries(def.States as Record<string, { Type: string; Retry?: unknown }>).filter(
+        ([, state]) => state.Type === 'Task',
+      );
+      expect(tasks.length).toBeGreaterThan(0);
+      for (const [name, state] of tasks) {
+        const retriers = (state.Retry ?? []) as { ErrorEquals: string[] }[];
+        // One retrier is the transient list, exactly (no name missing, none hand-added) ...
+        const transientRetriers = retriers.filter((r) =>
+          r.ErrorEquals.some((e) => TRANSIENT_ERRORS.includes(e)),
+        );
+        expect(transientRetriers, name).toHaveLength(1);
+        expect([...transientRetriers[0].ErrorEquals].sort(), name).toEqual(transient);
+      }
+    },
+  );
+
+  it.each(files)('%s passes each function exactly the fields its event schema declares', (file) => {
+    const def = JSON.parse(readFileSync(`statemachines/${file}`, 'utf8'));
+    for (const [name, state] of Object.entries(def.States) as [string, Record<string, unknown>][]) {
+      if (state.Type !== 'Task') continue;
+      const fn = functions[functionNameOf(state.Resource as string) as keyof typeof functions];
+      const schema = fn.schema;
+      expect(schema, name).toBeInstanceOf(z.ZodObject);
+      const shape = (schema as z.ZodObject).shape as Record<string, z.ZodType>;
+      const passed = Object.keys((state.Parameters ?? {}) as object).map((k) => k.replace(/\.\$$/, ''));
+      const required = Object.keys(shape).filter((k) => !shape[k].safeParse(undefined).success);
+      // Every field the state passes is declared, every required field is passed.
+      expect(
+        passed.filter((k) => !(k in shape)),
+        `${name}: fields its schema doesn't declare`,
+      ).toEqual([]);
+      expect(
+        required.filter((k) => !passed.includes(k)),
+        `${name}: required fields not passed`,
+      ).toEqual([]);
+    }
+  });
+
+  it('lists the Lambda service errors AWS recommends retrying', () => {
+    // https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+    expect(TRANSIENT_ERRORS).toEqual(
+      expect.arrayContaining([
+        'Lambda.ClientExecutionTimeoutException',
+        'Lambda.ServiceException',
+        'Lambda.AWSLambdaException',
+        'Lambda.SdkClientException',
+        'Lambda.TooManyRequestsException',
+      ]),
+    );
+    expect(new Set(TRANSIENT_ERRORS).size).toBe(TRANSIENT_ERRORS.length);
   });
 
   it('routes every failure after planning through the builder cleanup', () => {

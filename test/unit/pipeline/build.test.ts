@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PipelineConfigSchema } from '../../../lib/config/pipeline';
 import { buildJob, checkBuild, failureOf } from '../../../lib/pipeline/build';
 import type { Plan } from '../../../lib/pipeline/types';
+import { TAG } from '../../../lib/tags';
 import { mockDeps } from '../../helpers/mock-deps';
 import { samplePipeline } from '../../helpers/pipeline';
 
@@ -10,7 +11,7 @@ const plan = {
   builderName: 'b',
   execution: 'x1',
   imageName: 'img-1',
-  imageTags: { 'autopilot:pipeline': 'e2e', 'a b': 'c d' },
+  imageTags: { [TAG.pipeline]: 'e2e', 'a b': 'c d' },
 } as unknown as Plan;
 
 describe('buildJob', () => {
@@ -55,7 +56,7 @@ describe('buildJob', () => {
       'desc',
       '--use-latest-agent-version',
       '--tags',
-      'autopilot:pipeline',
+      TAG.pipeline,
       'e2e',
       'a b',
       'c d',
@@ -66,8 +67,10 @@ describe('buildJob', () => {
 
 describe('failureOf', () => {
   const result = (steps: { id: string; exitCode: number; stdout?: string; stderr?: string }[]) => ({
-    schemaVersion: 1 as const,
+    schemaVersion: 2 as const,
     jobId: 'j',
+    builderName: 'b',
+    agentVersion: '2.0.0',
     status: 'failed' as const,
     finishedAt: 'now',
     steps: steps.map((s) => ({ stdout: '', stderr: '', ...s })),

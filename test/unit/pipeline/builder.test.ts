@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { PipelineConfigSchema } from '../../../lib/config/pipeline';
 import { checkBuilder, cleanupBuilder, ensureBuilder, finishBuilder } from '../../../lib/pipeline/builder';
 import type { PipelineState } from '../../../lib/pipeline/types';
+import { TAG } from '../../../lib/tags';
 import { mockDeps } from '../../helpers/mock-deps';
 import { samplePipeline } from '../../helpers/pipeline';
 
@@ -48,7 +49,7 @@ describe('ensureBuilder', () => {
     expect(input).toMatchObject({
       Name: 'e2e-abc',
       ImageArn: 'arn:aws:appstream:us-east-1::image/base',
-      Tags: { 'autopilot:pipeline': 'e2e', team: 'euc' },
+      Tags: { [TAG.managed]: 'true', [TAG.pipeline]: 'e2e', team: 'euc' },
     });
   });
 

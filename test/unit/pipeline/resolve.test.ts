@@ -1,6 +1,7 @@
 import { DescribeImagesCommand, type Image, ResourceNotFoundException } from '@aws-sdk/client-appstream';
 import { describe, expect, it } from 'vitest';
 import { newestPublic, resolvePipeline } from '../../../lib/pipeline/resolve';
+import { TAG } from '../../../lib/tags';
 import { mockDeps } from '../../helpers/mock-deps';
 import { samplePipeline } from '../../helpers/pipeline';
 
@@ -41,7 +42,12 @@ describe('resolvePipeline', () => {
       builderName: expect.stringMatching(/^e2e-[0-9a-f]{10}$/),
       imageName: expect.stringMatching(/^e2e-2026-11-26-[0-9a-f]{10}$/),
       baseImageArn: 'arn:aws:appstream:us-east-1::image/AppStream-WinServer2022-10-14-2025',
-      imageTags: { release: 'r1', 'autopilot:pipeline': 'e2e', 'autopilot:execution': expect.any(String) },
+      imageTags: {
+        release: 'r1',
+        [TAG.managed]: 'true',
+        [TAG.pipeline]: 'e2e',
+        [TAG.execution]: expect.any(String),
+      },
     });
     // 5th percentile of lognormal(median 12 min, sigma 0.2) ≈ 8.6 min; of 40 min ≈ 28.8 min.
     expect(state.plan.waits.builder).toEqual({

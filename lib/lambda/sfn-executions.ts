@@ -1,0 +1,47 @@
+import { DescribeExecutionCommand, paginateListExecutions, type SFNClient } from '@aws-sdk/client-sfn';
+import { aws } from '../appstream/call';
+import type { Executions, RunningExecution } from '../pipeline/deps';
+
+/** `arn:aws:states:<region>:<account>:execution:<stateMachine>:<name>` → its state machine's ARN. */
+export function stateMachineArnOf(executionArn: string): string | undefined {
+  const p = executionArn.split(':');
+  if (p.length < 8 || p[2] !== 'states' || p[5] !== 'execution') return undefined;
+  return [...p.slice(0, 5), 'stateMachine', p[6]].join(':');
+}
+
+/**
+ * The RUNNING executions of the pipeline state machine, from Step Functions itself (no database):
+ * ListExecutions with statusFilter RUNNING, then DescribeExecution of each for its input's
+ * `config.name` (Standard workflows keep the input; needs states:ListExecutions on the state
+ * machine and states:DescribeExecution on its executions).
+ */
+export class SfnExecutions implements Executions {
+  constructor(private readonly sfn: (region: string) => SFNClient) {}
+
+  async running(self: string | undefined): Promise<RunningExecution[]> {
+    const arn = self && stateMachineArnOf(self);
+    if (!arn) return [];
+    const client = this.sfn(arn.split(':')[3]);
+    const found: (RunningExecution & { arn?: string })[] = [];
+    await aws('ListExecutions', async () => {
+      for await (const page of paginateListExecutions(
+        { client },
+        { stateMachineArn: arn, statusFilter: 'RUNNING' },
+      ))
+        for (const e of page.executions ?? [])
+          found.push({ name: e.name ?? '', startDate: e.startDate?.getTime() ?? 0, arn: e.executionArn });
+    });
+    for (const e of found) {
+      const out = await aws('DescribeExecution', () =>
+        client.send(new DescribeExecutionCommand({ executionArn: e.arn })),
+      ).catch(() => undefined);
+      try {
+        const name = (JSON.parse(out?.input ?? '{}') as { config?: { name?: unknown } }).config?.name;
+        if (typeof name === 'string') e.pipeline = name;
+      } catch {
+        // Not a pipeline input: no pipeline.
+      }
+    }
+    return found.map(({ arn: _arn, ...e }) => e);
+  }
+}

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { TAG } from '../tags';
+import { finishBuilder } from './builder';
+import type { PipelineDeps } from './deps';
+import { BuilderStopTimeout } from './errors';
+import { isExecutionTag, startedByRunTag, taggedBuilders } from './housekeeping';
+import { executionId } from './resolve';
+
+/**
+ * The EventBridge event Step Functions sends when an execution's status changes (source
+ * `aws.states`, detail-type "Step Functions Execution Status Change"; the detail has the fields of
+ * DescribeExecution: executionArn, stateMachineArn, name, status, startDate, stopDate, input,
+ * inputDetails...: https://docs.aws.amazon.com/step-functions/latest/dg/cw-events.html). Delivery
+ * is best effort; `input` is left out when input + output pass 248 KB (inputDetails.included).
+ */
+export const ExecutionStatusChangeSchema = z.looseObject({
+  source: z.literal('aws.states'),
+  'detail-type': z.literal('Step Functions Execution Status Change'),
+  region: z.string().optional(),
+  detail: z.looseObject({
+    executionArn: z.string().min(1),
+    stateMachineArn: z.string().optional(),
+    name: z.string().min(1),
+    status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']),
+    input: z.string().nullish(),
+  }),
+});
+export type ExecutionStatusChange = z.infer<typeof ExecutionStatusChangeSchema>;
+
+/** Statuses after which CleanupBuilder may not have run (FAILED too: a Task that failed for good). */
+export const BACKSTOP_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
+
+/** How long one backstop call waits for a builder to settle (Lambda timeout 900 s, minus headroom). */
+export const BACKSTOP_WINDOW_SECONDS = 840;
+
+const BACKSTOP_WAIT = {
+  firstSeconds: 0,
+  loopWaitSeconds: 0,
+  pollSeconds: 15,
+  windowSeconds: BACKSTOP_WINDOW_SECONDS,
+};
+
+export interface BackstopBuilder {
+  name: string;
+  action: 'stopped' | 'deleted' | 'left';
+  state: string;
+  reason?: string;
+}
+
+export interface BackstopResult {
+  execution: string;
+  status: string;
+  region: string;
+  builders: BackstopBuilder[];
+  skipped?: string;
+}
+
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+
+/** What the backstop needs from the execution's input (the pipeline definition), when present. */
+function pipelineOf(input: string | null | undefined) {
+  try {
+    const parsed = JSON.parse(input ?? '') as { config?: Record<string, unknown> };
+    const c = parsed.config ?? {};
+    const b = (c.builder ?? {}) as Record<string, unknown>;
+    return {
+      name: typeof c.name === 'string' ? c.name : undefined,
+      region: typeof c.region === 'string' ? c.region : undefined,
+      existing: typeof b.existing === 'string' ? b.existing : undefined,
+      whenDone: b.whenDone === 'delete' ? ('delete' as const) : ('stop' as const),
+    };
+  } catch {
+    // No input (too large for the event) or not ours: tags alone decide.
+    return { whenDone: 'stop' as const };
+  }
+}
+
+/**
+ * Backstop for executions that ended without reaching CleanupBuilder (stopped in the console,
+ * TIMED_OUT, or failed in a way no Catch saw): finds the execution's builder by its TAG.execution
+ * tag in the pipeline's region (the input's `config.region`, else the execution's region) and
+ * leaves it stopped, or deleted with `whenDone: delete`. A builder the pipeline doesn't own
+ * (`builder.existing`, no TAG.managed) is only stopped when TAG.lastAction says this run started
+ * it, and never deleted. Idempotent: a builder already STOPPED (cleanup ran) is left as it is.
+ * Throws BuilderStopTimeout when a builder doesn't settle within the call, so the asynchronous
+ * invocation is retried (Lambda retries failed asynchronous invocations twice).
+ */
+export async function backstop(event: ExecutionStatusChange, deps: PipelineDeps): Promise<BackstopResult> {
+  const { detail } = event;
+  const arnRegion = detail.executionArn.split(':')[3] ?? '';
+  const pipeline = pipelineOf(detail.input);
+  const region = pipeline.region ?? (REGION.test(arnRegion) ? arnRegion : deps.region);
+  const result: BackstopResult = { execution: detail.name, status: detail.status, region, builders: [] };
+  if (!(BACKSTOP_STATUSES as readonly string[]).includes(detail.status))
+    return { ...result, skipped: `status ${detail.status}: nothing to clean up` };
+
+  const client = deps.appstream(region);
+  const mine = (await taggedBuilders(client)).filter(
+    (t) =>
+      isExecutionTag(t.tags[TAG.execution], detail.name) &&
+      (!pipeline.name || t.tags[TAG.pipeline] === pipeline.name),
+  );
+  const unsettled: string[] = [];
+  for (const { builder, tags } of mine) {
+    const name = builder.Name!;
+    const owned = tags[TAG.managed] === 'true' && name !== pipeline.existing;
+    if (!owned && tags[TAG.lastAction] !== startedByRunTag(executionId(detail.name))) {
+      result.builders.push({
+        name,
+        action: 'left',
+        state: builder.State ?? 'UNKNOWN',
+        reason: 'an existing builder this run did not start',
+      });
+      continue;
+    }
+    const del = owned && pipeline.whenDone === 'delete';
+    const settled = await finishBuilder(
+      { builder: { name, region }, delete: del, wait: BACKSTOP_WAIT },
+      deps,
+    );
+    // A builder stops by itself once its image is created (SNAPSHOTTING → STOPPED): enough
+    // when it is only to be stopped; to delete it, the retry waits for STOPPED.
+    const stopsItself = !del && settled.state === 'SNAPSHOTTING';
+    if (!settled.done && !stopsItself) unsettled.push(`${name} (${settled.state})`);
+    result.builders.push({
+      name,
+      action: del ? 'deleted' : 'stopped',
+      state: settled.done && del ? 'DELETED' : settled.state,
+      ...(stopsItself ? { reason: 'stops by itself when its image is created' } : {}),
+    });
+  }
+  if (unsettled.length)
+    throw new BuilderStopTimeout(
+      `backstop for execution ${detail.name}: ${unsettled.join(', ')} not stopped within ${BACKSTOP_WINDOW_SECONDS} s; retried`,
+    );
+  return result;
+}

@@ -1,0 +1,141 @@
+import {
+  type AppStreamClient,
+  DeleteImageBuilderCommand,
+  DescribeImageBuildersCommand,
+  type ImageBuilder,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-appstream';
+import { aws, isNotFound, unexpected } from '../appstream/call';
+import type { PipelineConfig } from '../config/pipeline';
+import { TAG } from '../tags';
+import type { PipelineDeps, RunningExecution } from './deps';
+import { PipelineAlreadyRunning } from './errors';
+import { executionId } from './resolve';
+
+/** Builder states in which AWS bills the instance. */
+export const BILLING_STATES = ['PENDING', 'RUNNING', 'STOPPING', 'SNAPSHOTTING', 'UPDATING_AGENT', 'REBOOTING'];
+
+export interface TaggedBuilder {
+  builder: ImageBuilder;
+  tags: Record<string, string>;
+}
+
+/** Every image builder in the region with its tags (DescribeImageBuilders doesn't return tags). */
+export async function taggedBuilders(client: AppStreamClient): Promise<TaggedBuilder[]> {
+  const all: ImageBuilder[] = [];
+  let token: string | undefined;
+  do {
+    const out = await aws('DescribeImageBuilders', () =>
+      client.send(new DescribeImageBuildersCommand({ NextToken: token })),
+    );
+    all.push(...(out.ImageBuilders ?? []));
+    token = out.NextToken;
+  } while (token);
+  const tagged: TaggedBuilder[] = [];
+  for (const builder of all) {
+    if (!builder.Arn) continue;
+    try {
+      const out = await aws('ListTagsForResource', () =>
+        client.send(new ListTagsForResourceCommand({ ResourceArn: builder.Arn })),
+      );
+      tagged.push({ builder, tags: out.Tags ?? {} });
+    } catch (err) {
+      // Deleted between the two calls: nothing to look at.
+      if (!isNotFound(err)) throw unexpected('ListTagsForResource', err);
+    }
+  }
+  return tagged;
+}
+
+/** True when a TAG.execution value names this execution (its name or its short id). */
+export const isExecutionTag = (value: string | undefined, executionName: string) =>
+  value !== undefined && (value === executionName || value === executionId(executionName));
+
+const runningFor = (value: string | undefined, running: RunningExecution[]) =>
+  running.find((e) => isExecutionTag(value, e.name));
+
+export interface PrepareRunInput {
+  config: PipelineConfig;
+  region: string;
+  /** This execution's name and ARN ($$.Execution.Name / $$.Execution.Id). */
+  execution: string;
+  executionArn?: string;
+  /** The builder this run uses (derived or `builder.existing`). */
+  builderName: string;
+}
+
+export interface PrepareRunResult {
+  /** Stopped/failed builders of this pipeline deleted to stay under the builder quota. */
+  deleted: string[];
+  /** The one stopped builder kept for debugging. */
+  kept?: string;
+}
+
+/**
+ * Before anything is launched:
+ * 1. Refuses a second concurrent run of the pipeline (unless `concurrency.allowParallel`):
+ *    another RUNNING execution of the same state machine for the same pipeline that started
+ *    earlier (ties: the smaller name wins), or a billing builder of the pipeline tagged with
+ *    another execution that is still RUNNING. No database: Step Functions' own list of RUNNING
+ *    executions plus the builders' tags are the state.
+ * 2. Prunes the pipeline's builders: a pipeline owns the builders tagged TAG.managed=true and
+ *    TAG.pipeline=<name>; of those that are STOPPED or FAILED, keeps the newest one (to debug the
+ *    last run) and deletes the others, so `whenDone: stop` never piles builders up to the quota.
+ *    Never touches `builder.existing`, this run's builder, or a builder of a RUNNING execution.
+ */
+export async function prepareRun(input: PrepareRunInput, deps: PipelineDeps): Promise<PrepareRunResult> {
+  const { config } = input;
+  const client = deps.appstream(input.region);
+  const all = (await deps.executions?.running(input.executionArn)) ?? [];
+  const selfStart = all.find((e) => e.name === input.execution)?.startDate ?? deps.clock.now();
+  const running = all.filter((e) => e.name !== input.execution);
+  const ours = (await taggedBuilders(client)).filter((t) => t.tags[TAG.pipeline] === config.name);
+
+  if (!config.concurrency.allowParallel) {
+    const earlier = running.find(
+      (e) =>
+        e.pipeline === config.name &&
+        (e.startDate < selfStart || (e.startDate === selfStart && e.name < input.execution)),
+    );
+    if (earlier)
+      throw new PipelineAlreadyRunning(
+        `pipeline ${config.name} is already running (execution ${earlier.name}); set concurrency.allowParallel: true to allow parallel runs`,
+      );
+    for (const t of ours) {
+      const other = runningFor(t.tags[TAG.execution], running);
+      if (other && BILLING_STATES.includes(t.builder.State ?? ''))
+        throw new PipelineAlreadyRunning(
+          `pipeline ${config.name} is already running: builder ${t.builder.Name} is ${t.builder.State} for execution ${other.name}; set concurrency.allowParallel: true to allow parallel runs`,
+        );
+    }
+  }
+
+  const prunable = ours
+    .filter(
+      (t) =>
+        t.tags[TAG.managed] === 'true' &&
+        t.builder.Name !== config.builder.existing &&
+        t.builder.Name !== input.builderName &&
+        (t.builder.State === 'STOPPED' || t.builder.State === 'FAILED') &&
+        !runningFor(t.tags[TAG.execution], running),
+    )
+    .sort((a, b) => (b.builder.CreatedTime?.getTime() ?? 0) - (a.builder.CreatedTime?.getTime() ?? 0));
+  const [keep, ...old] = prunable;
+  const deleted: string[] = [];
+  for (const t of old) {
+    const name = t.builder.Name!;
+    try {
+      await aws('DeleteImageBuilder', () => client.send(new DeleteImageBuilderCommand({ Name: name })));
+      deleted.push(name);
+    } catch (err) {
+      // Gone already, or started again meanwhile (OperationNotPermitted): leave it.
+      const n = (err as Error).name;
+      if (n !== 'ResourceNotFoundException' && n !== 'OperationNotPermittedException')
+        throw unexpected('DeleteImageBuilder', err);
+    }
+  }
+  return { deleted, kept: keep?.builder.Name };
+}
+
+/** TAG.lastAction on a `builder.existing` this run started: the backstop may stop it. */
+export const startedByRunTag = (executionShortId: string) => `started by run ${executionShortId}`;
