@@ -113,6 +113,6 @@ for (const r of rows) console.log(line(r));
 console.log('Targets: ours <= 40 transitions per run, p95 detection lag <= 30 s.');
 console.log(
   `Cost (us-east-1): Step Functions Standard $${PRICES.sfnPerTransition * 1000}/1k transitions + Lambda ` +
-    `${LAMBDA_ARCHITECTURE} ${LAMBDA_MEMORY_GB * 1024} MB ($${PRICES.lambdaPerRequest * 1e6}/1M requests, ` +
+    `${LAMBDA_ARCHITECTURE} ${LAMBDA_MEMORY_GB * 1024} MB ($${(PRICES.lambdaPerRequest * 1e6).toFixed(2)}/1M requests, ` +
     `$${PRICES.lambdaPerGbSecond}/GB-s).`,
 );

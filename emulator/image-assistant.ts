@@ -154,7 +154,7 @@ const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|0--1\.ipv6-literal\.net|\.
  * `C:\Users.\x` is `C:\Users\x`); the builder's own administrative share (`\\localhost\C$\`,
  * `\\127.0.0.1\c$\`, its own private IP or name) → `c:\`; and the legacy junction
  * `C:\Documents and Settings` (8.3 name `DOCUME~1`), which points to C:\Users on every Windows
- * since Vista, → `c:\users`.
+ * since Vista, → `c:\users`; a directory's `::$INDEX_ALLOCATION` stream suffix dropped.
  * 8.3 short names: a name that already fits 8.3 ("Users") has no separate short name, so
  * `C:\USERS~1` is not an alias of C:\Users (it is an ordinary, here nonexistent, folder); only
  * long names get `~N` aliases, and of those only DOCUME~1 is known to lead to C:\Users.
@@ -167,6 +167,8 @@ function normalizeWindows(p: string, selfHosts: string[] = []): string {
     if (/^unc\\/i.test(plain)) plain = `\\\\${plain.slice(4)}`;
   }
   let n = win32.normalize(plain).toLowerCase();
+  // NTFS names a directory's index stream too: `C:\Users::$INDEX_ALLOCATION\x` is C:\Users\x.
+  n = n.replace(/:(\$i30)?:\$index_allocation(?=\\|$)/g, '');
   if (!device) n = n.replace(/[. ]+(?=\\|$)/g, (m, at: number) => (at > 0 && n[at - 1] !== '\\' ? '' : m));
   const unc = /^\\\\([^\\]+)\\([a-z])\$(\\.*)?$/.exec(n);
   if (unc && (LOOPBACK_HOSTS.test(unc[1]) || selfHosts.includes(unc[1]))) n = `${unc[2]}:${unc[3] ?? '\\'}`;

@@ -14,7 +14,11 @@ export const TAG = {
   schedule: 'autopilot:schedule',
   /** Fleets: temporary override `capacity@until`. */
   override: 'autopilot:override',
-  /** Fleets, builders: last action and reason, written by the workflow that acted. */
+  /**
+   * Fleets, builders: last action and reason, written by the workflow that acted. Image pipeline:
+   * `started by run <execution id>` on a `builder.existing` a run started (the execution backstop
+   * stops such a builder only then; lib/pipeline/housekeeping.ts startedByRunTag).
+   */
   lastAction: 'autopilot:last-action',
   /** Builders: cleanup opt-out (`true`, `stop-only`, `no-notify`, or an ISO date = until). */
   keep: 'autopilot:keep',

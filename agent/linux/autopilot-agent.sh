@@ -119,7 +119,9 @@ fi
 # agent looks again on every poll and meanwhile uses the default chain (builders without a role).
 PROFILE_ARGS=()
 PROFILE_STATE=unknown
+PROFILE_FRESH=0 # looked up during this poll
 resolve_profile() {
+  PROFILE_FRESH=1
   [ "$PROFILE_STATE" = found ] && return 0
   local out rc
   # `aws configure get` exits 255 with "The config profile (...) could not be found" when the
@@ -137,7 +139,7 @@ resolve_profile() {
   fi
 }
 awsc() {
-  resolve_profile
+  [ "$PROFILE_FRESH" = 1 ] || resolve_profile
   # ${a[@]+...}: bash 4.2 (Amazon Linux 2) treats an empty array as unbound under set -u.
   aws "$@" ${PROFILE_ARGS[@]+"${PROFILE_ARGS[@]}"} ${REGION:+--region "$REGION"}
 }
@@ -183,7 +185,7 @@ store_put() {
   case "$SOURCE" in
     s3://*) awsc s3api put-object --bucket "$BUCKET" --key "$KEYBASE/$2" --body "$1" --content-type application/json > /dev/null ;;
     file://*)
-      mkdir -p "$(dirname "$DIRBASE/$2")" && cp "$1" "$DIRBASE/$2.tmp$$" && mv -f "$DIRBASE/$2.tmp$$" "$DIRBASE/$2"
+      mkdir -p "$(dirname "$DIRBASE/$2")" && cp "$1" "$DIRBASE/$2.tmp$BASHPID" && mv -f "$DIRBASE/$2.tmp$BASHPID" "$DIRBASE/$2"
       ;;
   esac
 }
@@ -253,6 +255,10 @@ verify_job() {
 # $STATE_DIR/<jobId>.json: {job, claimedAt, steps: [results so far], current: step in progress,
 # rebootExpectedUntil, outcome, status: running | finished | done, result}
 state_file() { echo "$STATE_DIR/$1.json"; }
+# A delivered job's state moves to done/ (kept 30 days: a job id is never run twice).
+mark_done() {
+  state_update "$1" '.status = "done"' && mkdir -p "$STATE_DIR/done" && mv -f "$(state_file "$1")" "$STATE_DIR/done/"
+}
 state_update() { # id jq-filter [jq args...]
   local f tmp
   f=$(state_file "$1")
@@ -322,8 +328,10 @@ run_step() { # id index -> appends the step's result to the state
   local id="$1" i="$2" f work step_id kind timeout_s cont reboot started code name err=''
   f=$(state_file "$id")
   work=$(mktemp -d)
-  IFS=$'\t' read -r step_id kind timeout_s cont reboot < <(jq -r --argjson i "$i" \
-    '.job.steps[$i] | [.id, .kind, .timeoutSeconds, .continueOnError, .expectReboot] | @tsv' "$f")
+  local placeholders
+  IFS=$'\t' read -r step_id kind timeout_s cont reboot placeholders < <(jq -r --argjson i "$i" \
+    '.job.steps[$i] | [.id, .kind, .timeoutSeconds, .continueOnError, .expectReboot,
+      ([.argv[] | select(contains("{{secret:"))] | length)] | @tsv' "$f")
   started=$(now)
   if [ "$reboot" = true ]; then
     state_update "$id" '.current = {id: $s, index: $i, startedAt: $t, expectReboot: true} | .rebootExpectedUntil = $u' \
@@ -335,7 +343,7 @@ run_step() { # id index -> appends the step's result to the state
   write_claim "$id" || log "job $id: claim not written (the heartbeat retries)"
 
   SECRETS_JSON='{}' SECRET_ERROR=''
-  while IFS= read -r name; do
+  [ "$placeholders" -gt 0 ] && while IFS= read -r name; do
     name="${name#\{\{secret:}"
     name="${name%\}\}}"
     resolve_secret "$id" "$name" || break
@@ -348,7 +356,8 @@ run_step() { # id index -> appends the step's result to the state
   else
     local -a argv=()
     local a
-    # NUL-separated argv (any character survives); bash 4.2 has no `mapfile -d`.
+    # NUL-separated argv (any character survives; jq -j writes "\u0000" as a NUL byte, jq 1.5
+    # included: jqlang/jq#1373); bash 4.2 has no `mapfile -d`.
     while IFS= read -r -d '' a; do argv+=("$a"); done < <(S="$SECRETS_JSON" jq -j --argjson i "$i" \
       '(env.S | fromjson | to_entries) as $s | .job.steps[$i].argv[]
        | reduce $s[] as $e (.; split("{{secret:" + $e.key + "}}") | join($e.value)) | (., "\u0000")' "$f")
@@ -414,8 +423,8 @@ run_job() {
   tmp=$(mktemp)
   jq '.result' "$f" > "$tmp"
   if store_put "$tmp" "results/$id.json"; then
-    state_update "$id" '.status = "done"'
     log "job $id: $(jq -r '.result.status' "$f")"
+    mark_done "$id"
     rm -f "$tmp"
   else
     rm -f "$tmp"
@@ -458,6 +467,7 @@ start_job() { # id
 poll_once() {
   local keys id f st rc=0
   keys=$(store_list) || { log "cannot list ${SOURCE%/}/$BUILDER/ (network, credentials or s3:ListBucket)"; return 1; }
+  [ -d "$STATE_DIR/done" ] && find "$STATE_DIR/done" -name '*.json' -mtime +30 -delete 2> /dev/null
   # Jobs this agent already owns: resume, or deliver a result that did not reach the bucket.
   for f in "$STATE_DIR"/*.json; do
     [ -e "$f" ] || continue
@@ -465,7 +475,7 @@ poll_once() {
     st=$(jq -r '.status // ""' "$f" 2> /dev/null)
     case "$st" in
       running | finished)
-        if grep -qxF "results/$id.json" <<< "$keys"; then state_update "$id" '.status = "done"'; continue; fi
+        if grep -qxF "results/$id.json" <<< "$keys"; then mark_done "$id"; continue; fi
         run_job "$id" || rc=1
         ;;
     esac
@@ -473,7 +483,7 @@ poll_once() {
   while IFS= read -r id <&3; do
     [ -n "$id" ] || continue
     grep -qxF "results/$id.json" <<< "$keys" && continue
-    [ -e "$(state_file "$id")" ] && continue
+    [ -e "$(state_file "$id")" ] || [ -e "$STATE_DIR/done/$id.json" ] && continue
     # Claimed but not ours (an agent without local state, e.g. an image rebuilt mid-job): the
     # pipeline's lease check decides; never run a job twice.
     grep -qxF "claims/$id.json" <<< "$keys" && continue
@@ -490,6 +500,7 @@ backoff_delay() { # failures -> seconds (capped exponential, full jitter in [d/2
 log "agent $AGENT_VERSION (protocol $PROTOCOL) on image builder $BUILDER, source $SOURCE"
 failures=0 polls=0
 while :; do
+  PROFILE_FRESH=0
   [[ "$SOURCE" == s3://* ]] && resolve_profile
   # The body runs in a subshell: an unexpected error ends that poll, never the agent.
   if (poll_once); then

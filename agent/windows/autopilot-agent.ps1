@@ -45,8 +45,11 @@ $SigningAlgorithm = 'RSASSA_PKCS1_V1_5_SHA_256'
 $OutputLimit = 4000
 $Utf8NoBom = New-Object System.Text.UTF8Encoding($false)
 
+$script:LogFile = $null
 function Write-Log([string]$Message) {
-  Write-Host ('{0} autopilot-agent: {1}' -f [DateTime]::UtcNow.ToString('s'), $Message)
+  $line = '{0} autopilot-agent: {1}' -f [DateTime]::UtcNow.ToString('s'), $Message
+  Write-Host $line
+  if ($script:LogFile) { try { [System.IO.File]::AppendAllText($script:LogFile, "$line`r`n", $Utf8NoBom) } catch { } }
 }
 function Get-Now { return [DateTime]::UtcNow.ToString('yyyy-MM-dd\THH:mm:ss.fff\Z') }
 
@@ -119,7 +122,7 @@ function Get-RsaPublicKey([string]$PemPath) {
 function Test-JobDocument([string]$Id, [string]$Text) {
   function Refuse([string]$Reason) { return @{ ok = $false; reason = $Reason } }
   try { $envelope = $Text | ConvertFrom-Json } catch { return Refuse 'malformed: the job document is not a JSON object' }
-  if ($null -eq $envelope -or $envelope -isnot [System.Management.Automation.PSCustomObject]) { return Refuse 'malformed: the job document is not a JSON object' }
+  if ($null -eq $envelope -or $envelope -is [array] -or $envelope -is [string] -or $envelope -is [ValueType]) { return Refuse 'malformed: the job document is not a JSON object' }
   $sv = if ($null -ne $envelope.schemaVersion) { $envelope.schemaVersion } else { 'none' }
   if ("$sv" -ne "$Protocol") { return Refuse "unknown-schema: job schemaVersion $sv; this agent ($AgentVersion) speaks agent protocol $Protocol" }
   if (-not $envelope.payload -or -not $envelope.signature) { return Refuse 'unsigned: the job has no signed envelope (payload + signature)' }
@@ -133,6 +136,7 @@ function Test-JobDocument([string]$Id, [string]$Text) {
   } catch { $valid = $false }
   if (-not $valid) { return Refuse "bad-signature: the signature does not verify with $PublicKey (not signed by this pipeline, or altered)" }
   try { $job = [System.Text.Encoding]::UTF8.GetString($payload) | ConvertFrom-Json } catch { return Refuse 'malformed: the signed payload is not a JSON object' }
+  if ($null -eq $job -or $job -is [array] -or $job -is [string] -or $job -is [ValueType]) { return Refuse 'malformed: the signed payload is not a JSON object' }
   $sv = if ($null -ne $job.schemaVersion) { $job.schemaVersion } else { 'none' }
   if ("$sv" -ne "$Protocol") { return Refuse "unknown-schema: job payload schemaVersion $sv; this agent speaks agent protocol $Protocol" }
   if ($job.jobId -ne $Id) { return Refuse "malformed: the signed jobId is not '$Id' (the document's name)" }
@@ -181,14 +185,19 @@ if (-not $Builder) { $Builder = Get-MachineVariable 'AppStream_Resource_Name' }
 if (-not $Builder) { Write-Log 'builder name unknown (-Builder / AppStream_Resource_Name)'; exit 3 }
 if (-not $Bucket) { Write-Log '-Bucket is required'; exit 2 }
 New-Item -ItemType Directory -Force -Path $StateDir | Out-Null
+$script:LogFile = Join-Path $StateDir 'agent.log' # a scheduled task has no console
+if ((Test-Path -LiteralPath $script:LogFile) -and (Get-Item -LiteralPath $script:LogFile).Length -gt 10485760) {
+  Move-Item -LiteralPath $script:LogFile -Destination "$($script:LogFile).1" -Force
+}
 
 # One agent per builder.
 $mutex = New-Object System.Threading.Mutex($false, 'Global\autopilot-agent')
 try { if (-not $mutex.WaitOne(60000)) { Write-Log 'another agent is running'; exit 75 } } catch [System.Threading.AbandonedMutexException] { }
 
-foreach ($m in 'AWS.Tools.S3', 'AWS.Tools.SimpleSystemsManagement', 'AWS.Tools.SecretsManager') {
-  if (Get-Module -ListAvailable -Name $m) { Import-Module $m } else { Import-Module AWSPowerShell; break }
-}
+# The modular AWS.Tools (v4+) when all three are there, else the monolithic AWSPowerShell (never both).
+$modules = 'AWS.Tools.S3', 'AWS.Tools.SimpleSystemsManagement', 'AWS.Tools.SecretsManager'
+if (@($modules | Where-Object { Get-Module -ListAvailable -Name $_ }).Count -eq $modules.Count) { Import-Module $modules }
+else { Import-Module AWSPowerShell }
 
 # --- credentials: appstream_machine_role, else the default chain (looked up until found) --------
 $script:AwsParams = @{}
@@ -229,6 +238,14 @@ function Write-StoreText([string]$Rel, [string]$Text) {
 
 # --- local state -------------------------------------------------------------------------------
 function Get-StatePath([string]$Id) { return Join-Path $StateDir "$Id.json" }
+# A delivered job's state moves to done\ (kept 30 days: a job id is never run twice).
+function Complete-State($State) {
+  $State.status = 'done'
+  Save-State $State
+  $done = Join-Path $StateDir 'done'
+  New-Item -ItemType Directory -Force -Path $done | Out-Null
+  Move-Item -LiteralPath (Get-StatePath $State.jobId) -Destination (Join-Path $done "$($State.jobId).json") -Force
+}
 function Read-State([string]$Id) { return (Read-Utf8File (Get-StatePath $Id)) | ConvertFrom-Json }
 function Save-State($State) {
   $path = Get-StatePath $State.jobId
@@ -361,9 +378,8 @@ function Invoke-AgentJob([string]$Id) {
     Write-Claim $state
   }
   Write-StoreText "results/$Id.json" (ConvertTo-Document $state.result)
-  $state.status = 'done'
-  Save-State $state
   Write-Log "job ${Id}: $($state.result.status)"
+  Complete-State $state
 }
 
 function Start-AgentJob([string]$Id) {
@@ -385,18 +401,22 @@ function Start-AgentJob([string]$Id) {
 
 function Invoke-Poll {
   $keys = Get-StoreKeys
+  $done = Join-Path $StateDir 'done'
+  if (Test-Path -LiteralPath $done) {
+    Get-ChildItem -LiteralPath $done -Filter '*.json' -File | Where-Object { $_.LastWriteTime -lt (Get-Date).AddDays(-30) } | Remove-Item -Force
+  }
   # Jobs this agent owns: resume, or deliver a result that did not reach the bucket.
   foreach ($f in @(Get-ChildItem -LiteralPath $StateDir -Filter '*.json' -File)) {
     $id = [System.IO.Path]::GetFileNameWithoutExtension($f.Name)
     $st = (Read-State $id).status
     if ($st -ne 'running' -and $st -ne 'finished') { continue }
-    if ($keys -contains "results/$id.json") { $s = Read-State $id; $s.status = 'done'; Save-State $s; continue }
+    if ($keys -contains "results/$id.json") { Complete-State (Read-State $id); continue }
     Invoke-AgentJob $id
   }
-  foreach ($k in ($keys | Where-Object { $_ -match '^jobs/[^/]+\.json$' } | Sort-Object)) {
+  foreach ($k in ($keys | Where-Object { $_ -match '^jobs/[A-Za-z0-9_.-]+\.json$' } | Sort-Object)) {
     $id = $k.Substring(5, $k.Length - 10)
     if ($keys -contains "results/$id.json") { continue }
-    if (Test-Path -LiteralPath (Get-StatePath $id)) { continue }
+    if ((Test-Path -LiteralPath (Get-StatePath $id)) -or (Test-Path -LiteralPath (Join-Path $done "$id.json"))) { continue }
     if ($keys -contains "claims/$id.json") { continue } # claimed by another agent: never run twice
     Start-AgentJob $id
   }

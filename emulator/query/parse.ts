@@ -272,7 +272,11 @@ export class QueryParser {
         const flat = this.ec2 || member.flattened || shape.flattened;
         const holder = flat ? node : node.children?.get(shape.member?.locationName ?? 'member');
         const itemMember = shape.member as QueryMember;
-        return items(holder).map((item, i) => this.value(itemMember, item, `${path}.${i + 1}`));
+        // An item whose only parts were undeclared (`VpcId.1.x=…`) has no value: left out.
+        const list = items(holder)
+          .map((item, i) => this.value(itemMember, item, `${path}.${i + 1}`))
+          .filter((v) => v !== undefined);
+        return list.length > 0 ? list : undefined;
       }
       case 'map': {
         const flat = shape.flattened || member.flattened;

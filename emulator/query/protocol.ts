@@ -170,6 +170,9 @@ export class QueryProtocol {
           err instanceof ServiceError &&
           (err.code === 'ValidationException' || err.code === 'SerializationException')
         )
+          // STS words model violations like the JSON services: "1 validation error detected: Value
+          // '43201' at 'durationSeconds' failed to satisfy constraint: ..." (as quoted from STS in
+          // noobaa/noobaa-core#8254); EC2 has its own wording.
           throw ec2 ? ec2Invalid(err.message) : new ServiceError('ValidationError', err.message);
         throw err;
       }

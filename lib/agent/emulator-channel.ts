@@ -45,7 +45,7 @@ export type AgentBehaviour =
   | { kind: 'reboots'; duringStep: string; downSeconds?: number };
 
 export interface EmulatorChannelOptions {
-  /** The pipeline's signer (default: a fresh local key pair). */
+  /** The pipeline's signer (default: the process's local key pair). */
   signer?: JobSigner;
   /** The public key baked beside the agent (default: the signer's: a correctly baked image). */
   trustedPublicKeyPem?: string;
@@ -103,7 +103,7 @@ export class EmulatorChannel implements BuilderChannel {
     private readonly runCommand: CommandRunner = recordCommand,
     private readonly options: EmulatorChannelOptions = {},
   ) {
-    this.signer = options.signer ?? new LocalJobSigner();
+    this.signer = options.signer ?? LocalJobSigner.shared();
   }
 
   private now(): number {
@@ -172,6 +172,7 @@ export class EmulatorChannel implements BuilderChannel {
       const verdict = verifyEnvelope(document, this.options.trustedPublicKeyPem ?? this.publicKeyPem(), {
         builderName,
         now,
+        jobId,
       });
       if (!verdict.ok) {
         this.write(resultKey, {

@@ -17,14 +17,14 @@ import { type JobSigner, LocalJobSigner, signJob } from './signer';
  * The S3 layout on a local directory (`file://` for the agents): lets the real builder agents
  * run against a workstation or a test without a bucket. `beforeResult` lets a harness run the
  * agent in step with a virtual clock (called once per look for the result). Jobs are signed
- * with `signer` (a fresh local key pair by default): give the agent `publicKeyPem`.
+ * with `signer` (the process's local key pair by default): give the agent `publicKeyPem`.
  */
 export class FileChannel implements BuilderChannel {
   constructor(
     private readonly root: string,
     private readonly prefix = 'autopilot-agent',
     private readonly beforeResult?: (builderName: string) => Promise<void> | void,
-    readonly signer: JobSigner = new LocalJobSigner(),
+    readonly signer: JobSigner = LocalJobSigner.shared(),
   ) {}
 
   /** The public key the agent verifies jobs with (local signer only). */

@@ -2,7 +2,7 @@ import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, sign,
 import { type KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { aws } from '../appstream/call';
 import { AwsRequestError } from '../pipeline/errors';
-import { type Job, type JobEnvelope, JobEnvelopeSchema, JobSchema, SIGNING_ALGORITHM, stripBom } from './job';
+import { type Job, type JobEnvelope, JobSchema, SIGNING_ALGORITHM, stripBom } from './job';
 
 /**
  * Signs job payloads with RSASSA-PKCS1-v1_5 over SHA-256: what openssl 1.0.2 (`openssl dgst
@@ -46,8 +46,16 @@ export class KmsJobSigner implements JobSigner {
   }
 }
 
-/** Workstation and tests: a node:crypto RSA key pair made per process (or given). */
+let shared: LocalJobSigner | undefined;
+
+/** Workstation and tests: a node:crypto RSA key pair (a fresh one per instance, or given). */
 export class LocalJobSigner implements JobSigner {
+  /** One key pair for the process (RSA key generation takes ~0.3 s: not once per local run). */
+  static shared(): LocalJobSigner {
+    shared ??= new LocalJobSigner();
+    return shared;
+  }
+
   readonly keyId: string = 'local';
   private readonly privateKey: KeyObject;
   readonly publicKeyPem: string;
@@ -76,57 +84,93 @@ export async function signJob(job: Job, signer: JobSigner): Promise<JobEnvelope>
   };
 }
 
-export type Verification = { ok: true; job: Job } | { ok: false; reason: string };
+/** Refusal codes of agent/PROTOCOL.md: a refused result's `reason` starts with one. */
+export type RefusalCode =
+  | 'malformed'
+  | 'unknown-schema'
+  | 'unsigned'
+  | 'bad-signature'
+  | 'foreign-builder'
+  | 'expired';
+export type Verification = { ok: true; job: Job } | { ok: false; code: RefusalCode; reason: string };
+
+const refuse = (code: RefusalCode, text: string): Verification => ({
+  ok: false,
+  code,
+  reason: `${code}: ${text}`,
+});
 
 /**
  * What the agent checks before running anything (and the tests check the pipeline's output
- * with): the envelope's signature with the baked public key, then the payload's schema,
- * builder binding and expiry. The reason is what the agent writes into a refused result.
+ * with), in agent/PROTOCOL.md's order: the envelope (JSON, schemaVersion, signature with the
+ * baked public key), then the payload (schema, the job id the document is stored under, builder
+ * binding, expiry). The reason is what the agent writes into a refused result.
  */
 export function verifyEnvelope(
   document: unknown,
   publicKeyPem: string,
-  expect: { builderName: string; now: number },
+  expect: { builderName: string; now: number; jobId?: string },
 ): Verification {
   let doc = document;
   if (typeof doc === 'string') {
     try {
       doc = JSON.parse(stripBom(doc));
     } catch {
-      return { ok: false, reason: 'the job document is not JSON' };
+      return refuse('malformed', 'the job document is not JSON');
     }
   }
-  const version = (doc as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (version !== 2)
-    return { ok: false, reason: `unknown job schemaVersion ${JSON.stringify(version ?? null)}` };
-  const envelope = JobEnvelopeSchema.safeParse(doc);
-  if (!envelope.success || !envelope.data.signature)
-    return { ok: false, reason: 'the job is not signed (no signed envelope)' };
-  const payload = Buffer.from(envelope.data.payload, 'base64');
+  if (!doc || typeof doc !== 'object') return refuse('malformed', 'the job document is not a JSON object');
+  const envelope = doc as Partial<Record<keyof JobEnvelope, unknown>>;
+  if (envelope.schemaVersion !== 2)
+    return refuse(
+      'unknown-schema',
+      `job schemaVersion ${JSON.stringify(envelope.schemaVersion ?? null)} (this agent speaks 2)`,
+    );
+  if (
+    typeof envelope.payload !== 'string' ||
+    !envelope.payload ||
+    typeof envelope.signature !== 'string' ||
+    !envelope.signature
+  )
+    return refuse('unsigned', 'the job has no signed envelope (payload + signature)');
+  if (envelope.algorithm !== SIGNING_ALGORITHM)
+    return refuse(
+      'bad-signature',
+      `unsupported signing algorithm ${JSON.stringify(envelope.algorithm)} (expected ${SIGNING_ALGORITHM})`,
+    );
+  const payload = Buffer.from(envelope.payload, 'base64');
   let valid = false;
   try {
     valid = verify(
       'sha256',
       payload,
       createPublicKey(publicKeyPem),
-      Buffer.from(envelope.data.signature, 'base64'),
+      Buffer.from(envelope.signature, 'base64'),
     );
   } catch {
     valid = false;
   }
-  if (!valid) return { ok: false, reason: 'bad signature: the job was not signed by this pipeline' };
-  let job: Job;
+  if (!valid)
+    return refuse('bad-signature', 'the signature does not verify (not signed by this pipeline, or altered)');
+  let raw: unknown;
   try {
-    job = JobSchema.parse(JSON.parse(payload.toString('utf8')));
-  } catch (err) {
-    return { ok: false, reason: `the job payload breaks the schema: ${(err as Error).message}` };
+    raw = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return refuse('malformed', 'the signed payload is not JSON');
   }
+  if ((raw as { schemaVersion?: unknown } | null)?.schemaVersion !== 2)
+    return refuse('unknown-schema', 'the signed payload is not agent protocol 2');
+  const parsed = JobSchema.safeParse(raw);
+  if (!parsed.success) return refuse('malformed', `the job breaks the schema: ${parsed.error.message}`);
+  const job = parsed.data;
+  if (expect.jobId !== undefined && job.jobId !== expect.jobId)
+    return refuse('malformed', `the signed jobId ${job.jobId} is not the document's name ${expect.jobId}`);
   if (job.builderName !== expect.builderName)
-    return {
-      ok: false,
-      reason: `the job is for image builder '${job.builderName}', not '${expect.builderName}'`,
-    };
+    return refuse(
+      'foreign-builder',
+      `the job is for image builder '${job.builderName}', not '${expect.builderName}'`,
+    );
   if (Date.parse(job.expiresAt) <= expect.now)
-    return { ok: false, reason: `the job expired at ${job.expiresAt}` };
+    return refuse('expired', `the job expired at ${job.expiresAt}`);
   return { ok: true, job };
 }

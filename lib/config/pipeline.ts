@@ -228,8 +228,8 @@ export const PipelineConfigSchema = z
     checkBoundsFit(c, ctx);
     // `pipeline validate` and Resolve both parse with this schema: they accept and refuse the same.
     for (const issue of offlineIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
-    c.build.commands.forEach((command, i) =>
-      command.run.forEach((arg, j) => {
+    for (const [i, command] of c.build.commands.entries())
+      for (const [j, arg] of command.run.entries())
         for (const m of arg.matchAll(SECRET_PLACEHOLDER))
           if (!Object.hasOwn(c.build.secrets, m[1]))
             ctx.addIssue({
@@ -237,8 +237,6 @@ export const PipelineConfigSchema = z
               path: ['build', 'commands', i, 'run', j],
               message: `{{secret:${m[1]}}} names no secret in build.secrets`,
             });
-      }),
-    );
     if (c.build.applications.length === 0 && !c.image.dynamicAppCatalog)
       ctx.addIssue({
         code: 'custom',

@@ -117,7 +117,9 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
   };
   const virtualStart = opts.time.now();
   const executionDeadline =
-    executionTimeoutSeconds === undefined ? Number.POSITIVE_INFINITY : virtualStart + executionTimeoutSeconds * 1000;
+    executionTimeoutSeconds === undefined
+      ? Number.POSITIVE_INFINITY
+      : virtualStart + executionTimeoutSeconds * 1000;
   /** Set when the execution ends other than by its own states: TIMED_OUT or ABORTED. */
   let endedAs: 'TIMED_OUT' | 'ABORTED' | undefined;
   let stop: () => void = () => undefined;
@@ -188,7 +190,9 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
         checkExecution();
         // The Task's TimeoutSeconds on the virtual clock: States.Timeout, which Retry/Catch see.
         if (opts.time.now() - t > timeoutMs)
-          error = statesTimeout(`State ${name} ran ${(opts.time.now() - t) / 1000} s, past its TimeoutSeconds ${timeoutMs / 1000}`);
+          error = statesTimeout(
+            `State ${name} ran ${(opts.time.now() - t) / 1000} s, past its TimeoutSeconds ${timeoutMs / 1000}`,
+          );
         if (error) throw error;
         failedLast.delete(name);
         return out;

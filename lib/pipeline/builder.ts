@@ -255,7 +255,13 @@ export async function cleanupBuilder(
   const attempts = (prev?.attempts ?? 0) + 1;
   const ours = builder ? builder.createdByRun || builder.startedByRun : !plan.reuseBuilder;
   if (!ours)
-    return { done: true, state: 'UNTOUCHED', skipped: 'not launched or started by this run', deadline, attempts };
+    return {
+      done: true,
+      state: 'UNTOUCHED',
+      skipped: 'not launched or started by this run',
+      deadline,
+      attempts,
+    };
   const del = plan.deleteBuilder && (builder?.createdByRun ?? true);
   const client = deps.appstream(plan.region);
   let last: SettleResult = { done: false, state: prev?.state ?? 'UNKNOWN' };
@@ -277,7 +283,12 @@ export async function cleanupBuilder(
   const result: CleanupResult = { ...last, action, deadline, attempts, lastError };
   if (last.done) return result;
   if (deps.clock.now() > deadline)
-    return { ...result, done: true, gaveUp: true, stillBilling: stillBillingMessage(plan.builderName, last.state) };
+    return {
+      ...result,
+      done: true,
+      gaveUp: true,
+      stillBilling: stillBillingMessage(plan.builderName, last.state),
+    };
   const backoff = lastError
     ? Math.min(CLEANUP_MAX_BACKOFF_SECONDS, input.wait.pollSeconds * 2 ** Math.min(attempts - 1, 10))
     : input.wait.pollSeconds;

@@ -13,7 +13,14 @@ import { PipelineAlreadyRunning } from './errors';
 import { executionId } from './resolve';
 
 /** Builder states in which AWS bills the instance. */
-export const BILLING_STATES = ['PENDING', 'RUNNING', 'STOPPING', 'SNAPSHOTTING', 'UPDATING_AGENT', 'REBOOTING'];
+export const BILLING_STATES = [
+  'PENDING',
+  'RUNNING',
+  'STOPPING',
+  'SNAPSHOTTING',
+  'UPDATING_AGENT',
+  'REBOOTING',
+];
 
 export interface TaggedBuilder {
   builder: ImageBuilder;
@@ -28,8 +35,8 @@ export async function taggedBuilders(client: AppStreamClient): Promise<TaggedBui
     const out = await aws('DescribeImageBuilders', () =>
       client.send(new DescribeImageBuildersCommand({ NextToken: token })),
     );
-    all.push(...(out.ImageBuilders ?? []));
-    token = out.NextToken;
+    all.push(...(out?.ImageBuilders ?? []));
+    token = out?.NextToken;
   } while (token);
   const tagged: TaggedBuilder[] = [];
   for (const builder of all) {
@@ -38,7 +45,7 @@ export async function taggedBuilders(client: AppStreamClient): Promise<TaggedBui
       const out = await aws('ListTagsForResource', () =>
         client.send(new ListTagsForResourceCommand({ ResourceArn: builder.Arn })),
       );
-      tagged.push({ builder, tags: out.Tags ?? {} });
+      tagged.push({ builder, tags: out?.Tags ?? {} });
     } catch (err) {
       // Deleted between the two calls: nothing to look at.
       if (!isNotFound(err)) throw unexpected('ListTagsForResource', err);

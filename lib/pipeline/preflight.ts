@@ -93,7 +93,7 @@ export async function preflight(
     );
 
   if (deps.ec2 && !config.builder.existing && config.builder.subnetIds?.length)
-    problems.push(...(await networkProblems(config, deps.ec2(region), region)));
+    problems.push(...(await networkProblems(config, deps.ec2(region), region, deps.region)));
   return problems;
 }
 
@@ -126,6 +126,8 @@ async function networkProblems(
   config: PipelineConfig,
   ec2: EC2Client,
   region: string,
+  /** The agent bucket's region (the deployment's). */
+  bucketRegion: string,
 ): Promise<PreflightProblem[]> {
   const problems: PreflightProblem[] = [];
   const add = (field: string, message: string) => problems.push({ field, message });
@@ -195,7 +197,10 @@ async function networkProblems(
     const defaultRoute = routes.filter((r) => r.DestinationCidrBlock === '0.0.0.0/0');
     const toIgw = defaultRoute.some((r) => r.GatewayId?.startsWith('igw-'));
     const toNat = defaultRoute.some((r) => r.NatGatewayId);
+    // A gateway endpoint reaches S3 of its own region only (VPC User Guide, "Gateway endpoints for
+    // Amazon S3": same-Region buckets): no use when the agent bucket is in another region.
     const toS3 =
+      region === bucketRegion &&
       !!table?.RouteTableId &&
       s3Endpoints.some(
         (e) =>

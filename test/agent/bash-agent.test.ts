@@ -261,29 +261,24 @@ describe('Linux pull agent (bash): running jobs', () => {
     const { cases } = JSON.parse(readFileSync('agent/testdata/quoting-cases.json', 'utf8')) as {
       cases: { name: string; argv: string[] }[];
     };
-    await putJob(
-      job(
-        cases.map((c, i) =>
-          step(`case-${i}`, [
-            'sh',
-            '-c',
-            'for a; do printf "%s" "$a" | base64 -w0; echo; done',
-            'sh',
-            ...c.argv,
-          ]),
-        ),
-      ),
-    );
+    // One step receives every case's arguments, one after the other; it prints each one base64-encoded.
+    const print = 'for a; do printf "%s" "$a" | base64 -w0; echo; done';
+    await putJob(job([step('cases', ['sh', '-c', print, 'sh', ...cases.flatMap((c) => c.argv)])]));
     await agent();
     const result = readResult();
     expect(result.status).toBe('succeeded');
-    const received = result.steps.map((s) =>
-      s.stdout
-        .split('\n')
-        .slice(0, -1)
-        .map((l) => Buffer.from(l, 'base64').toString('utf8')),
-    );
-    expect(received).toEqual(cases.map((c) => c.argv));
+    const received = result.steps[0].stdout
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => Buffer.from(l, 'base64').toString('utf8'));
+    const perCase: string[][] = [];
+    let at = 0;
+    for (const c of cases) {
+      perCase.push(received.slice(at, at + c.argv.length));
+      at += c.argv.length;
+    }
+    expect(perCase).toEqual(cases.map((c) => c.argv));
+    expect(at).toBe(received.length);
   });
 
   it('stops at the first failing step, but not at a continueOnError one', async () => {
@@ -400,6 +395,58 @@ describe('Linux pull agent (bash): refusing jobs it must not run', () => {
   });
 });
 
+describe('Linux pull agent (bash): shared envelope cases (agent/testdata/envelope-cases.json)', () => {
+  it('runs the valid jobs and refuses each other one with its reason code', async () => {
+    const data = JSON.parse(readFileSync('agent/testdata/envelope-cases.json', 'utf8')) as {
+      publicKeyPem: string;
+      cases: { name: string; jobId: string; document: string; expect: string }[];
+    };
+    const key = join(dir, 'cases.pem');
+    writeFileSync(key, data.publicKeyPem);
+    for (const c of data.cases) putDocument(c.document, c.jobId);
+    await agent({ AUTOPILOT_PUBLIC_KEY: key });
+    const outcomes = data.cases.map((c) => {
+      const r = readResult(store(), c.jobId);
+      return [c.name, r.status === 'refused' ? r.reason!.split(':')[0] : r.status];
+    });
+    expect(outcomes).toEqual(data.cases.map((c) => [c.name, c.expect === 'ok' ? 'succeeded' : c.expect]));
+  });
+});
+
+describe('the fake aws enforces what AWS does', () => {
+  const fake = (args: string[], env: Record<string, string>) =>
+    run(join(bin, 'aws'), args, { env: agentEnv(env) }).then(
+      (r) => ({ code: 0, stderr: r.stderr }),
+      (e) => ({ code: e.code as number, stderr: e.stderr as string }),
+    );
+  const get = ['s3api', 'get-object', '--bucket', 'b', '--key', 'p/b1/results/x.json', '/dev/null'];
+  const role = ['--profile', 'appstream_machine_role'];
+
+  it('answers a missing key with 403 AccessDenied without s3:ListBucket, 404 NoSuchKey with it', async () => {
+    expect((await fake([...get, ...role], { FAKE_PROFILE: '1' })).stderr).toContain('(AccessDenied)');
+    expect((await fake([...get, ...role], { FAKE_PROFILE: '1', FAKE_S3_LIST: '1' })).stderr).toContain(
+      '(NoSuchKey)',
+    );
+  });
+
+  it('denies calls without the appstream_machine_role profile when the builder has it, and an absent profile', async () => {
+    expect((await fake(get, { FAKE_PROFILE: '1', FAKE_S3_LIST: '1' })).stderr).toContain('(AccessDenied)');
+    const absent = await fake([...get, ...role], { FAKE_S3_LIST: '1' });
+    expect(absent).toMatchObject({ code: 255 });
+    expect(absent.stderr).toContain('The config profile (appstream_machine_role) could not be found');
+  });
+
+  it("lets the builder's role write claims/ and results/, never jobs/", async () => {
+    writeFileSync(join(dir, 'doc.json'), '{}');
+    const put = (key: string) =>
+      fake(['s3api', 'put-object', '--bucket', 'b', '--key', key, '--body', join(dir, 'doc.json'), ...role], {
+        FAKE_PROFILE: '1',
+      });
+    expect((await put('p/b1/results/x.json')).code).toBe(0);
+    expect((await put('p/b1/jobs/x.json')).stderr).toContain('(AccessDenied)');
+  });
+});
+
 describe('Linux pull agent (bash): on an AppStream builder', () => {
   const s3Job = async () => {
     const base = join(dir, 's3', 'agent-bucket', 'autopilot-agent');
@@ -444,6 +491,15 @@ describe('Linux pull agent (bash): on an AppStream builder', () => {
     expect(out.stderr).toContain('poll failed (1 in a row); retrying in');
     expect(out.stderr).toContain('poll failed (3 in a row)');
     expect(readResult(base).status).toBe('succeeded');
+  });
+
+  it('delivers a result whose upload failed at the next poll, without running the job again', async () => {
+    const base = join(dir, 's3', 'agent-bucket', 'autopilot-agent');
+    await putJob(job([step('c', ['sh', '-c', `echo ran >> ${join(dir, 'count')}`])]), base);
+    const out = await agent({ ...s3, FAKE_PROFILE: '1', FAKE_FAIL_PUT_RESULTS: '1' }, ['--polls', '2']);
+    expect(out.stderr).toContain('result not delivered yet');
+    expect(readResult(base).status).toBe('succeeded');
+    expect(readFileSync(join(dir, 'count'), 'utf8')).toBe('ran\n');
   });
 
   it.each(['imagebuilder', 'image-builder'])(
@@ -583,7 +639,13 @@ describe('Linux pull agent (bash): leases, reboots and secrets', () => {
     expect(result.status).toBe('succeeded');
     expect(result.steps[0].stdout).toBe('licence=--key=*** ok\n');
     expect(result.steps[0].stderr).toBe('db=***\n');
-    const everything = [allText(join(dir, 's3')), allText(stateDir()), out.stderr, out.stdout].join('\n');
+    const everything = [
+      allText(join(dir, 's3')),
+      allText(stateDir()),
+      allText(join(dir, 'aws.log')),
+      out.stderr,
+      out.stdout,
+    ].join('\n');
     expect(everything).not.toContain(value);
     expect(everything).not.toContain(dbPassword);
     const ssm = apiCalls().find((c) => c[0] === 'ssm')!;

@@ -38,8 +38,16 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
     )['Fn::Sub'];
     const definition = JSON.parse(text);
     expect(definition.StartAt).toBe('Resolve');
-    // Every ${self:custom.lambda.<name>} became a reference to that function's ARN.
-    expect(Object.values(substitutions)).toHaveLength(Object.keys(functions).length);
+    // Every ${self:custom.lambda.<name>} became a reference to that function's ARN (all functions
+    // but the execution backstop, which EventBridge calls).
+    expect(Object.values(substitutions)).toHaveLength(Object.keys(functions).length - 1);
+    // The backstop's rule: the pipeline state machine's executions that ended without cleanup.
+    const [rule] = resources.filter((r) => r.Type === 'AWS::Events::Rule');
+    expect(rule.Properties.EventPattern).toMatchObject({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['ABORTED', 'TIMED_OUT', 'FAILED'] },
+    });
     expect(Object.values(substitutions)).toContainEqual({
       'Fn::GetAtt': ['CheckImageLambdaFunction', 'Arn'],
     });

@@ -50,9 +50,9 @@ describe('Agent protocol 2: the pipeline and the (emulated) builder agent', () =
   describe('a job a builder role could have written is refused, and the run cleans up (BuildAgentRefused)', () => {
     const other = new LocalJobSigner();
     const cases: [string, EmulatorChannelOptions['tamper'], RegExp][] = [
-      ['signed with another key', (_e, job) => signJob(job, other), /bad signature/],
-      ['unsigned (a bare job document)', (_e, job) => job, /not signed/],
-      ['signature stripped', (e) => ({ ...e, signature: '' }), /not signed/],
+      ['signed with another key', (_e, job) => signJob(job, other), /bad-signature: /],
+      ['unsigned (a bare job document)', (_e, job) => job, /unsigned: /],
+      ['signature stripped', (e) => ({ ...e, signature: '' }), /unsigned: /],
     ];
     it.each(cases)('%s', async (_name, tamper, reason) => {
       const { result } = await runWithAgent({ tamper });
@@ -67,11 +67,11 @@ describe('Agent protocol 2: the pipeline and the (emulated) builder agent', () =
       for (const [tamper, reason] of [
         [
           (_e: unknown, job: Parameters<typeof signJob>[0]) => sign({ ...job, expiresAt: job.createdAt }),
-          /expired at/,
+          /expired: the job expired at/,
         ],
         [
           (_e: unknown, job: Parameters<typeof signJob>[0]) => sign({ ...job, builderName: 'someone-else' }),
-          /for image builder 'someone-else'/,
+          /foreign-builder: the job is for image builder 'someone-else'/,
         ],
       ] as const) {
         channel = localChannel(f.emu, { tamper });

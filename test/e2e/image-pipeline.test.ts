@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-appstream';
 import { describe, expect, it } from 'vitest';
 import { TAG } from '../../lib/tags';
-import { createFleet, privateImage } from '../helpers/builders';
+import { createFleet, privateImage, runningBuilder } from '../helpers/builders';
 import { MIN, useEmulator } from '../helpers/emulator';
 import { BILLING_STATES, builders, runPipeline, samplePipeline } from '../helpers/pipeline';
 
@@ -241,10 +241,18 @@ describe('Image pipeline: every failure leaves no builder running', () => {
     await expectNoBuilderBilling();
   });
 
-  it('the Image Assistant refuses (image name exists) → ImageAssistantError; builder stopped', async () => {
-    await privateImage(f.emu, f.client(), 'taken-name');
+  it('the Image Assistant refuses (image name taken after the pre-flight) → ImageAssistantError; builder stopped', async () => {
+    // A name taken before the run is caught by the pre-flight (test/e2e/preflight.test.ts); here
+    // another builder takes it right after Resolve checked it was free.
+    await runningBuilder(f.emu, f.client(), 'other-b');
+    const assistant = (argv: string[]) => f.emu.control.imageAssistant({ builderName: 'other-b', argv });
+    assistant(['add-application', '--name', 'notepad', '--absolute-app-path', 'C:\\Windows\\notepad.exe']);
     const config = samplePipeline({ image: { name: 'taken-name' } });
-    const { result } = await runPipeline(f, config);
+    const { result } = await runPipeline(f, config, {
+      onProgress: (e) => {
+        if (e.type === 'exited' && e.state === 'Resolve') assistant(['create-image', '--name', 'taken-name']);
+      },
+    });
     expect(result.error).toBe('ImageAssistantError');
     expect(result.cause).toMatch(/create-image-dry-run exited 1: .*already exists/);
     await expectNoBuilderBilling();

@@ -42,7 +42,7 @@ describe('Pipeline safety: builders never pile up to the quota', () => {
     expect(left.every((b) => b.state === 'STOPPED')).toBe(true);
   });
 
-  it('never prunes the builder.existing builder, another pipeline’s builder, or a builder without the managed tag', async () => {
+  it('prunes only its own pipeline’s builders: another pipeline’s stopped builders are left alone', async () => {
     const other = samplePipeline({ name: 'other' });
     const a = await runPipeline(f, other, { executionName: 'other-1' });
     const b = await runPipeline(f, other, { executionName: 'other-2' });
@@ -125,7 +125,10 @@ describe('Pipeline safety: cleanup keeps trying until its bound', () => {
     f.emu.control.clearFaults();
     countStops.off();
     expect(result.error).toBe('BuildCommandFailed');
-    const message = notifier.sent[0].message as { cleanup: { gaveUp: boolean; attempts: number }; alert: string };
+    const message = notifier.sent[0].message as {
+      cleanup: { gaveUp: boolean; attempts: number };
+      alert: string;
+    };
     expect(message.cleanup.gaveUp).toBe(true);
     // Backed off: far fewer calls than one every 15 s for 30 min would make, but more than a few.
     expect(message.cleanup.attempts).toBeGreaterThan(3);
@@ -205,5 +208,4 @@ describe('Pipeline safety: concurrent runs', () => {
     expect(creates.seen.ok).toBe(1);
     expect((await builders(f)).map((b) => b.name)).toEqual([first.summary.builder.name]);
   });
-
 });

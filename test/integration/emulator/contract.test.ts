@@ -285,6 +285,10 @@ describe('Emulator: contract with the EC2 subset and STS models (Query protocol)
         RouteTableIds: [rtb],
       });
       await e('CreateTags', { Resources: [subnetId], Tags: [{ Key: 'a', Value: 'b' }] });
+      await e('ModifySubnetAttribute', { SubnetId: subnetId, MapPublicIpOnLaunch: { Value: true } });
+      await e('ModifyVpcAttribute', { VpcId: vpcId, EnableDnsHostnames: { Value: true } });
+      await e('DescribeVpcAttribute', { VpcId: vpcId, Attribute: 'enableDnsHostnames' });
+      await e('DescribeAddresses', { AllocationIds: [AllocationId] });
       for (const op of [
         'DescribeVpcs',
         'DescribeSubnets',

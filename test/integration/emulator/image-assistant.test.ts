@@ -220,6 +220,8 @@ describe('Emulator: Image Assistant add-application on a Windows builder', () =>
       '\\\\.\\C:\\Users\\u\\a.exe',
       'C:\\Users.\\u\\a.exe',
       'C:\\Users \\u\\a.exe',
+      'C:\\Users::$INDEX_ALLOCATION\\u\\a.exe',
+      'C:\\Users:$I30:$INDEX_ALLOCATION\\u\\a.exe',
     ])
       expect(addPath(path), path).toEqual(
         refused('Any application installed under C:\\Users is not supported'),

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { constants, generateKeyPairSync, privateEncrypt } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KMSClient, SignCommand } from '@aws-sdk/client-kms';
@@ -86,39 +86,53 @@ describe('Job signing (agent protocol 2)', () => {
     );
   });
 
-  it('verification refuses unsigned, foreign-key, tampered, other-builder, expired and v1 jobs, saying why', async () => {
+  it('verification refuses unsigned, foreign-key, tampered, other-builder, expired and v1 jobs, with the protocol’s codes', async () => {
     const signer = new LocalJobSigner();
     const other = new LocalJobSigner();
     const good = await signJob(job, signer);
-    const check = (doc: unknown, when = at) => verifyEnvelope(doc, signer.publicKeyPem, when);
+    const check = (doc: unknown, when: Parameters<typeof verifyEnvelope>[2] = at) =>
+      verifyEnvelope(doc, signer.publicKeyPem, when);
+    const code = (doc: unknown, when?: Parameters<typeof verifyEnvelope>[2]) => {
+      const v = check(doc, when);
+      return v.ok ? 'ok' : v.code;
+    };
     expect(check(good)).toMatchObject({ ok: true });
-    expect(check(`\uFEFF${JSON.stringify(good)}`)).toMatchObject({ ok: true });
-    expect(check({ ...good, signature: '' })).toEqual({
-      ok: false,
-      reason: 'the job is not signed (no signed envelope)',
+    expect(code(`\uFEFF${JSON.stringify(good)}`)).toBe('ok');
+    expect(check({ ...good, signature: '' })).toMatchObject({
+      code: 'unsigned',
+      reason: expect.stringMatching(/^unsigned: /),
     });
-    expect(check(await signJob(job, other))).toMatchObject({
-      ok: false,
-      reason: expect.stringContaining('bad signature'),
-    });
+    expect(code(await signJob(job, other))).toBe('bad-signature');
     const forged = Buffer.from(
       JSON.stringify({ ...job, steps: [{ ...job.steps[0], argv: ['evil'] }] }),
     ).toString('base64');
-    expect(check({ ...good, payload: forged })).toMatchObject({
-      ok: false,
-      reason: expect.stringContaining('bad signature'),
+    expect(code({ ...good, payload: forged })).toBe('bad-signature');
+    expect(code({ ...good, algorithm: 'RSASSA_PSS_SHA_256' })).toBe('bad-signature');
+    expect(check(await signJob({ ...job, builderName: 'b2' }, signer))).toMatchObject({
+      code: 'foreign-builder',
+      reason: "foreign-builder: the job is for image builder 'b2', not 'b1'",
     });
-    expect(check(await signJob({ ...job, builderName: 'b2' }, signer))).toEqual({
-      ok: false,
-      reason: "the job is for image builder 'b2', not 'b1'",
+    expect(check(good, { ...at, now: Date.parse('2026-11-26T12:00:01Z') })).toMatchObject({
+      reason: 'expired: the job expired at 2026-11-26T12:00:00.000Z',
     });
-    expect(check(good, { ...at, now: Date.parse('2026-11-26T12:00:01Z') })).toEqual({
-      ok: false,
-      reason: 'the job expired at 2026-11-26T12:00:00.000Z',
-    });
-    expect(check({ schemaVersion: 1, jobId: 'j', builderName: 'b1', steps: [] })).toEqual({
-      ok: false,
-      reason: 'unknown job schemaVersion 1',
-    });
+    expect(code(good, { ...at, jobId: 'build-2' })).toBe('malformed');
+    expect(code({ schemaVersion: 1, jobId: 'j', builderName: 'b1', steps: [] })).toBe('unknown-schema');
+    expect(code('{not json')).toBe('malformed');
+  });
+
+  it('agrees with both agents on every shared envelope case (agent/testdata/envelope-cases.json), reason code included', () => {
+    const data = JSON.parse(readFileSync('agent/testdata/envelope-cases.json', 'utf8')) as {
+      builderName: string;
+      publicKeyPem: string;
+      cases: { name: string; jobId: string; document: string; expect: string }[];
+    };
+    for (const c of data.cases) {
+      const v = verifyEnvelope(c.document, data.publicKeyPem, {
+        builderName: data.builderName,
+        now: Date.parse('2026-11-26T09:00:00Z'),
+        jobId: c.jobId,
+      });
+      expect(v.ok ? 'ok' : v.code, c.name).toBe(c.expect);
+    }
   });
 });

@@ -175,6 +175,7 @@ async function problemsFor(
   builder: Record<string, unknown>,
   net: Parameters<typeof networkMocks>[0],
   after: Record<string, unknown> = {},
+  region = 'us-east-1',
 ) {
   const { deps, appstream } = mockDeps();
   appstream
@@ -187,7 +188,7 @@ async function problemsFor(
       after,
     } as never),
   );
-  return preflight(config, { region: 'us-east-1', imageName: 'e2e-new' }, { ...deps, ec2: () => ec2 });
+  return preflight(config, { region, imageName: 'e2e-new' }, { ...deps, ec2: () => ec2 });
 }
 
 describe('pre-flight (mocked clients): every problem with its field, before anything launches', () => {
@@ -223,6 +224,23 @@ describe('pre-flight (mocked clients): every problem with its field, before anyt
     ).toEqual([]);
     expect(await problemsFor({ ...net, enableDefaultInternetAccess: true }, { routes: [LOCAL] })).toEqual([
       { field: 'builder.enableDefaultInternetAccess', message: expect.stringContaining('internet gateway') },
+    ]);
+  });
+
+  it('an S3 gateway endpoint does not reach the agent bucket in the deployment’s other region', async () => {
+    const viaEndpoint = {
+      routes: [
+        LOCAL,
+        {
+          DestinationPrefixListId: 'pl-6da54004',
+          GatewayId: 'vpce-0aaaaaaaaaaaaaaaa',
+          State: 'active' as const,
+        },
+      ],
+      s3Endpoint: true,
+    };
+    expect(await problemsFor(net, viaEndpoint, {}, 'eu-west-1')).toEqual([
+      { field: 'builder.subnetIds', message: expect.stringContaining('no way to S3') },
     ]);
   });
 
