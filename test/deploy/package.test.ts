@@ -11,7 +11,10 @@ const out = mkdtempSync(join(tmpdir(), 'package-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('Deployment: serverless.yml packages offline with osls', () => {
-  it('bundles every function and compiles the image pipeline state machine', async () => {
+  // osls + esbuild take ~10 s on a quiet machine and over 30 s on a loaded one: give them room.
+  it('bundles every function and compiles the image pipeline state machine', {
+    timeout: 240_000,
+  }, async () => {
     await run('npx', ['osls', 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', out], {
       env: {
         ...process.env,
