@@ -67,6 +67,8 @@ export interface ImageRec extends Lifecycled {
   permissions: Record<string, SharePermission>;
   publicReleaseDate?: number;
   builderSupported: boolean;
+  /** Image.SupportedInstanceFamilies (AWS omits it on some images; tools then go by the name). */
+  families?: string[];
   errors: ResourceErrorRec[];
   stateChangeReason?: { Code: string; Message: string };
 }

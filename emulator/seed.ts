@@ -52,6 +52,22 @@ const PUBLIC_IMAGES: PublicSeed[] = [
     description: 'Appstream 2.0 Base Image for Windows Server 2022',
     families: ['GENERAL_PURPOSE', 'MEMORY_OPTIMIZED', 'COMPUTE_OPTIMIZED', 'GRAPHICS_G4DN'],
   },
+  // Graphics base images (AWS names them AppStream-Graphics-<family>-<OS>-<date>): newer than the
+  // general ones, so a pick by platform alone would launch a stream.standard builder on them.
+  {
+    name: 'AppStream-Graphics-G4dn-WinServer2022-11-04-2025',
+    platform: 'WINDOWS_SERVER_2022',
+    released: '2025-11-04',
+    description: 'Appstream 2.0 Graphics G4dn Base Image for Windows Server 2022',
+    families: ['GRAPHICS_G4DN'],
+  },
+  {
+    // No SupportedInstanceFamilies: only the name tells its family.
+    name: 'AppStream-Graphics-Design-WinServer2019-11-03-2025',
+    platform: 'WINDOWS_SERVER_2019',
+    released: '2025-11-03',
+    description: 'Appstream 2.0 Graphics Design Base Image for Windows Server 2019',
+  },
   {
     name: 'AppStream-AmazonLinux2-09-21-2025',
     platform: 'AMAZON_LINUX2',

@@ -39,6 +39,7 @@ export function imageOut(image: ImageRec, viewer: string) {
     State: image.state,
     Visibility: visibility,
     ImageBuilderSupported: image.builderSupported,
+    SupportedInstanceFamilies: image.families,
     ImageBuilderName: image.builderName,
     Platform: image.platform,
     Description: image.description,
@@ -181,6 +182,9 @@ function newImage(ctx: Ctx, region: string, account: string, base: ImageRec, nam
   };
 }
 
+/** Image copies in flight into one destination region (per account). */
+export const CONCURRENT_COPIES = 2;
+
 const copyImage: Handler = (input, ctx) => {
   const source = ownImage(ctx, input.SourceImageName);
   if (source.state !== 'AVAILABLE')
@@ -198,6 +202,14 @@ const copyImage: Handler = (input, ctx) => {
   dest.settle(ctx.now);
   if (dest.images.has(input.DestinationImageName)) throw alreadyExists('image', input.DestinationImageName);
   checkQuota(dest.images.size, ctx.world.quotasFor(ctx.account, input.DestinationRegion).images, 'image');
+  // AWS runs at most 2 image copies at a time into one destination region per account; another
+  // CopyImage answers LimitExceededException (CopyImage "Errors") until one finishes.
+  const copying = [...dest.images.values()].filter((i) => i.state === 'COPYING').length;
+  if (copying >= CONCURRENT_COPIES)
+    throw new ServiceError(
+      'LimitExceededException',
+      `The limit of ${CONCURRENT_COPIES} concurrent image copies to ${input.DestinationRegion} has been reached.`,
+    );
   const copy = newImage(ctx, input.DestinationRegion, ctx.account, source, input.DestinationImageName);
   copy.description = input.DestinationImageDescription ?? source.description;
   copy.baseImageArn = source.baseImageArn;
