@@ -10,6 +10,7 @@ import { MemoryNotifier, SnsNotifier } from '../lib/notify/sns';
 import type { PipelineDeps } from '../lib/pipeline/deps';
 import { type PreflightProblem, preflight } from '../lib/pipeline/preflight';
 import { executionId, resolveBaseImage } from '../lib/pipeline/resolve';
+import { deploymentName } from '../lib/tags';
 
 export const VALIDATE_USAGE = `Usage: autopilot pipeline validate <file> [--preflight [--local | --endpoint-url <url> | --aws] [--region <region>]]
 
@@ -62,6 +63,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
     ? { endpoint, credentials: { accessKeyId: LOCAL_ACCOUNT, secretAccessKey: 'local' } }
     : {};
   const deps: PipelineDeps = {
+    deployment: endpoint ? 'local' : deploymentName(),
     region: homeRegion,
     appstream: (region) => client(new AppStreamClient({ region, ...local })),
     ec2: (region) => client(new EC2Client({ region, ...local })),
@@ -90,7 +92,10 @@ export async function validateCommand(argv: string[]): Promise<number> {
       problems.push({ field: 'builder.image', message: err.message });
       return undefined;
     });
-    problems.push(...(await preflight(config, { region, imageName, baseImage }, deps)));
+    const found = await preflight(config, { region, imageName, baseImage }, deps);
+    problems.push(...found.filter((p) => p.severity !== 'warning'));
+    for (const w of found.filter((p) => p.severity === 'warning'))
+      console.error(`${file}: pre-flight warning: ${w.field}: ${w.message}`);
     const where = emu ? 'the embedded emulator' : endpoint ? endpoint : 'AWS';
     if (problems.length) {
       const n = problems.length;

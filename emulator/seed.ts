@@ -50,7 +50,7 @@ const PUBLIC_IMAGES: PublicSeed[] = [
     platform: 'WINDOWS_SERVER_2022',
     released: '2025-10-14',
     description: 'Appstream 2.0 Base Image for Windows Server 2022',
-    families: ['GENERAL_PURPOSE', 'MEMORY_OPTIMIZED', 'COMPUTE_OPTIMIZED', 'GRAPHICS_G4DN'],
+    families: ['GENERAL_PURPOSE', 'MEMORY_OPTIMIZED', 'COMPUTE_OPTIMIZED', 'GRAPHICS_G4'],
   },
   // Graphics base images (AWS names them AppStream-Graphics-<family>-<OS>-<date>): newer than the
   // general ones, so a pick by platform alone would launch a stream.standard builder on them.
@@ -59,7 +59,8 @@ const PUBLIC_IMAGES: PublicSeed[] = [
     platform: 'WINDOWS_SERVER_2022',
     released: '2025-11-04',
     description: 'Appstream 2.0 Graphics G4dn Base Image for Windows Server 2022',
-    families: ['GRAPHICS_G4DN'],
+    // AWS's documented spelling (CreateApplication InstanceFamilies: GENERAL_PURPOSE, GRAPHICS_G4).
+    families: ['GRAPHICS_G4'],
   },
   {
     // No SupportedInstanceFamilies: only the name tells its family.

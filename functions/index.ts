@@ -1,3 +1,4 @@
+import * as backstopSweep from './backstop-sweep';
 import * as checkBuild from './check-build';
 import * as checkBuilder from './check-builder';
 import * as checkCopies from './check-copies';
@@ -32,6 +33,8 @@ export const functions = {
   cleanupBuilder,
   /** Not in the state machine: EventBridge calls it when an execution ends ABORTED/TIMED_OUT/FAILED. */
   executionBackstop,
+  /** Not in the state machine: an hourly schedule; the backstop's net for lost events. */
+  backstopSweep,
 };
 
 export type FunctionName = keyof typeof functions;

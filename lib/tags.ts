@@ -8,6 +8,13 @@ export const TAG = {
   managed: 'autopilot:managed',
   /** Owning pipeline of a builder or image (copies too). */
   pipeline: 'autopilot:pipeline',
+  /**
+   * Owning deployment (`<service>-<stage>` of serverless.yml, env AUTOPILOT_DEPLOYMENT; `local`
+   * for the local runtime) of a builder, image or copy: retention, pruning and the backstop
+   * touch only resources of their own deployment, so two stages in one account never act on
+   * each other's builders or images.
+   */
+  deployment: 'autopilot:deployment',
   /** Owning run (execution name) of a builder or image. */
   execution: 'autopilot:execution',
   /** Fleets: the schedule that sizes this fleet. */
@@ -27,6 +34,28 @@ export const TAG = {
   /** Builders: last connection or presence seen. */
   lastConnection: 'autopilot:last-connection',
 } as const;
+
+/** The deployment name of the runtime in `env` (serverless.yml sets AUTOPILOT_DEPLOYMENT). */
+export function deploymentName(env: Record<string, string | undefined> = process.env): string {
+  return env.AUTOPILOT_DEPLOYMENT || 'local';
+}
+
+/** Keep-tag values (TAG.keep) that forbid deleting a builder. */
+const KEEP_FOREVER = ['true', 'stop-only'];
+
+/**
+ * True when a builder's TAG.keep forbids deleting it at `now` (epoch ms): `true`, `stop-only`, or
+ * an ISO date (the keep lasts until then) not yet passed. `no-notify` only silences
+ * notifications; an unparsable value keeps the builder (a person meant to keep it).
+ */
+export function keepActive(value: string | undefined, now: number): boolean {
+  if (value === undefined) return false;
+  const v = value.trim().toLowerCase();
+  if (v === '' || v === 'false' || v === 'no-notify') return false;
+  if (KEEP_FOREVER.includes(v)) return true;
+  const until = Date.parse(value.trim());
+  return Number.isNaN(until) ? true : until > now;
+}
 
 export type TagKey = (typeof TAG)[keyof typeof TAG];
 

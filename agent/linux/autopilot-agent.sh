@@ -5,10 +5,12 @@
 # envelopes, verifies each with the baked public key, refuses unsigned, tampered, expired, foreign
 # and unknown-schema jobs (result "refused" + reason), claims a job and renews its lease with
 # heartbeats, runs its steps in order with argument arrays (no shell re-parsing), resolves
-# {{secret:NAME}} placeholders on the builder and redacts them from captured output, keeps local
-# state so a job resumes after a reboot, and writes results/<jobId>.json.
+# {{secret:NAME}} placeholders (in a step's env, the recommended way, or its argv) on the builder
+# and redacts them from captured output, keeps local state so a job resumes after a reboot, and
+# writes results/<jobId>.json.
 #
-# Configuration (environment, or /etc/autopilot-agent.conf with KEY=value lines):
+# Configuration (environment, or /etc/autopilot-agent.conf with KEY=value lines; every line is
+# exported, so AWS CLI settings such as AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE can go there):
 #   AUTOPILOT_SOURCE          s3://bucket/prefix (production) or file:///dir (tests, workstations)
 #   AUTOPILOT_PUBLIC_KEY      PEM public key that verifies jobs (default /opt/autopilot/job-signing.pem)
 #   AUTOPILOT_STATE_DIR       local resumable state (default /var/lib/autopilot-agent)
@@ -37,7 +39,7 @@ SIGNING_ALGORITHM=RSASSA_PKCS1_V1_5_SHA_256
 
 CONF="${AUTOPILOT_CONF:-/etc/autopilot-agent.conf}"
 # shellcheck disable=SC1090
-[ -r "$CONF" ] && . "$CONF"
+if [ -r "$CONF" ]; then set -a; . "$CONF"; set +a; fi
 
 SOURCE="${AUTOPILOT_SOURCE:-}"
 PUBLIC_KEY="${AUTOPILOT_PUBLIC_KEY:-/opt/autopilot/job-signing.pem}"
@@ -69,6 +71,7 @@ plus_seconds() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%dT%H:%M:%S.000Z; }
 for tool in jq openssl base64 timeout; do
   command -v "$tool" >/dev/null || { log "$tool is required"; exit 2; }
 done
+TIMEOUT_BIN=$(command -v timeout) # a step's env may set PATH: timeout is found before that
 
 # --- environment: wait for AppStream's variables (a systemd service does not inherit them) -----
 # AWS: "On Linux image builders, environment variables are exported through the script at
@@ -242,11 +245,12 @@ verify_job() {
   if [ "$exp_s" -le "$(date -u +%s)" ]; then
     echo "expired: the job expired at $expires"; rm -rf "$work"; return 1
   fi
-  if ! jq -e '(.steps | type == "array" and length > 0) and all(.steps[]; (.id | type == "string") and (.kind == "command" or .kind == "image-assistant") and (.argv | type == "array" and length > 0 and all(.[]; type == "string")))' "$work/payload.bin" > /dev/null 2>&1; then
+  if ! jq -e '(.steps | type == "array" and length > 0) and all(.steps[]; (.id | type == "string") and (.kind == "command" or .kind == "image-assistant") and (.argv | type == "array" and length > 0 and all(.[]; type == "string"))
+      and (.env == null or (.env | type == "object" and all(to_entries[]; (.key | test("^[A-Za-z_][A-Za-z0-9_]*$")) and (.value | type == "string")))))' "$work/payload.bin" > /dev/null 2>&1; then
     echo "malformed: the job's steps break the schema"; rm -rf "$work"; return 1
   fi
   jq '.heartbeatSeconds = (.heartbeatSeconds // 30) | .leaseSeconds = (.leaseSeconds // 180) | .secrets = (.secrets // [])
-      | .steps |= map(.timeoutSeconds = (.timeoutSeconds // 1800) | .continueOnError = (.continueOnError // false) | .expectReboot = (.expectReboot // false))' \
+      | .steps |= map(.timeoutSeconds = (.timeoutSeconds // 1800) | .continueOnError = (.continueOnError // false) | .expectReboot = (.expectReboot // false) | .env = (.env // {}))' \
     "$work/payload.bin" > "$out"
   rm -rf "$work"
 }
@@ -292,25 +296,54 @@ heartbeat_loop() {
 }
 
 # --- secrets: resolved on the builder just before a step, never written anywhere ---------------
+# The AWS CLI's stdout (the JSON answer) and stderr (errors, but also warnings such as CLI v1's
+# Python deprecation notice) are read separately: a warning mixed into the JSON would otherwise
+# turn a secret into an empty string. A value that cannot be read, or is empty, fails the step.
 SECRETS_JSON='{}' SECRET_ERROR=''
 resolve_secret() { # id name -> adds to SECRETS_JSON, or sets SECRET_ERROR and returns 1
-  local id="$1" name="$2" source ref json val
+  local id="$1" name="$2" source ref json val errf err rc what field
   source=$(N="$name" jq -r '.job.secrets[] | select(.name == env.N) | .source' "$(state_file "$id")" | head -n1)
   ref=$(N="$name" jq -r '.job.secrets[] | select(.name == env.N) | .ref' "$(state_file "$id")" | head -n1)
+  errf=$(mktemp)
   case "$source" in
     ssm)
       # SecureString: --with-decryption, with the machine role (kms:Decrypt on the key).
-      json=$(awsc ssm get-parameter --name "$ref" --with-decryption --output json 2>&1) || { SECRET_ERROR="secret $name (ssm $ref): $json"; return 1; }
-      val=$(jq -j '.Parameter.Value' <<< "$json"; printf .)
+      what="ssm $ref" field=Parameter.Value
+      json=$(awsc ssm get-parameter --name "$ref" --with-decryption --output json 2> "$errf")
+      rc=$?
       ;;
     secretsmanager)
-      json=$(awsc secretsmanager get-secret-value --secret-id "$ref" --output json 2>&1) || { SECRET_ERROR="secret $name (secretsmanager $ref): $json"; return 1; }
-      jq -e '.SecretString | type == "string"' <<< "$json" > /dev/null || { SECRET_ERROR="secret $name ($ref) has no SecretString"; return 1; }
-      val=$(jq -j '.SecretString' <<< "$json"; printf .)
+      what="secretsmanager $ref" field=SecretString
+      json=$(awsc secretsmanager get-secret-value --secret-id "$ref" --output json 2> "$errf")
+      rc=$?
       ;;
-    *) SECRET_ERROR="secret $name is not declared in the job's secrets"; return 1 ;;
+    *)
+      rm -f "$errf"
+      SECRET_ERROR="secret $name could not be resolved: it is not declared in the job's secrets"
+      return 1
+      ;;
   esac
+  err=$(head -c 2000 "$errf" | tr -s '\r\n' '  ')
+  rm -f "$errf"
+  if [ "$rc" -ne 0 ]; then
+    SECRET_ERROR="secret $name could not be resolved ($what): the AWS CLI exited $rc: ${err:-no error output}"
+    return 1
+  fi
+  if ! F="$field" jq -e 'getpath(env.F | split(".")) | type == "string"' <<< "$json" > /dev/null 2>&1; then
+    SECRET_ERROR="secret $name could not be resolved ($what): the AWS CLI's answer has no string $field${err:+ (its stderr: $err)}"
+    return 1
+  fi
+  # printf . keeps trailing newlines of the value; jq -j writes it raw.
+  if ! val=$(F="$field" jq -j 'getpath(env.F | split("."))' <<< "$json" && printf .); then
+    SECRET_ERROR="secret $name could not be resolved ($what): its value could not be read"
+    return 1
+  fi
   val="${val%.}"
+  if [ -z "$val" ]; then
+    SECRET_ERROR="secret $name could not be resolved ($what): the value is empty"
+    return 1
+  fi
+  [ -n "$err" ] && log "secret $name ($what): the AWS CLI wrote to stderr (ignored): ${err//"$val"/***}"
   # Values travel in the environment of jq, never on a command line.
   SECRETS_JSON=$(S="$SECRETS_JSON" N="$name" V="$val" jq -cn '(env.S | fromjson) | .[env.N] = env.V')
 }
@@ -331,7 +364,7 @@ run_step() { # id index -> appends the step's result to the state
   local placeholders
   IFS=$'\t' read -r step_id kind timeout_s cont reboot placeholders < <(jq -r --argjson i "$i" \
     '.job.steps[$i] | [.id, .kind, .timeoutSeconds, .continueOnError, .expectReboot,
-      ([.argv[] | select(contains("{{secret:"))] | length)] | @tsv' "$f")
+      ([.argv[], .env[] | select(contains("{{secret:"))] | length)] | @tsv' "$f")
   started=$(now)
   if [ "$reboot" = true ]; then
     state_update "$id" '.current = {id: $s, index: $i, startedAt: $t, expectReboot: true} | .rebootExpectedUntil = $u' \
@@ -347,7 +380,7 @@ run_step() { # id index -> appends the step's result to the state
     name="${name#\{\{secret:}"
     name="${name%\}\}}"
     resolve_secret "$id" "$name" || break
-  done < <(jq -r ".job.steps[$i].argv[]" "$f" | grep -o '{{secret:[^}]*}}' | sort -u)
+  done < <(jq -r --argjson i "$i" '.job.steps[$i] | .argv[], .env[]' "$f" | grep -o '{{secret:[^}]*}}' | sort -u)
   if [ -n "$SECRET_ERROR" ]; then
     err="$SECRET_ERROR"
     code=255
@@ -362,9 +395,20 @@ run_step() { # id index -> appends the step's result to the state
       '(env.S | fromjson | to_entries) as $s | .job.steps[$i].argv[]
        | reduce $s[] as $e (.; split("{{secret:" + $e.key + "}}") | join($e.value)) | (., "\u0000")' "$f")
     [ "$kind" = image-assistant ] && argv=("${ASSISTANT[@]}" "${argv[@]}")
-    timeout --kill-after=30 "$timeout_s" "${argv[@]}" < /dev/null > "$work/out" 2> "$work/err" 9>&-
+    # The step's `env`: NAME, value, NAME, value, ... (NUL-separated, placeholders resolved). They
+    # are exported with the `export` builtin in the step's own subshell, so a value never appears
+    # on any command line (/proc/*/cmdline, ps, auditd execve records); only the step's process
+    # tree gets them, in its environment (readable by root and the same user only).
+    local -a envs=()
+    while IFS= read -r -d '' a; do envs+=("$a"); done < <(S="$SECRETS_JSON" jq -j --argjson i "$i" \
+      '(env.S | fromjson | to_entries) as $s | .job.steps[$i].env | to_entries[]
+       | (.key, "\u0000", (.value | reduce $s[] as $e (.; split("{{secret:" + $e.key + "}}") | join($e.value))), "\u0000")' "$f")
+    (
+      for ((k = 0; k + 1 < ${#envs[@]}; k += 2)); do export "${envs[k]}=${envs[k + 1]}"; done
+      exec "$TIMEOUT_BIN" --kill-after=30 "$timeout_s" "${argv[@]}"
+    ) < /dev/null > "$work/out" 2> "$work/err" 9>&-
     code=$?
-    unset argv
+    unset argv envs
   fi
   if [ "$reboot" = true ] && [ "$REBOOT_SETTLE" -gt 0 ]; then
     # The step may have started a reboot that has not reached this agent yet: wait for it.

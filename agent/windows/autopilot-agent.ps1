@@ -9,7 +9,9 @@
   jobs (result "refused" + reason), claims a job and renews its lease every heartbeatSeconds, runs
   its steps in order (each argv turned into one command line with the CommandLineToArgvW quoting
   rules: agent/testdata/quoting-cases.json), resolves {{secret:NAME}} on the builder and redacts
-  it from captured output, keeps local state so a job resumes after a reboot, and writes
+  it from captured output (a step's env, set for that process only, is the recommended way to
+  pass a secret: a command line shows in process listings and 4688 / script-block audit logs),
+  keeps local state so a job resumes after a reboot, and writes
   results/<jobId>.json (UTF-8 without BOM).
 
   Runs only on image builders (AppStream_Resource_Type imagebuilder or image-builder: AWS
@@ -29,6 +31,9 @@ param(
   [string]$Builder,
   [string]$ImageAssistant = 'C:\Program Files\Amazon\Photon\ConsoleImageBuilder\image-assistant.exe',
   [string]$ProfileName = 'appstream_machine_role',
+  # A shared credentials file holding that profile, when SYSTEM does not find it by default
+  # (AWS does not document which account's store AppStream writes it to: agent/README.md).
+  [string]$ProfileLocation,
   [int]$EnvWaitSeconds = 900,
   [double]$BackoffBaseSeconds = 5,
   [double]$BackoffMaxSeconds = 300,
@@ -153,6 +158,12 @@ function Test-JobDocument([string]$Id, [string]$Text) {
     if (-not $s.id -or ($s.kind -ne 'command' -and $s.kind -ne 'image-assistant') -or @($s.argv).Count -eq 0) {
       return Refuse "malformed: the job's steps break the schema"
     }
+    if ($null -ne $s.env) {
+      if ($s.env -isnot [System.Management.Automation.PSCustomObject]) { return Refuse "malformed: the job's steps break the schema" }
+      foreach ($p in $s.env.PSObject.Properties) {
+        if ($p.Name -notmatch '^[A-Za-z_][A-Za-z0-9_]*$' -or $p.Value -isnot [string]) { return Refuse "malformed: the job's steps break the schema" }
+      }
+    }
   }
   return @{ ok = $true; job = $job }
 }
@@ -204,10 +215,16 @@ $script:AwsParams = @{}
 $script:ProfileState = 'unknown'
 function Resolve-Profile {
   if ($script:ProfileState -eq 'found') { return }
-  $p = Get-AWSCredential -ListProfileDetail | Where-Object { $_.ProfileName -eq $ProfileName }
+  if ($ProfileLocation) {
+    $p = $null
+    try { $p = Get-AWSCredential -ProfileName $ProfileName -ProfileLocation $ProfileLocation } catch { $p = $null }
+  } else {
+    $p = Get-AWSCredential -ListProfileDetail | Where-Object { $_.ProfileName -eq $ProfileName }
+  }
   if ($p) {
-    Write-Log "using the '$ProfileName' credential profile"
+    Write-Log "using the '$ProfileName' credential profile$(if ($ProfileLocation) { " from $ProfileLocation" })"
     $script:ProfileState = 'found'; $script:AwsParams = @{ ProfileName = $ProfileName }
+    if ($ProfileLocation) { $script:AwsParams['ProfileLocation'] = $ProfileLocation }
   } else {
     if ($script:ProfileState -ne 'absent') { Write-Log "no '$ProfileName' credential profile: using the default credential chain" }
     $script:ProfileState = 'absent'; $script:AwsParams = @{}
@@ -265,21 +282,25 @@ function Write-Claim($State) {
 }
 
 # --- secrets -----------------------------------------------------------------------------------
+# A value that cannot be read, or is empty, fails the step: "secret NAME could not be resolved
+# (source ref): why" (same wording as the Linux agent). The cmdlets return objects, so a warning
+# can never be mistaken for the value (the Linux agent reads the CLI's stdout and stderr apart).
 function Resolve-Secret($State, [string]$Name) {
   $aws = $script:AwsParams
   $decl = @($State.job.secrets) | Where-Object { $_.name -eq $Name } | Select-Object -First 1
-  if (-not $decl) { throw "secret $Name is not declared in the job's secrets" }
+  if (-not $decl) { throw "secret $Name could not be resolved: it is not declared in the job's secrets" }
+  $what = "$($decl.source) $($decl.ref)"
+  $value = $null
   try {
     switch ($decl.source) {
-      'ssm' { return (Get-SSMParameter @aws -Name $decl.ref -WithDecryption $true).Value }
-      'secretsmanager' {
-        $s = Get-SECSecretValue @aws -SecretId $decl.ref
-        if ($null -eq $s.SecretString) { throw 'no SecretString' }
-        return $s.SecretString
-      }
+      'ssm' { $value = (Get-SSMParameter @aws -Name $decl.ref -WithDecryption $true).Value }
+      'secretsmanager' { $value = (Get-SECSecretValue @aws -SecretId $decl.ref).SecretString }
       default { throw "unknown source '$($decl.source)'" }
     }
-  } catch { throw "secret $Name ($($decl.source) $($decl.ref)): $($_.Exception.Message)" }
+  } catch { throw "secret $Name could not be resolved (${what}): $($_.Exception.Message)" }
+  if ($null -eq $value -or $value -isnot [string]) { throw "secret $Name could not be resolved (${what}): the answer has no string value" }
+  if ($value.Length -eq 0) { throw "secret $Name could not be resolved (${what}): the value is empty" }
+  return $value
 }
 function Get-RedactedTail([string]$Text, [string[]]$Values) {
   if ($null -eq $Text) { return '' }
@@ -294,7 +315,10 @@ function Invoke-Step($State, [int]$Index) {
   $secrets = @{}
   $stdout = ''; $stderr = ''; $code = 255
   try {
-    foreach ($arg in @($step.argv)) {
+    # The step's env (recommended for secrets: never on a command line) as ordered name/value pairs.
+    $envPairs = @()
+    if ($null -ne $step.env) { $envPairs = @($step.env.PSObject.Properties | ForEach-Object { , @($_.Name, [string]$_.Value) }) }
+    foreach ($arg in (@($step.argv) + @($envPairs | ForEach-Object { $_[1] }))) {
       foreach ($m in [regex]::Matches($arg, '\{\{secret:([^}]*)\}\}')) {
         $n = $m.Groups[1].Value
         if (-not $secrets.ContainsKey($n)) { $secrets[$n] = Resolve-Secret $State $n }
@@ -306,6 +330,12 @@ function Invoke-Step($State, [int]$Index) {
     $psi.FileName = $file
     $psi.Arguments = (@($argv | ForEach-Object { ConvertTo-WindowsArgument $_ }) -join ' ')
     $psi.UseShellExecute = $false
+    # Set only in this child's environment block (CreateProcess lpEnvironment): never in a command
+    # line, so not in process listings or 4688 / script-block audit events.
+    foreach ($pair in $envPairs) {
+      $v = $pair[1]; foreach ($n in $secrets.Keys) { $v = $v.Replace("{{secret:$n}}", $secrets[$n]) }
+      $psi.EnvironmentVariables[$pair[0]] = $v
+    }
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
     $process = [System.Diagnostics.Process]::Start($psi)

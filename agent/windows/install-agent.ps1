@@ -20,7 +20,9 @@ param(
   [string]$Prefix = 'autopilot-agent',
   [string]$Region,
   [Parameter(Mandatory = $true)][string]$PublicKeyFile,
-  [string]$InstallDir = (Join-Path $env:ProgramData 'autopilot')
+  [string]$InstallDir = (Join-Path $env:ProgramData 'autopilot'),
+  # Only if SYSTEM does not find the appstream_machine_role profile by itself (agent/README.md).
+  [string]$ProfileLocation
 )
 $ErrorActionPreference = 'Stop'
 
@@ -31,6 +33,7 @@ Copy-Item -LiteralPath $PublicKeyFile -Destination (Join-Path $InstallDir 'job-s
 $agent = Join-Path $InstallDir 'autopilot-agent.ps1'
 $arguments = "-NoProfile -NonInteractive -ExecutionPolicy Bypass -File `"$agent`" -Bucket `"$Bucket`" -Prefix `"$Prefix`""
 if ($Region) { $arguments += " -Region `"$Region`"" }
+if ($ProfileLocation) { $arguments += " -ProfileLocation `"$ProfileLocation`"" }
 $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument $arguments
 
 $atStartup = New-ScheduledTaskTrigger -AtStartup

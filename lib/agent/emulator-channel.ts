@@ -19,12 +19,14 @@ import { type JobSigner, LocalJobSigner, signJob, verifyEnvelope } from './signe
 export type CommandRunner = (
   builderName: string,
   argv: string[],
+  /** The step's `env`, secrets resolved (absent: none). */
+  env?: Record<string, string>,
 ) => { exitCode: number; stdout: string; stderr: string };
 
 /** Commands are recorded, not executed: there is no Windows or Linux behind an emulated builder. */
-export const recordCommand: CommandRunner = (_builder, argv) => ({
+export const recordCommand: CommandRunner = (_builder, argv, env) => ({
   exitCode: 0,
-  stdout: `emulated builder: recorded, not executed: ${JSON.stringify(argv)}`,
+  stdout: `emulated builder: recorded, not executed: ${JSON.stringify(argv)}${env ? ` env ${JSON.stringify(env)}` : ''}`,
   stderr: '',
 });
 
@@ -297,7 +299,7 @@ export class EmulatorChannel implements BuilderChannel {
   ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     const values: string[] = [];
     const missing: string[] = [];
-    const argv = step.argv.map((a) =>
+    const resolve = (a: string) =>
       a.replace(SECRET_PLACEHOLDER, (_m, name: string) => {
         const secret = job.secrets.find((s) => s.name === name);
         const value = secret ? this.options.secrets?.(secret.source, secret.ref) : undefined;
@@ -307,8 +309,12 @@ export class EmulatorChannel implements BuilderChannel {
         }
         values.push(value);
         return value;
-      }),
-    );
+      });
+    const argv = step.argv.map(resolve);
+    // The step's environment: secrets resolved the same way (and redacted from what it prints).
+    const env = step.env
+      ? Object.fromEntries(Object.entries(step.env).map(([k, v]) => [k, resolve(v)]))
+      : undefined;
     if (missing.length)
       return {
         exitCode: 1,
@@ -317,7 +323,7 @@ export class EmulatorChannel implements BuilderChannel {
       };
     let out: { exitCode: number; stdout: string; stderr: string };
     if (step.kind === 'command') {
-      out = this.runCommand(job.builderName, argv);
+      out = this.runCommand(job.builderName, argv, env);
     } else {
       const res = await fetch(`${this.endpoint}/_emulator/image-assistant`, {
         method: 'POST',

@@ -23,6 +23,8 @@ const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be 
 /** `{{secret:NAME}}` in an argument: resolved by the agent on the builder, never by the pipeline. */
 export const SECRET_PLACEHOLDER = /\{\{secret:([^}]*)\}\}/g;
 export const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** An environment variable name a step may set (portable: Windows and Linux). */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 export const JobSecretSchema = z
   .object({
@@ -44,6 +46,12 @@ export const JobStepSchema = z
     continueOnError: z.boolean().default(false),
     /** The step restarts the builder (an installer): after the reboot it counts as completed. */
     expectReboot: z.boolean().default(false),
+    /**
+     * Extra environment variables for the step's process (on top of the agent's environment).
+     * Values may hold `{{secret:NAME}}`, resolved by the agent like arguments (a licence key an
+     * installer reads from the environment never appears on its command line).
+     */
+    env: z.record(z.string().regex(ENV_NAME), z.string()).optional(),
   })
   .strict();
 
@@ -161,7 +169,9 @@ export function readAgentDocument<S extends z.ZodType>(
   return parsed.data;
 }
 
-/** Secret names the arguments refer to through `{{secret:NAME}}`. */
-export function secretRefs(argv: readonly string[]): string[] {
-  return argv.flatMap((a) => [...a.matchAll(SECRET_PLACEHOLDER)].map((m) => m[1]));
+/** Secret names the arguments (and environment values) refer to through `{{secret:NAME}}`. */
+export function secretRefs(argv: readonly string[], env: Readonly<Record<string, string>> = {}): string[] {
+  return [...argv, ...Object.values(env)].flatMap((a) =>
+    [...a.matchAll(SECRET_PLACEHOLDER)].map((m) => m[1]),
+  );
 }

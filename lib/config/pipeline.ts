@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SECRET_NAME, SECRET_PLACEHOLDER } from '../agent/job';
+import { ENV_NAME, SECRET_NAME, SECRET_PLACEHOLDER } from '../agent/job';
 import { hasAppStream } from '../appstream/regions';
 import {
   EXECUTION_TIMEOUT_SECONDS,
@@ -20,7 +20,7 @@ const IMAGE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$/;
 // AppStream tags (CreateImageBuilder, TagResource: https://docs.aws.amazon.com/appstream2/latest/APIReference/API_TagResource.html):
 // at most 50, keys 1-128 characters not starting with aws:, keys and values letters, digits, spaces
 // and _ . : / = + - @ (values up to 256). The pipeline adds its own (tag contract, lib/tags.ts).
-const OWN_TAGS = [TAG.managed, TAG.pipeline, TAG.execution] as string[];
+const OWN_TAGS = [TAG.managed, TAG.deployment, TAG.pipeline, TAG.execution] as string[];
 const tags = z
   .record(
     z.string(),
@@ -70,6 +70,15 @@ const command = z
     timeoutSeconds: z.number().int().positive().max(7200).default(1800),
     /** The command restarts the builder (an installer): the agent resumes after the reboot. */
     expectReboot: z.boolean().default(false),
+    /** Environment variables for the command; values may use {{secret:NAME}} (build.secrets). */
+    env: z
+      .record(
+        z
+          .string()
+          .regex(ENV_NAME, 'environment variable names: letters, digits and _, not starting with a digit'),
+        z.string(),
+      )
+      .optional(),
   })
   .strict();
 
@@ -161,7 +170,15 @@ const polling = z
     sigma: z.number().min(0).max(1).default(0.2),
     /** adaptive: seconds between polls inside one check, and how long one check keeps polling. */
     pollSeconds: z.number().int().min(1).max(300).default(15),
-    windowSeconds: z.number().int().min(0).max(840).default(240),
+    // One Lambda call (lib/pipeline/limits.ts): the schema states the bound, with the reason.
+    windowSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_POLL_WINDOW_SECONDS, {
+        message: `doesn't fit in one Lambda call (timeout ${LAMBDA_TIMEOUT_SECONDS} s, serverless.yml): at most ${MAX_POLL_WINDOW_SECONDS}`,
+      })
+      .default(240),
     /** fixed: seconds between checks of the builder and of the image. */
     builderIntervalSeconds: z.number().int().min(1).default(30),
     imageIntervalSeconds: z.number().int().min(1).default(30),
@@ -237,6 +254,15 @@ export const PipelineConfigSchema = z
               path: ['build', 'commands', i, 'run', j],
               message: `{{secret:${m[1]}}} names no secret in build.secrets`,
             });
+    for (const [i, command] of c.build.commands.entries())
+      for (const [key, value] of Object.entries(command.env ?? {}))
+        for (const m of value.matchAll(SECRET_PLACEHOLDER))
+          if (!Object.hasOwn(c.build.secrets, m[1]))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['build', 'commands', i, 'env', key],
+              message: `{{secret:${m[1]}}} names no secret in build.secrets`,
+            });
     if (c.build.applications.length === 0 && !c.image.dynamicAppCatalog)
       ctx.addIssue({
         code: 'custom',
@@ -257,12 +283,6 @@ function checkBoundsFit(
   },
   ctx: z.RefinementCtx,
 ) {
-  if (c.polling.windowSeconds > MAX_POLL_WINDOW_SECONDS)
-    ctx.addIssue({
-      code: 'custom',
-      path: ['polling', 'windowSeconds'],
-      message: `${c.polling.windowSeconds} s doesn't fit in one Lambda call (timeout ${LAMBDA_TIMEOUT_SECONDS} s, serverless.yml): at most ${MAX_POLL_WINDOW_SECONDS}`,
-    });
   const t = c.timeouts;
   const phases: [keyof typeof t, number][] = [
     ['builderStartMinutes', t.builderStartMinutes],

@@ -8,6 +8,7 @@ import { S3Channel } from '../agent/s3-channel';
 import { KmsJobSigner } from '../agent/signer';
 import { SnsNotifier } from '../notify/sns';
 import type { PipelineDeps } from '../pipeline/deps';
+import { deploymentName } from '../tags';
 import { SfnExecutions } from './sfn-executions';
 
 let deps: PipelineDeps | undefined;
@@ -35,6 +36,8 @@ export function awsDeps(): PipelineDeps {
     };
   };
   deps = {
+    // TAG.deployment: AUTOPILOT_DEPLOYMENT = ${self:service}-${sls:stage} (serverless.yml).
+    deployment: deploymentName(),
     region: process.env.AWS_REGION ?? 'us-east-1',
     appstream: (region: string) => {
       let c = clients.get(region);

@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand, paginateListExecutions, type SFNClient } from '@aws-sdk/client-sfn';
 import { aws } from '../appstream/call';
-import type { Executions, RunningExecution } from '../pipeline/deps';
+import type { Executions, ListedExecution, RunningExecution } from '../pipeline/deps';
 
 /** `arn:aws:states:<region>:<account>:execution:<stateMachine>:<name>` → its state machine's ARN. */
 export function stateMachineArnOf(executionArn: string): string | undefined {
@@ -43,5 +43,29 @@ export class SfnExecutions implements Executions {
       }
     }
     return found.map(({ arn: _arn, ...e }) => e);
+  }
+
+  async list(stateMachineArn: string): Promise<ListedExecution[]> {
+    const client = this.sfn(stateMachineArn.split(':')[3]);
+    const found: ListedExecution[] = [];
+    await aws('ListExecutions', async () => {
+      for await (const page of paginateListExecutions({ client }, { stateMachineArn }))
+        for (const e of page.executions ?? [])
+          found.push({
+            name: e.name ?? '',
+            arn: e.executionArn ?? '',
+            status: e.status ?? 'UNKNOWN',
+            startDate: e.startDate?.getTime() ?? 0,
+          });
+    });
+    return found;
+  }
+
+  async input(executionArn: string): Promise<string | undefined> {
+    const client = this.sfn(executionArn.split(':')[3]);
+    const out = await aws('DescribeExecution', () =>
+      client.send(new DescribeExecutionCommand({ executionArn })),
+    ).catch(() => undefined);
+    return out?.input;
   }
 }

@@ -49,6 +49,7 @@ export function localDeps(
   const ec2Cache = new Map<string, EC2Client>();
   const clients: { destroy(): void }[] = [];
   return {
+    deployment: 'local',
     region: opts.region ?? 'us-east-1',
     appstream(region) {
       let c = cache.get(region);

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { TAG } from '../tags';
+import { keepActive, TAG, tagValue } from '../tags';
 import { finishBuilder } from './builder';
 import type { PipelineDeps } from './deps';
 import { BuilderStopTimeout } from './errors';
-import { isExecutionTag, startedByRunTag, taggedBuilders } from './housekeeping';
+import { isExecutionTag, ownedBy, startedByRunTag, taggedBuilders } from './housekeeping';
 import { executionId } from './resolve';
 
 /**
@@ -81,29 +81,36 @@ function pipelineOf(input: string | null | undefined) {
  * tag in the pipeline's region (the input's `config.region`, else the execution's region) and
  * leaves it stopped, or deleted with `whenDone: delete`. A builder the pipeline doesn't own
  * (`builder.existing`, no TAG.managed) is only stopped when TAG.lastAction says this run started
- * it, and never deleted. Idempotent: a builder already STOPPED (cleanup ran) is left as it is.
+ * it, and never deleted; nor is a builder whose TAG.keep is active (stopped instead). Only
+ * builders of this deployment (TAG.deployment) are looked at. Idempotent: a builder already STOPPED (cleanup ran) is left as it is.
  * Throws BuilderStopTimeout when a builder doesn't settle within the call, so the asynchronous
  * invocation is retried (Lambda retries failed asynchronous invocations twice).
  */
-export async function backstop(event: ExecutionStatusChange, deps: PipelineDeps): Promise<BackstopResult> {
+export async function backstop(
+  event: ExecutionStatusChange,
+  deps: PipelineDeps,
+  /** The sweep: the execution is known to have ended, whatever its status (SUCCEEDED too). */
+  opts: { anyStatus?: boolean; windowSeconds?: number } = {},
+): Promise<BackstopResult> {
   const { detail } = event;
   const arnRegion = detail.executionArn.split(':')[3] ?? '';
   const pipeline = pipelineOf(detail.input);
   const region = pipeline.region ?? (REGION.test(arnRegion) ? arnRegion : deps.region);
   const result: BackstopResult = { execution: detail.name, status: detail.status, region, builders: [] };
-  if (!(BACKSTOP_STATUSES as readonly string[]).includes(detail.status))
+  if (!opts.anyStatus && !(BACKSTOP_STATUSES as readonly string[]).includes(detail.status))
     return { ...result, skipped: `status ${detail.status}: nothing to clean up` };
 
   const client = deps.appstream(region);
   const mine = (await taggedBuilders(client)).filter(
     (t) =>
       isExecutionTag(t.tags[TAG.execution], detail.name) &&
-      (!pipeline.name || t.tags[TAG.pipeline] === pipeline.name),
+      t.tags[TAG.deployment] === tagValue(deps.deployment) &&
+      (!pipeline.name || t.tags[TAG.pipeline] === tagValue(pipeline.name)),
   );
   const unsettled: string[] = [];
   for (const { builder, tags } of mine) {
     const name = builder.Name!;
-    const owned = tags[TAG.managed] === 'true' && name !== pipeline.existing;
+    const owned = ownedBy(tags, deps.deployment) && name !== pipeline.existing;
     if (!owned && tags[TAG.lastAction] !== startedByRunTag(executionId(detail.name))) {
       result.builders.push({
         name,
@@ -113,9 +120,15 @@ export async function backstop(event: ExecutionStatusChange, deps: PipelineDeps)
       });
       continue;
     }
-    const del = owned && pipeline.whenDone === 'delete';
+    // A person tagged it to keep (TAG.keep): stopped, never deleted.
+    const kept = keepActive(tags[TAG.keep], deps.clock.now());
+    const del = owned && pipeline.whenDone === 'delete' && !kept;
     const settled = await finishBuilder(
-      { builder: { name, region }, delete: del, wait: BACKSTOP_WAIT },
+      {
+        builder: { name, region },
+        delete: del,
+        wait: { ...BACKSTOP_WAIT, windowSeconds: opts.windowSeconds ?? BACKSTOP_WINDOW_SECONDS },
+      },
       deps,
     );
     // A builder stops by itself once its image is created (SNAPSHOTTING → STOPPED): enough
@@ -126,12 +139,16 @@ export async function backstop(event: ExecutionStatusChange, deps: PipelineDeps)
       name,
       action: del ? 'deleted' : 'stopped',
       state: settled.done && del ? 'DELETED' : settled.state,
-      ...(stopsItself ? { reason: 'stops by itself when its image is created' } : {}),
+      ...(stopsItself
+        ? { reason: 'stops by itself when its image is created' }
+        : kept && owned && pipeline.whenDone === 'delete'
+          ? { reason: `kept (${TAG.keep}=${tags[TAG.keep]}): stopped, not deleted` }
+          : {}),
     });
   }
   if (unsettled.length)
     throw new BuilderStopTimeout(
-      `backstop for execution ${detail.name}: ${unsettled.join(', ')} not stopped within ${BACKSTOP_WINDOW_SECONDS} s; retried`,
+      `backstop for execution ${detail.name}: ${unsettled.join(', ')} not stopped within ${opts.windowSeconds ?? BACKSTOP_WINDOW_SECONDS} s; retried`,
     );
   return result;
 }

@@ -72,6 +72,7 @@ export function buildJob(config: PipelineConfig, plan: Plan, createdAt: string):
       argv: c.run,
       timeoutSeconds: c.timeoutSeconds,
       expectReboot: c.expectReboot,
+      ...(c.env && Object.keys(c.env).length ? { env: c.env } : {}),
     })),
     // A reused or restarted builder still has its catalog: replace each app, don't duplicate it.
     ...config.build.applications.flatMap((a) => [

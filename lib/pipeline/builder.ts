@@ -17,7 +17,7 @@ import type { BuilderRun, CheckResult, PhaseWait, PipelineState } from './types'
 
 const MIN = 60_000;
 
-function createRequest(state: PipelineState) {
+function createRequest(state: PipelineState, deps: PipelineDeps) {
   const { config, plan } = state;
   const b = config.builder;
   return new CreateImageBuilderCommand({
@@ -41,6 +41,7 @@ function createRequest(state: PipelineState) {
     Tags: {
       ...b.tags,
       [TAG.managed]: 'true',
+      [TAG.deployment]: tagValue(deps.deployment),
       [TAG.pipeline]: tagValue(plan.pipeline),
       [TAG.execution]: tagValue(plan.execution),
     },
@@ -68,7 +69,7 @@ export async function ensureBuilder(state: PipelineState, deps: PipelineDeps): P
     if (plan.reuseBuilder)
       throw new BuilderFailed(`builder.existing: image builder '${plan.builderName}' not found`);
     try {
-      await aws('CreateImageBuilder', () => client.send(createRequest(state)));
+      await aws('CreateImageBuilder', () => client.send(createRequest(state, deps)));
     } catch (err) {
       // Created by a concurrent attempt of this same execution: that builder is ours.
       if ((err as Error).name !== 'ResourceAlreadyExistsException')
@@ -80,7 +81,7 @@ export async function ensureBuilder(state: PipelineState, deps: PipelineDeps): P
   // A reused builder records which run uses it (concurrent-run guard, backstop) and, before it
   // is started, that this run started it: the backstop only stops an existing builder then.
   if (plan.reuseBuilder && existing.Arn)
-    await tagReusedBuilder(client, existing.Arn, plan, existing.State === 'STOPPED');
+    await tagReusedBuilder(client, existing.Arn, plan, existing.State === 'STOPPED', deps.deployment);
   switch (existing.State) {
     case 'STOPPED':
       await aws('StartImageBuilder', () =>
@@ -106,8 +107,13 @@ async function tagReusedBuilder(
   arn: string,
   plan: PipelineState['plan'],
   starting: boolean,
+  deployment: string,
 ) {
-  const tags: Record<string, string> = { [TAG.pipeline]: plan.pipeline, [TAG.execution]: plan.execution };
+  const tags: Record<string, string> = {
+    [TAG.deployment]: tagValue(deployment),
+    [TAG.pipeline]: plan.pipeline,
+    [TAG.execution]: plan.execution,
+  };
   if (starting) tags[TAG.lastAction] = startedByRunTag(plan.execution);
   await aws('TagResource', () => client.send(new TagResourceCommand({ ResourceArn: arn, Tags: tags }))).catch(
     (err) => {

@@ -10,6 +10,11 @@ export interface Clock {
 
 /** Everything a pipeline core talks to; passed in, never built inside the core. */
 export interface PipelineDeps {
+  /**
+   * This deployment's name (TAG.deployment: `<service>-<stage>` on AWS, `local` locally): it tags
+   * what the pipeline creates, and retention, pruning and the backstop touch only its own.
+   */
+  deployment: string;
   /** The deployment's own region: pipelines that name no region run here. */
   region: string;
   /** An AppStream client for a region (home region, copy and roll-out regions). */
@@ -39,4 +44,19 @@ export interface Executions {
    * one included. AWS: states:ListExecutions + DescribeExecution; locally: the runtime's registry.
    */
   running(self: string | undefined): Promise<RunningExecution[]>;
+  /**
+   * Every execution of a state machine Step Functions still lists (closed ones for 90 days), newest
+   * first, with its status (the backstop sweep). AWS: states:ListExecutions.
+   */
+  list?(stateMachineArn: string): Promise<ListedExecution[]>;
+  /** An execution's input (DescribeExecution), undefined when unreadable. */
+  input?(executionArn: string): Promise<string | undefined>;
+}
+
+export interface ListedExecution {
+  name: string;
+  arn: string;
+  status: string;
+  /** Epoch ms. */
+  startDate: number;
 }

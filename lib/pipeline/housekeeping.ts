@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-appstream';
 import { aws, isNotFound, unexpected } from '../appstream/call';
 import type { PipelineConfig } from '../config/pipeline';
-import { TAG } from '../tags';
+import { keepActive, TAG, tagValue } from '../tags';
 import type { PipelineDeps, RunningExecution } from './deps';
 import { PipelineAlreadyRunning } from './errors';
 import { executionId } from './resolve';
@@ -54,6 +54,16 @@ export async function taggedBuilders(client: AppStreamClient): Promise<TaggedBui
   return tagged;
 }
 
+/**
+ * True when tags say this deployment's pipeline `pipeline` created the resource: TAG.managed=true,
+ * TAG.deployment=`deployment` (another stage in the same account owns its own builders and
+ * images) and, when given, TAG.pipeline=`pipeline`.
+ */
+export const ownedBy = (tags: Record<string, string>, deployment: string, pipeline?: string) =>
+  tags[TAG.managed] === 'true' &&
+  tags[TAG.deployment] === tagValue(deployment) &&
+  (pipeline === undefined || tags[TAG.pipeline] === tagValue(pipeline));
+
 /** True when a TAG.execution value names this execution (its name or its short id). */
 export const isExecutionTag = (value: string | undefined, executionName: string) =>
   value !== undefined && (value === executionName || value === executionId(executionName));
@@ -84,11 +94,15 @@ export interface PrepareRunResult {
  *    another RUNNING execution of the same state machine for the same pipeline that started
  *    earlier (ties: the smaller name wins), or a billing builder of the pipeline tagged with
  *    another execution that is still RUNNING. No database: Step Functions' own list of RUNNING
- *    executions plus the builders' tags are the state.
- * 2. Prunes the pipeline's builders: a pipeline owns the builders tagged TAG.managed=true and
- *    TAG.pipeline=<name>; of those that are STOPPED or FAILED, keeps the newest one (to debug the
+ *    executions plus the builders' tags are the state. Best effort: ListExecutions "is eventually
+ *    consistent. The results are best effort and may not reflect very recent updates and changes"
+ *    (Step Functions API reference, ListExecutions), so two runs started moments apart may both
+ *    pass; each still has its own builder and image name (derived from its execution).
+ * 2. Prunes the pipeline's builders: a pipeline owns the builders tagged TAG.managed=true,
+ *    TAG.deployment=<this deployment> and TAG.pipeline=<name> (ownedBy); of those that are STOPPED or FAILED, keeps the newest one (to debug the
  *    last run) and deletes the others, so `whenDone: stop` never piles builders up to the quota.
- *    Never touches `builder.existing`, this run's builder, or a builder of a RUNNING execution.
+ *    Never touches `builder.existing`, this run's builder, a builder of a RUNNING execution, or a
+ *    builder a person tagged to keep (TAG.keep `true`, `stop-only` or a date not yet passed).
  */
 export async function prepareRun(input: PrepareRunInput, deps: PipelineDeps): Promise<PrepareRunResult> {
   const { config } = input;
@@ -96,7 +110,12 @@ export async function prepareRun(input: PrepareRunInput, deps: PipelineDeps): Pr
   const all = (await deps.executions?.running(input.executionArn)) ?? [];
   const selfStart = all.find((e) => e.name === input.execution)?.startDate ?? deps.clock.now();
   const running = all.filter((e) => e.name !== input.execution);
-  const ours = (await taggedBuilders(client)).filter((t) => t.tags[TAG.pipeline] === config.name);
+  // This deployment's builders of the pipeline (a reused `builder.existing` carries no
+  // TAG.managed but blocks a concurrent run all the same); only managed ones are pruned.
+  const ours = (await taggedBuilders(client)).filter(
+    (t) =>
+      t.tags[TAG.deployment] === tagValue(deps.deployment) && t.tags[TAG.pipeline] === tagValue(config.name),
+  );
 
   if (!config.concurrency.allowParallel) {
     const earlier = running.find(
@@ -120,7 +139,8 @@ export async function prepareRun(input: PrepareRunInput, deps: PipelineDeps): Pr
   const prunable = ours
     .filter(
       (t) =>
-        t.tags[TAG.managed] === 'true' &&
+        ownedBy(t.tags, deps.deployment) &&
+        !keepActive(t.tags[TAG.keep], deps.clock.now()) &&
         t.builder.Name !== config.builder.existing &&
         t.builder.Name !== input.builderName &&
         (t.builder.State === 'STOPPED' || t.builder.State === 'FAILED') &&

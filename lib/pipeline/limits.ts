@@ -1,7 +1,7 @@
 /**
  * Hard limits the pipeline definition must fit in, in ONE place: the state machine's execution
  * `TimeoutSeconds` (statemachines/image-pipeline.asl.json) and the Lambda timeout (serverless.yml
- * `provider.timeout`) are checked against these constants by test/unit/pipeline/limits.test.ts.
+ * `provider.timeout`) are checked against these constants by test/unit/local-runner-timeouts.test.ts.
  */
 
 /**

@@ -9,7 +9,7 @@ import {
   type Subnet,
 } from '@aws-sdk/client-ec2';
 import { aws } from '../appstream/call';
-import { imageFamilies, instanceFamily, supportsInstanceType } from '../appstream/families';
+import { familyFit, imageFamilies, instanceFamily } from '../appstream/families';
 import { findImage } from '../appstream/queries';
 import { hasAppStream } from '../appstream/regions';
 import type { PipelineConfig } from '../config/pipeline';
@@ -21,6 +21,8 @@ export interface PreflightProblem {
   /** The pipeline field to change, e.g. `builder.subnetIds`. */
   field: string;
   message: string;
+  /** `warning`: worth reading, but no reason to refuse the run. */
+  severity?: 'warning';
 }
 
 export interface PreflightTarget {
@@ -86,11 +88,19 @@ export async function preflight(
   }
 
   const type = config.builder.instanceType;
-  if (target.baseImage && type && !supportsInstanceType(target.baseImage, type))
+  const fit = target.baseImage && type ? familyFit(target.baseImage, type) : 'unknown';
+  if (target.baseImage && type && fit === 'no')
     add(
       'builder.image',
       `'${target.baseImage.Name}' is for ${imageFamilies(target.baseImage).join(', ')} instances, not ${instanceFamily(type)} (${type})`,
     );
+  // A family spelling we don't know (AWS adds families): warn, never refuse a correct image.
+  else if (target.baseImage && type && instanceFamily(type) && fit === 'unknown')
+    problems.push({
+      field: 'builder.image',
+      severity: 'warning',
+      message: `'${target.baseImage.Name}' reports instance families ${imageFamilies(target.baseImage).join(', ')}: cannot tell whether ${instanceFamily(type)} (${type}) is among them`,
+    });
 
   if (deps.ec2 && !config.builder.existing && config.builder.subnetIds?.length)
     problems.push(...(await networkProblems(config, deps.ec2(region), region, deps.region)));
@@ -103,7 +113,10 @@ export async function assertPreflight(
   target: PreflightTarget,
   deps: PipelineDeps,
 ): Promise<void> {
-  const problems = await preflight(config, target, deps);
+  const all = await preflight(config, target, deps);
+  for (const w of all.filter((p) => p.severity === 'warning'))
+    console.warn(`pre-flight warning: ${w.field}: ${w.message}`);
+  const problems = all.filter((p) => p.severity !== 'warning');
   if (problems.length) throw new PreflightFailed(describeProblems(problems));
 }
 
@@ -146,14 +159,15 @@ async function networkProblems(
       add('builder.subnetIds', `subnet ${id} does not exist in ${region}`);
     }
   }
-  if (!subnets.length) return problems;
   const vpcs = [...new Set(subnets.map((s) => s.VpcId))];
   if (vpcs.length > 1)
     add(
       'builder.subnetIds',
       `the subnets are in different VPCs (${vpcs.join(', ')}): use subnets of one VPC`,
     );
-  const vpc = vpcs[0]!;
+  // No subnet found: the security groups are still checked (that they exist), so one run of
+  // the pre-flight reports every problem; the VPC and route checks need a subnet.
+  const vpc = vpcs[0];
   for (const s of subnets)
     if ((s.AvailableIpAddressCount ?? 0) < 1)
       add(
@@ -168,7 +182,7 @@ async function networkProblems(
       );
       const g = out.SecurityGroups?.[0];
       if (!g) add('builder.securityGroupIds', `security group ${id} does not exist in ${region}`);
-      else if (g.VpcId !== vpc)
+      else if (vpc && g.VpcId !== vpc)
         add(
           'builder.securityGroupIds',
           `security group ${id} belongs to ${g.VpcId}, not the subnet's VPC ${vpc}`,
@@ -179,6 +193,7 @@ async function networkProblems(
     }
   }
 
+  if (!vpc) return problems;
   const endpoints = await aws('ec2:DescribeVpcEndpoints', () =>
     ec2.send(
       new DescribeVpcEndpointsCommand({

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Image } from '@aws-sdk/client-appstream';
-import { isSampleImage, supportsInstanceType } from '../appstream/families';
+import { familyFit, isSampleImage, supportsInstanceType } from '../appstream/families';
 import { findImage, listImages } from '../appstream/queries';
 import {
   describeIssues,
@@ -30,16 +30,23 @@ export interface ResolveInput {
  */
 export function newestPublic(images: Image[], platform: string, instanceType?: string): Image | undefined {
   const release = (i: Image) => (i.PublicBaseImageReleasedDate ?? i.CreatedTime ?? new Date(0)).getTime();
-  return images
-    .filter(
-      (i) =>
-        i.Platform === platform &&
-        i.State === 'AVAILABLE' &&
-        i.ImageBuilderSupported !== false &&
-        !isSampleImage(i) &&
-        supportsInstanceType(i, instanceType),
-    )
-    .sort((a, b) => release(b) - release(a))[0];
+  return (
+    images
+      .filter(
+        (i) =>
+          i.Platform === platform &&
+          i.State === 'AVAILABLE' &&
+          i.ImageBuilderSupported !== false &&
+          !isSampleImage(i) &&
+          supportsInstanceType(i, instanceType),
+      )
+      // An image that names the family beats one whose families we can't read (unknown spelling).
+      .sort(
+        (a, b) =>
+          Number(familyFit(b, instanceType) === 'yes') - Number(familyFit(a, instanceType) === 'yes') ||
+          release(b) - release(a),
+      )[0]
+  );
 }
 
 /** The builder's base image (`latest:<platform>` picks by platform and instance family). */
@@ -172,6 +179,7 @@ export async function resolvePipeline(input: ResolveInput, deps: PipelineDeps): 
       imageTags: {
         ...config.image.tags,
         [TAG.managed]: 'true',
+        [TAG.deployment]: tagValue(deps.deployment),
         [TAG.pipeline]: tagValue(config.name),
         [TAG.execution]: tagValue(execution),
       },

@@ -2,8 +2,8 @@ import { DeleteImageCommand, type Image, ListTagsForResourceCommand } from '@aws
 import { aws, unexpected } from '../appstream/call';
 import { listFleets, listImages } from '../appstream/queries';
 import type { PipelineConfig } from '../config/pipeline';
-import { TAG, tagValue } from '../tags';
 import type { PipelineDeps } from './deps';
+import { ownedBy } from './housekeeping';
 import type { Plan } from './types';
 
 export interface RetireResult {
@@ -14,7 +14,8 @@ export interface RetireResult {
 }
 
 /**
- * Keeps the newest `keepLatest` images of this pipeline (found by its TAG.pipeline tag) in the
+ * Keeps the newest `keepLatest` images of this pipeline (TAG.managed, TAG.deployment and
+ * TAG.pipeline: another deployment's images of a same-named pipeline are not ours) in the
  * home region and each copy region (copies carry the tag: StartCopies/CheckCopies tag them, as
  * CopyImage copies no tags), and deletes older ones, except images a fleet of that region uses
  * and the image this run built.
@@ -34,7 +35,7 @@ export async function retireImages(
       const tags = await aws('ListTagsForResource', () =>
         client.send(new ListTagsForResourceCommand({ ResourceArn: image.Arn! })),
       );
-      if (tags.Tags?.[TAG.pipeline] === tagValue(input.plan.pipeline)) mine.push(image);
+      if (ownedBy(tags.Tags ?? {}, deps.deployment, input.plan.pipeline)) mine.push(image);
     }
     mine.sort((a, b) => (b.CreatedTime?.getTime() ?? 0) - (a.CreatedTime?.getTime() ?? 0));
     const fleets = await listFleets(client);

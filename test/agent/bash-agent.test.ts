@@ -157,6 +157,21 @@ function job(steps: JobStep[], extra: Partial<JobInput> = {}): JobInput {
 
 const signed = (j: JobInput, s = signer) => signJob(j as Parameters<typeof signJob>[0], s);
 
+/**
+ * Signs a payload as is (no schema parse): for fields the agents understand before
+ * lib/agent/job.ts's strict step schema does (a step's `env`).
+ */
+async function signedRaw(payload: unknown): Promise<JobEnvelope> {
+  const bytes = Buffer.from(JSON.stringify(payload), 'utf8');
+  return {
+    schemaVersion: 2,
+    keyId: signer.keyId,
+    algorithm: 'RSASSA_PKCS1_V1_5_SHA_256',
+    payload: bytes.toString('base64'),
+    signature: (await signer.sign(bytes)).toString('base64'),
+  };
+}
+
 function putDocument(doc: unknown, jobId = 'build-1', base = store(), bom = false) {
   mkdirSync(join(builderDir(base), 'jobs'), { recursive: true });
   writeFileSync(
@@ -474,6 +489,21 @@ describe('Linux pull agent (bash): on an AppStream builder', () => {
     for (const call of apiCalls()) expect(call).not.toContain('--profile');
   });
 
+  it('exports AWS CLI settings from /etc/autopilot-agent.conf (a profile file the service account does not read by default)', async () => {
+    const base = await s3Job();
+    const roleConfig = join(dir, 'as2-config');
+    const env = { ...s3, FAKE_PROFILE: '1', FAKE_PROFILE_CONFIG_FILE: roleConfig };
+    // Without the setting the profile is not found: default chain, AccessDenied, nothing runs.
+    const before = await agent(env).catch((e) => e);
+    expect(before.stderr).toContain("no 'appstream_machine_role' credential profile");
+    expect(existsSync(join(base, 'b1', 'results'))).toBe(false);
+    const conf = join(dir, 'autopilot-agent.conf');
+    writeFileSync(conf, `AWS_CONFIG_FILE=${roleConfig}\n`);
+    const after = await agent({ ...env, AUTOPILOT_CONF: conf });
+    expect(after.stderr).toContain("using the 'appstream_machine_role' credential profile");
+    expect(readResult(base).status).toBe('succeeded');
+  });
+
   it('without s3:ListBucket (S3 answers 403, not 404) it keeps retrying with backoff and runs nothing', async () => {
     const base = await s3Job();
     const out = await agent({ ...s3, FAKE_S3_LIST: '0', FAKE_PROFILE: '1' }, ['--polls', '3']).catch(
@@ -663,7 +693,276 @@ describe('Linux pull agent (bash): leases, reboots and secrets', () => {
     await agent({ FAKE_PROFILE: '1' });
     const result = readResult();
     expect(result.status).toBe('failed');
-    expect(result.steps[0].stderr).toContain('secret MISSING (ssm /nope)');
+    expect(result.steps[0].stderr).toContain('secret MISSING could not be resolved (ssm /nope)');
     expect(result.steps[0].stderr).toContain('ParameterNotFound');
+  });
+
+  const s3Secrets = (secrets: Record<string, string>, extra: Record<string, string> = {}) => ({
+    AUTOPILOT_SOURCE: 's3://agent-bucket/autopilot-agent',
+    FAKE_S3_LIST: '1',
+    FAKE_PROFILE: '1',
+    FAKE_SECRETS: JSON.stringify(secrets),
+    ...extra,
+  });
+  const s3Base = () => join(dir, 's3', 'agent-bucket', 'autopilot-agent');
+
+  it('reads a secret correctly when the AWS CLI also writes a warning to stderr (CLI v1 on an old Python)', async () => {
+    const seen = join(dir, 'seen');
+    const warning =
+      '/usr/lib/python2.7/site-packages/awscli/compat.py:5: PythonDeprecationWarning: Boto3 will no longer support Python 2.7';
+    await putJob(
+      job([step('install', ['sh', '-c', 'printf "%s" "$1" > "$2"', 'sh', '{{secret:LICENSE_KEY}}', seen])], {
+        secrets: [{ name: 'LICENSE_KEY', source: 'ssm', ref: '/autopilot/license' }],
+      }),
+      s3Base(),
+    );
+    const out = await agent(
+      s3Secrets({ 'ssm:/autopilot/license': 'Lic-123' }, { FAKE_STDERR_WARNING: warning }),
+    );
+    expect(readResult(s3Base()).status).toBe('succeeded');
+    expect(readFileSync(seen, 'utf8')).toBe('Lic-123'); // not "" (stdout and stderr kept apart)
+    expect(out.stderr).toContain('PythonDeprecationWarning'); // logged, not parsed
+    expect(out.stderr).not.toContain('Lic-123');
+  });
+
+  it.each([
+    ['an empty SSM value', 'ssm', '/autopilot/license', 'ssm:/autopilot/license'],
+    ['an empty Secrets Manager value', 'secretsmanager', 'autopilot/db', 'secretsmanager:autopilot/db'],
+  ] as const)('fails the step with a clear message on %s, and never runs it', async (_, source, ref, key) => {
+    const ran = join(dir, 'ran');
+    // (the step schema in lib/ may not know `env` yet: sign the payload as is)
+    putDocument(
+      await signedRaw({
+        ...job([step('install', ['sh', '-c', 'touch "$1"', 'sh', ran])]),
+        steps: [
+          { ...step('install', ['sh', '-c', 'touch "$1"', 'sh', ran]), env: { KEY: '{{secret:KEY}}' } },
+        ],
+        secrets: [{ name: 'KEY', source, ref }],
+      }),
+      'build-1',
+      s3Base(),
+    );
+    await agent(s3Secrets({ [key]: '' }));
+    const result = readResult(s3Base());
+    expect(result.status).toBe('failed');
+    expect(result.steps[0].exitCode).toBe(255);
+    expect(result.steps[0].stderr).toContain(
+      `secret KEY could not be resolved (${source} ${ref}): the value is empty`,
+    );
+    expect(existsSync(ran)).toBe(false);
+  });
+});
+
+describe("Linux pull agent (bash): secrets through a step's env (never on a command line)", () => {
+  const s3Base = () => join(dir, 's3', 'agent-bucket', 'autopilot-agent');
+  // The step scans EVERY process's command line on the machine while it runs (its own, the
+  // agent's, timeout's, jq's...) for the value it received in its environment; the scan itself
+  // never puts the value in an argv (shell pattern match, `tr` gets no value).
+  const scan =
+    'for f in /proc/[0-9]*/cmdline; do c=$(tr "\\000" " " < "$f" 2>/dev/null) || continue; ' +
+    'case "$c" in *"$LICENSE"*) echo "LEAK in $f";; esac; done; ' +
+    'echo "own cmdline: $(tr "\\000" " " < /proc/$$/cmdline)"; echo "parent cmdline: $(tr "\\000" " " < /proc/$PPID/cmdline)"; ' +
+    'echo "licence=$LICENSE plain=$PLAIN"; printf "%s" "$LICENSE" > "$1"';
+
+  it('sets env only for that step, resolves secrets in it, keeps them off every cmdline and redacts them', async () => {
+    const value = 'Lic-ENV-7 "q" $x';
+    const seen = join(dir, 'seen');
+    const payload = {
+      ...job([step('a', ['true'])]),
+      secrets: [{ name: 'LICENSE_KEY', source: 'ssm', ref: '/autopilot/license' }],
+      steps: [
+        {
+          ...step('install', ['sh', '-c', scan, 'sh', seen]),
+          env: { LICENSE: '{{secret:LICENSE_KEY}}', PLAIN: 'plain value' },
+        },
+        step('next', ['sh', '-c', 'echo "next sees [$LICENSE] [$PLAIN]"']),
+      ],
+    };
+    putDocument(await signedRaw(payload), 'build-1', s3Base());
+    const out = await agent({
+      AUTOPILOT_SOURCE: 's3://agent-bucket/autopilot-agent',
+      FAKE_S3_LIST: '1',
+      FAKE_PROFILE: '1',
+      FAKE_SECRETS: JSON.stringify({ 'ssm:/autopilot/license': value }),
+    });
+    expect(readFileSync(seen, 'utf8')).toBe(value); // the program got the real value
+    const result = readResult(s3Base());
+    expect(result.status).toBe('succeeded');
+    const stdout = result.steps[0].stdout;
+    expect(stdout).not.toMatch(/LEAK in \/proc\/\d+/);
+    expect(stdout).toContain('own cmdline: sh -c ');
+    expect(stdout).toContain('licence=*** plain=plain value');
+    expect(result.steps[1].stdout).toBe('next sees [] []\n'); // env is per step
+    const everything = [
+      allText(join(dir, 's3')),
+      allText(stateDir()),
+      allText(join(dir, 'aws.log')),
+      out.stderr,
+    ].join('\n');
+    expect(everything).not.toContain(value);
+  });
+
+  it('(contrast) an argv placeholder IS visible in the process list: why env is the recommended way', async () => {
+    const payload = {
+      ...job([step('a', ['true'])]),
+      secrets: [{ name: 'LICENSE_KEY', source: 'ssm', ref: '/autopilot/license' }],
+      steps: [
+        {
+          ...step('install', ['sh', '-c', scan, 'sh', join(dir, 'seen'), '{{secret:LICENSE_KEY}}']),
+          env: { LICENSE: '{{secret:LICENSE_KEY}}' },
+        },
+      ],
+    };
+    putDocument(await signedRaw(payload), 'build-1', s3Base());
+    await agent({
+      AUTOPILOT_SOURCE: 's3://agent-bucket/autopilot-agent',
+      FAKE_S3_LIST: '1',
+      FAKE_PROFILE: '1',
+      FAKE_SECRETS: JSON.stringify({ 'ssm:/autopilot/license': 'Lic-ARGV-1' }),
+    });
+    expect(readResult(s3Base()).steps[0].stdout).toMatch(/LEAK in \/proc\/\d+\/cmdline/);
+  });
+
+  it('refuses a job whose step env has a name that is not an environment variable name', async () => {
+    putDocument(
+      await signedRaw({
+        ...job([step('a', ['true'])]),
+        steps: [{ ...step('a', ['touch', join(dir, 'ran')]), env: { 'BAD NAME': 'x' } }],
+      }),
+    );
+    await agent();
+    expect(readResult().reason).toContain('malformed:');
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
+  });
+});
+
+describe('agent/iam/builder-role-policy.json allows exactly what the bash agent calls', () => {
+  type Statement = {
+    Effect: string;
+    Action: string | string[];
+    Resource: string | string[];
+    Condition?: Record<string, Record<string, string | string[]>>;
+  };
+  const policy = JSON.parse(readFileSync('agent/iam/builder-role-policy.json', 'utf8')) as {
+    Statement: Statement[];
+  };
+  const values: Record<string, string> = {
+    '<AgentBucketName>': 'agent-bucket',
+    '<region>': 'us-east-1',
+    '<account-id>': '111122223333',
+  };
+  const fill = (s: string) => s.replace(/<[A-Za-z-]+>/g, (m) => values[m] ?? m);
+  const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+  /** IAM's StringLike / Resource matching: `*` any run of characters, `?` one character. */
+  const like = (pattern: string, value: string) =>
+    new RegExp(
+      `^${pattern
+        .split('')
+        .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+        .join('')}$`,
+    ).test(value);
+  function allowed(action: string, resource: string, context: Record<string, string> = {}) {
+    return policy.Statement.some(
+      (st) =>
+        st.Effect === 'Allow' &&
+        list(st.Action).some((a) => like(a, action)) &&
+        list(st.Resource).some((r) => like(fill(r), resource)) &&
+        Object.entries(st.Condition ?? {}).every(([op, keys]) =>
+          Object.entries(keys).every(([key, want]) => {
+            const got = context[key];
+            if (got === undefined) return false;
+            if (op === 'StringLike') return list(want).some((w) => like(fill(w), got));
+            if (op === 'StringEquals') return list(want).some((w) => fill(w) === got);
+            throw new Error(`condition operator ${op} not modelled`);
+          }),
+        ),
+    );
+  }
+  /** One fake-aws call (its logged argv) as the IAM request it is. */
+  function request(call: string[]): [string, string, Record<string, string>] {
+    const opt = (name: string) => call[call.indexOf(`--${name}`) + 1];
+    const [svc, op] = call;
+    const arn = (service: string, rest: string) => `arn:aws:${service}:us-east-1:111122223333:${rest}`;
+    switch (`${svc} ${op}`) {
+      case 's3api list-objects-v2':
+        return ['s3:ListBucket', `arn:aws:s3:::${opt('bucket')}`, { 's3:prefix': opt('prefix') }];
+      case 's3api get-object':
+        return ['s3:GetObject', `arn:aws:s3:::${opt('bucket')}/${opt('key')}`, {}];
+      case 's3api put-object':
+        return ['s3:PutObject', `arn:aws:s3:::${opt('bucket')}/${opt('key')}`, {}];
+      case 'ssm get-parameter':
+        return ['ssm:GetParameter', arn('ssm', `parameter/${opt('name').replace(/^\//, '')}`), {}];
+      case 'secretsmanager get-secret-value':
+        // A secret's ARN ends with a random 6-character suffix.
+        return [
+          'secretsmanager:GetSecretValue',
+          arn('secretsmanager', `secret:${opt('secret-id')}-AbCdEf`),
+          {},
+        ];
+      default:
+        throw new Error(`unmodelled call ${call.join(' ')}`);
+    }
+  }
+
+  it('lets the ListBucket condition, GetObject and PutObject statements cover every call of a whole job', async () => {
+    const base = join(dir, 's3', 'agent-bucket', 'autopilot-agent');
+    await putJob(
+      job(
+        [
+          step('install', ['sh', '-c', 'echo "$1 $2" >/dev/null', 'sh', '{{secret:LIC}}', '{{secret:DB}}']),
+          { id: 'create-image', kind: 'image-assistant', argv: ['create-image', '--name', 'img'] },
+        ],
+        {
+          heartbeatSeconds: 1,
+          secrets: [
+            { name: 'LIC', source: 'ssm', ref: '/autopilot/license' },
+            { name: 'DB', source: 'secretsmanager', ref: 'autopilot/db' },
+          ],
+        },
+      ),
+      base,
+    );
+    // A refused job (another builder's) too: its result is written the same way.
+    putDocument(
+      await signed(job([step('c', ['true'])], { jobId: 'build-2', builderName: 'b2' })),
+      'build-2',
+      base,
+    );
+    await agent({
+      AUTOPILOT_SOURCE: 's3://agent-bucket/autopilot-agent',
+      FAKE_S3_LIST: '1',
+      FAKE_PROFILE: '1',
+      FAKE_SECRETS: JSON.stringify({ 'ssm:/autopilot/license': 'v1', 'secretsmanager:autopilot/db': 'v2' }),
+    });
+    expect(readResult(base).status).toBe('succeeded');
+    expect(readResult(base, 'build-2').status).toBe('refused');
+    const calls = apiCalls().map(request);
+    expect(new Set(calls.map((c) => c[0]))).toEqual(
+      new Set([
+        's3:ListBucket',
+        's3:GetObject',
+        's3:PutObject',
+        'ssm:GetParameter',
+        'secretsmanager:GetSecretValue',
+      ]),
+    );
+    for (const [action, resource, context] of calls)
+      expect({ action, resource, context, allowed: allowed(action, resource, context) }).toMatchObject({
+        allowed: true,
+      });
+  });
+
+  it('and nothing more: no job writes, no listing outside the agent prefix, no other bucket', () => {
+    expect(allowed('s3:PutObject', 'arn:aws:s3:::agent-bucket/autopilot-agent/b1/jobs/x.json')).toBe(false);
+    expect(allowed('s3:PutObject', 'arn:aws:s3:::agent-bucket/autopilot-agent/b1/results/x.json')).toBe(true);
+    expect(allowed('s3:ListBucket', 'arn:aws:s3:::agent-bucket', { 's3:prefix': 'other/' })).toBe(false);
+    expect(allowed('s3:ListBucket', 'arn:aws:s3:::agent-bucket')).toBe(false); // no prefix: whole bucket
+    expect(
+      allowed('s3:ListBucket', 'arn:aws:s3:::agent-bucket', { 's3:prefix': 'autopilot-agent/b1/' }),
+    ).toBe(true);
+    expect(allowed('s3:GetObject', 'arn:aws:s3:::other-bucket/autopilot-agent/b1/jobs/x.json')).toBe(false);
+    expect(allowed('s3:GetObject', 'arn:aws:s3:::agent-bucket/autopilot-agent/b2/results/x.json')).toBe(
+      false,
+    );
   });
 });

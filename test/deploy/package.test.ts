@@ -42,10 +42,12 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
     const definition = JSON.parse(text);
     expect(definition.StartAt).toBe('Resolve');
     // Every ${self:custom.lambda.<name>} became a reference to that function's ARN (all functions
-    // but the execution backstop, which EventBridge calls).
-    expect(Object.values(substitutions)).toHaveLength(Object.keys(functions).length - 1);
+    // but the execution backstop and its sweep, which EventBridge calls).
+    expect(Object.values(substitutions)).toHaveLength(Object.keys(functions).length - 2);
     // The backstop's rule: the pipeline state machine's executions that ended without cleanup.
-    const [rule] = resources.filter((r) => r.Type === 'AWS::Events::Rule');
+    const [rule] = resources.filter(
+      (r) => r.Type === 'AWS::Events::Rule' && (r.Properties as { EventPattern?: unknown }).EventPattern,
+    );
     expect(rule.Properties.EventPattern).toMatchObject({
       source: ['aws.states'],
       'detail-type': ['Step Functions Execution Status Change'],
@@ -54,6 +56,41 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
     expect(Object.values(substitutions)).toContainEqual({
       'Fn::GetAtt': ['CheckImageLambdaFunction', 'Arn'],
     });
+
+    // The backstop's safety nets: a dead-letter queue for its failed invocations and undeliverable
+    // events, an alarm on it, and an hourly sweep.
+    // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON, read field by field below
+    type Cfn = any;
+    const R = template.Resources as Record<string, { Type: string; Properties: Cfn }>;
+    const dlq = { 'Fn::GetAtt': ['BackstopDeadLetterQueue', 'Arn'] };
+    expect(R.BackstopDeadLetterQueue.Type).toBe('AWS::SQS::Queue');
+    expect(R.BackstopDeadLetterAlarm).toMatchObject({
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        Namespace: 'AWS/SQS',
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': ['BackstopDeadLetterQueue', 'QueueName'] } },
+        ],
+      },
+    });
+    const invokeConfigs = resources.filter((r) => r.Type === 'AWS::Lambda::EventInvokeConfig');
+    expect(invokeConfigs.map((c) => (c.Properties as Cfn).DestinationConfig?.OnFailure?.Destination)).toEqual(
+      [dlq, dlq],
+    );
+    expect(rule.Properties.Targets).toEqual([expect.objectContaining({ DeadLetterConfig: { Arn: dlq } })]);
+    const schedules = resources.filter(
+      (r) => r.Type === 'AWS::Events::Rule' && r.Properties.ScheduleExpression === 'rate(1 hour)',
+    );
+    expect(schedules).toHaveLength(1);
+    // Only the functions' role may kms:Sign: the key policy names the role osls creates.
+    const role = R.IamRoleLambdaExecution.Properties;
+    const deny = R.JobSigningKey.Properties.KeyPolicy.Statement.find((st: Cfn) => st.Effect === 'Deny');
+    expect(deny).toMatchObject({ Action: 'kms:Sign', Principal: '*' });
+    const [, [service, stage, , suffix]] = role.RoleName['Fn::Join'];
+    expect(deny.Condition.ArnNotEquals['aws:PrincipalArn']).toEqual({
+      'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${service}-${stage}-\${AWS::Region}-${suffix}`,
+    });
+    expect(role.Path).toBe('/');
 
     // The bundle runs as Lambda would load it: bad input is refused with a named error.
     const unpacked = join(out, 'resolve');

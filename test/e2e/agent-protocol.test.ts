@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { CommandRunner, EmulatorChannelOptions } from '../../lib/agent/emulator-channel';
+import {
+  type CommandRunner,
+  type EmulatorChannelOptions,
+  recordCommand,
+} from '../../lib/agent/emulator-channel';
 import { JobResultSchema } from '../../lib/agent/job';
 import { LocalJobSigner, signJob } from '../../lib/agent/signer';
 import { localChannel } from '../../lib/local/local-deps';
@@ -183,6 +187,36 @@ describe('Agent protocol 2: the pipeline and the (emulated) builder agent', () =
       expect(Buffer.from(JSON.parse(job).payload, 'base64').toString()).not.toContain(SECRET);
       const resultDoc = [...channel.documents.entries()].find(([k]) => k.includes('/results/'))![1];
       expect(resultDoc).toContain('installing with /key=***');
+      expect(resultDoc).not.toContain(SECRET);
+    });
+
+    it('a command’s env: secrets resolved on the builder into the environment, recorded redacted, never in the job', async () => {
+      const seen: (Record<string, string> | undefined)[] = [];
+      const withEnv = samplePipeline({
+        build: {
+          commands: [
+            {
+              name: 'install',
+              run: ['setup.exe'],
+              env: { LICENSE_KEY: '{{secret:LICENSE_KEY}}', MODE: 'q' },
+            },
+          ],
+          applications: [{ name: 'notepad', path: 'C:\\Windows\\notepad.exe' }],
+          secrets: { LICENSE_KEY: 'ssm:/apps/office/license' },
+        },
+      });
+      const { result, channel } = await runWithAgent({ secrets: builderSecrets }, withEnv, (b, argv, env) => {
+        seen.push(env);
+        return recordCommand(b, argv, env);
+      });
+      expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
+      expect(seen).toEqual([{ LICENSE_KEY: SECRET, MODE: 'q' }]);
+      const job = [...channel.documents.entries()].find(([k]) => k.includes('/jobs/'))![1];
+      const payload = Buffer.from(JSON.parse(job).payload, 'base64').toString();
+      expect(payload).toContain('{{secret:LICENSE_KEY}}');
+      expect(payload).not.toContain(SECRET);
+      const resultDoc = [...channel.documents.entries()].find(([k]) => k.includes('/results/'))![1];
+      expect(resultDoc).toContain('env {\\"LICENSE_KEY\\":\\"***\\",\\"MODE\\":\\"q\\"}');
       expect(resultDoc).not.toContain(SECRET);
     });
 

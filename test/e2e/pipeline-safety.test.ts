@@ -106,6 +106,8 @@ describe('Pipeline safety: cleanup keeps trying until its bound', () => {
     const loud = `builder ${summary.builder.name} is still RUNNING and billing`;
     expect(result.error).toBe('BuildCommandFailed');
     expect(summary.alert).toBe(loud);
+    // The execution's Cause carries it too (what DescribeExecution shows `pipeline status`).
+    expect(result.cause).toMatch(new RegExp(`^${loud} \\(cleanup failed\\)\\. `));
     expect(notifier.sent[0].subject).toMatch(/FAILED - BUILDER STILL BILLING$/);
     expect(notifier.sent[0].message).toMatchObject({ alert: loud, outcome: 'FAILED' });
     const lines: string[] = [];
@@ -133,6 +135,7 @@ describe('Pipeline safety: cleanup keeps trying until its bound', () => {
     // Backed off: far fewer calls than one every 15 s for 30 min would make, but more than a few.
     expect(message.cleanup.attempts).toBeGreaterThan(3);
     expect(message.alert).toBe(`builder ${summary.builder.name} is still RUNNING and billing`);
+    expect(result.cause).toMatch(/^builder \S+ is still RUNNING and billing\. /);
     expect(countStops.seen.ok).toBe(0);
   });
 });

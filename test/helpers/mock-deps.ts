@@ -23,6 +23,7 @@ export function mockDeps(start = Date.parse('2026-11-26T09:00:00Z')) {
     },
   };
   const deps: PipelineDeps = {
+    deployment: 'local',
     region: 'us-east-1',
     appstream: () => client,
     channel,

@@ -227,5 +227,17 @@ describe('Limits: one source for the execution, Task and Lambda timeouts', () =>
         polling: { windowSeconds: MAX_POLL_WINDOW_SECONDS },
       }).success,
     ).toBe(true);
+    // The schema's own bound is the Lambda one (it once allowed up to 840 s).
+    const max = PipelineConfigSchema.safeParse({
+      ...samplePipeline(),
+      polling: { windowSeconds: MAX_POLL_WINDOW_SECONDS + 1 },
+    });
+    expect(max.error!.issues).toEqual([
+      expect.objectContaining({
+        path: ['polling', 'windowSeconds'],
+        code: 'too_big',
+        maximum: MAX_POLL_WINDOW_SECONDS,
+      }),
+    ]);
   });
 });

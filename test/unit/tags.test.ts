@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PipelineConfigSchema } from '../../lib/config/pipeline';
-import { isTagValue, MAX_TAG_VALUE, TAG, tagValue } from '../../lib/tags';
+import { deploymentName, isTagValue, keepActive, MAX_TAG_VALUE, TAG, tagValue } from '../../lib/tags';
 import { samplePipeline } from '../helpers/pipeline';
 
 // AppStream tag values: letters, numbers and spaces representable in UTF-8 and _ . : / = + - @,
@@ -25,6 +25,7 @@ describe('Tag contract: keys', () => {
   it('names the keys of the contract in DESIGN.md', () => {
     expect(TAG).toEqual({
       managed: 'autopilot:managed',
+      deployment: 'autopilot:deployment',
       pipeline: 'autopilot:pipeline',
       execution: 'autopilot:execution',
       schedule: 'autopilot:schedule',
@@ -125,15 +126,37 @@ describe('Tag contract: tags in a pipeline definition', () => {
 
   it('leaves the keys the pipeline sets to the pipeline', () => {
     expect(issues({ [TAG.pipeline]: 'someone-else' })).toEqual([
-      `builder.tags.${TAG.pipeline}: ${TAG.managed}, ${TAG.pipeline}, ${TAG.execution} are set by the pipeline (tag contract)`,
+      `builder.tags.${TAG.pipeline}: ${TAG.managed}, ${TAG.deployment}, ${TAG.pipeline}, ${TAG.execution} are set by the pipeline (tag contract)`,
     ]);
   });
 
-  it('keeps room for the pipeline’s 3 tags under AppStream’s 50', () => {
+  it('keeps room for the pipeline’s 4 tags under AppStream’s 50', () => {
     const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
-    expect(issues(many(47))).toEqual([]);
-    expect(issues(many(48))).toEqual([
-      'builder.tags: at most 47 tags (AppStream allows 50; the pipeline adds 3)',
+    expect(issues(many(46))).toEqual([]);
+    expect(issues(many(47))).toEqual([
+      'builder.tags: at most 46 tags (AppStream allows 50; the pipeline adds 4)',
     ]);
+  });
+});
+
+describe('keepActive: TAG.keep forbids deleting a builder', () => {
+  const now = Date.parse('2026-11-26T12:00:00Z');
+  it.each([
+    ['true', true],
+    ['stop-only', true],
+    ['2026-11-27', true],
+    ['2026-11-27T14:00:00Z', true],
+    ['2026-11-25', false],
+    ['no-notify', false],
+    ['false', false],
+    [undefined, false],
+  ])('%s → %s', (value, active) => {
+    expect(keepActive(value, now)).toBe(active);
+  });
+  it('deploymentName: AUTOPILOT_DEPLOYMENT, else local', () => {
+    expect(deploymentName({ AUTOPILOT_DEPLOYMENT: 'appstream-autopilot-prod' })).toBe(
+      'appstream-autopilot-prod',
+    );
+    expect(deploymentName({})).toBe('local');
   });
 });

@@ -1,4 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FileChannel } from '../../../lib/agent/file-channel';
 import { PipelineConfigSchema } from '../../../lib/config/pipeline';
 import { buildJob } from '../../../lib/pipeline/build';
 import { checkBuilderRole, resolvePipeline } from '../../../lib/pipeline/resolve';
@@ -67,6 +71,67 @@ describe('Build secrets by reference', () => {
         'build.commands.0.run.2: {{secret:LICENCE_KEY}} names no secret in build.secrets',
       ),
     });
+  });
+
+  it('build.commands[].env goes into the job step as is: secret placeholders in values stay references', async () => {
+    const config = PipelineConfigSchema.parse(
+      samplePipeline({
+        build: {
+          commands: [
+            {
+              name: 'install',
+              run: ['setup.exe', '/quiet'],
+              env: { LICENSE_KEY: '{{secret:KEY}}', MODE: 'silent' },
+            },
+            { name: 'plain', run: ['x'] },
+          ],
+          applications: [{ name: 'notepad', path: 'C:\\Windows\\notepad.exe' }],
+          secrets: { KEY: 'ssm:/apps/key' },
+        },
+      }),
+    );
+    const job = buildJob(config, plan, '2026-11-26T09:00:00.000Z');
+    expect(job.steps[0].env).toEqual({ LICENSE_KEY: '{{secret:KEY}}', MODE: 'silent' });
+    expect(job.steps[1]).not.toHaveProperty('env');
+    expect(job.secrets).toEqual([{ name: 'KEY', source: 'ssm', ref: '/apps/key' }]);
+    // The file channel (the real agents' local transport) carries it in the signed job unchanged.
+    const dir = mkdtempSync(join(tmpdir(), 'env-job-'));
+    try {
+      const channel = new FileChannel(dir);
+      await channel.submit('us-east-1', job);
+      const envelope = JSON.parse(readFileSync(channel.path(job.builderName, job.jobId, 'job'), 'utf8'));
+      const payload = JSON.parse(Buffer.from(envelope.payload, 'base64').toString());
+      expect(payload.steps[0].env).toEqual({ LICENSE_KEY: '{{secret:KEY}}', MODE: 'silent' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an unknown secret placeholder in build.commands[].env is a ConfigError naming the variable; bad names are refused', () => {
+    const parsed = PipelineConfigSchema.safeParse(
+      samplePipeline({
+        build: {
+          commands: [{ run: ['x'], env: { LICENSE_KEY: '{{secret:NOPE}}' } }],
+          applications: [{ name: 'notepad', path: 'C:\\Windows\\notepad.exe' }],
+          secrets: { KEY: 'ssm:/apps/key' },
+        },
+      }),
+    );
+    expect(parsed.error?.issues).toEqual([
+      expect.objectContaining({
+        path: ['build', 'commands', 0, 'env', 'LICENSE_KEY'],
+        message: '{{secret:NOPE}} names no secret in build.secrets',
+      }),
+    ]);
+    const badName = PipelineConfigSchema.safeParse(
+      samplePipeline({
+        build: {
+          commands: [{ run: ['x'], env: { '1BAD=X': 'v' } }],
+          applications: [{ name: 'notepad', path: 'C:\\Windows\\notepad.exe' }],
+        },
+      }),
+    );
+    expect(badName.success).toBe(false);
   });
 
   it('a secret reference that is neither ssm: nor secretsmanager: is refused, naming the field', () => {

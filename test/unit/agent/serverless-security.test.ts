@@ -83,6 +83,52 @@ describe('serverless.yml: the agent channel is locked down', () => {
     expect(sls.provider.environment.JOB_SIGNING_KEY_ID).toEqual({ Ref: 'JobSigningKey' });
   });
 
+  it('the key policy lets only the pipeline functions’ role kms:Sign (Deny for every other principal); the account keeps administering the key', () => {
+    const key = sls.resources.Resources.JobSigningKey.Properties.KeyPolicy as { Statement: Statement[] };
+    const admin = key.Statement.find((st) => st.Effect === 'Allow');
+    expect(admin).toMatchObject({
+      Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
+      Action: 'kms:*',
+    });
+    const deny = key.Statement.filter((st) => st.Effect === 'Deny');
+    expect(deny).toEqual([
+      {
+        Sid: 'OnlyThePipelineSigns',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'kms:Sign',
+        Resource: '*',
+        Condition: {
+          ArnNotEquals: {
+            'aws:PrincipalArn': {
+              'Fn::Sub':
+                'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${self:service}-${sls:stage}-${AWS::Region}-lambdaRole',
+            },
+          },
+        },
+      },
+    ]);
+    // Administrators still read the public key to bake it beside the agent (not denied).
+    expect(deny.flatMap((st) => [st.Action].flat())).not.toContain('kms:GetPublicKey');
+  });
+
+  it('the backstop has a dead-letter queue with an alarm, and an hourly sweep', () => {
+    const fns = (sls as unknown as { functions: Record<string, Record<string, unknown>> }).functions;
+    const onFailure = { type: 'sqs', arn: { 'Fn::GetAtt': ['BackstopDeadLetterQueue', 'Arn'] } };
+    expect(fns.executionBackstop.destinations).toEqual({ onFailure });
+    expect(fns.backstopSweep.destinations).toEqual({ onFailure });
+    expect(fns.backstopSweep.events).toEqual([
+      { schedule: expect.objectContaining({ rate: 'rate(1 hour)' }) },
+    ]);
+    expect(sls.resources.Resources.BackstopDeadLetterAlarm.Properties).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(sls.provider.environment.AUTOPILOT_DEPLOYMENT).toBe('${self:service}-${sls:stage}');
+  });
+
   it('iam:PassRole only for the builder roles the deployment declares, the same list Resolve enforces', () => {
     const [passRole] = allowing('iam:PassRole');
     expect(passRole.Resource).toMatchObject({

@@ -72,7 +72,11 @@ describe('retireImages', () => {
       ],
     });
     appstream.on(ListTagsForResourceCommand).callsFake((i) => ({
-      Tags: { [TAG.pipeline]: i.ResourceArn.endsWith('other-team') ? 'other' : 'e2e' },
+      Tags: {
+        [TAG.managed]: 'true',
+        [TAG.deployment]: 'local',
+        [TAG.pipeline]: i.ResourceArn.endsWith('other-team') ? 'other' : 'e2e',
+      },
     }));
     appstream.on(DescribeFleetsCommand).resolves({
       Fleets: [
@@ -104,7 +108,9 @@ describe('retireImages', () => {
         { Name: 'old', Arn: 'arn:2', State: 'AVAILABLE', CreatedTime: new Date(1) },
       ],
     });
-    appstream.on(ListTagsForResourceCommand).resolves({ Tags: { [TAG.pipeline]: 'e2e' } });
+    appstream
+      .on(ListTagsForResourceCommand)
+      .resolves({ Tags: { [TAG.managed]: 'true', [TAG.deployment]: 'local', [TAG.pipeline]: 'e2e' } });
     appstream.on(DescribeFleetsCommand).resolves({ Fleets: [] });
     appstream
       .on(DeleteImageCommand)
@@ -131,5 +137,35 @@ describe('startCopies', () => {
       'eu-west-1',
       'ap-southeast-2',
     ]);
+  });
+
+  it('never retires another deployment’s (or an unmanaged) image of a same-named pipeline', async () => {
+    const { deps, appstream } = mockDeps();
+    const img = (Name: string, t: number) => ({
+      Name,
+      Arn: `arn:aws:appstream:us-east-1:123456789012:image/${Name}`,
+      State: 'AVAILABLE' as const,
+      CreatedTime: new Date(t),
+    });
+    appstream.on(DescribeImagesCommand).resolves({
+      Images: [img('mine-new', 9), img('mine-old', 8), img('prod-old', 1), img('hand-old', 2)],
+    });
+    const tagsOf: Record<string, Record<string, string>> = {
+      'mine-new': { [TAG.managed]: 'true', [TAG.deployment]: 'local', [TAG.pipeline]: 'e2e' },
+      'mine-old': { [TAG.managed]: 'true', [TAG.deployment]: 'local', [TAG.pipeline]: 'e2e' },
+      'prod-old': {
+        [TAG.managed]: 'true',
+        [TAG.deployment]: 'appstream-autopilot-prod',
+        [TAG.pipeline]: 'e2e',
+      },
+      'hand-old': { [TAG.deployment]: 'local', [TAG.pipeline]: 'e2e' },
+    };
+    appstream.on(ListTagsForResourceCommand).callsFake((i: { ResourceArn: string }) => ({
+      Tags: tagsOf[i.ResourceArn.split('/').pop()!],
+    }));
+    appstream.on(DescribeFleetsCommand).resolves({ Fleets: [] });
+    appstream.on(DeleteImageCommand).resolves({});
+    const [r] = await retireImages({ config: config({ keepLatest: 1 }), plan }, deps);
+    expect(r.deleted).toEqual(['mine-old']);
   });
 });

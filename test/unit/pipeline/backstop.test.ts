@@ -84,6 +84,7 @@ function account(builders: { b: ImageBuilder; tags: Record<string, string> }[]) 
 
 const owned = (execution: string, pipeline = 'office') => ({
   [TAG.managed]: 'true',
+  [TAG.deployment]: 'local',
   [TAG.pipeline]: pipeline,
   [TAG.execution]: executionId(execution),
 });
@@ -132,7 +133,11 @@ describe('Execution backstop', () => {
     const m = account([
       {
         b: builder('golden', 'RUNNING'),
-        tags: { [TAG.pipeline]: 'office', [TAG.execution]: executionId('office-run-7') },
+        tags: {
+          [TAG.deployment]: 'local',
+          [TAG.pipeline]: 'office',
+          [TAG.execution]: executionId('office-run-7'),
+        },
       },
     ]);
     const out = await backstop(
@@ -155,7 +160,12 @@ describe('Execution backstop', () => {
     const m = account([
       {
         b: builder('golden', 'RUNNING'),
-        tags: { [TAG.pipeline]: 'office', [TAG.execution]: run, [TAG.lastAction]: startedByRunTag(run) },
+        tags: {
+          [TAG.deployment]: 'local',
+          [TAG.pipeline]: 'office',
+          [TAG.execution]: run,
+          [TAG.lastAction]: startedByRunTag(run),
+        },
       },
     ]);
     const out = await backstop(
@@ -164,6 +174,50 @@ describe('Execution backstop', () => {
     );
     expect(out.builders).toEqual([{ name: 'golden', action: 'stopped', state: 'STOPPED' }]);
     expect(m.calls(DeleteImageBuilderCommand)).toEqual([]);
+  });
+
+  it('a builder a person tagged to keep (true, stop-only, a future date) is stopped, never deleted', async () => {
+    const keepers = ['true', 'stop-only', '2026-12-31T00:00:00Z'];
+    const m = account(
+      keepers.map((keep, i) => ({
+        b: builder(`office-${i}`, 'RUNNING'),
+        tags: { ...owned('office-run-7'), [TAG.keep]: keep },
+      })),
+    );
+    const out = await backstop(
+      statusChange('ABORTED', { name: 'office', builder: { whenDone: 'delete' } }),
+      m.deps,
+    );
+    expect(out.builders.map((b) => [b.name, b.action, b.state])).toEqual(
+      keepers.map((_, i) => [`office-${i}`, 'stopped', 'STOPPED']),
+    );
+    expect(m.calls(DeleteImageBuilderCommand)).toEqual([]);
+    expect(m.calls(StopImageBuilderCommand)).toHaveLength(3);
+  });
+
+  it('an expired keep date or no-notify does not keep: deleted with whenDone: delete', async () => {
+    const m = account([
+      { b: builder('office-1', 'RUNNING'), tags: { ...owned('office-run-7'), [TAG.keep]: '2020-01-01' } },
+      { b: builder('office-2', 'RUNNING'), tags: { ...owned('office-run-7'), [TAG.keep]: 'no-notify' } },
+    ]);
+    await backstop(statusChange('ABORTED', { name: 'office', builder: { whenDone: 'delete' } }), m.deps);
+    expect(m.calls(DeleteImageBuilderCommand).sort()).toEqual(['office-1', 'office-2']);
+  });
+
+  it('only this deployment’s builders: another stage’s builder with the same execution tag is left alone', async () => {
+    const m = account([
+      {
+        b: builder('office-1', 'RUNNING'),
+        tags: { ...owned('office-run-7'), [TAG.deployment]: 'autopilot-prod' },
+      },
+      {
+        b: builder('office-2', 'RUNNING'),
+        tags: { ...owned('office-run-7'), [TAG.deployment]: undefined as never },
+      },
+    ]);
+    const out = await backstop(statusChange('ABORTED'), m.deps);
+    expect(out.builders).toEqual([]);
+    expect(m.calls(StopImageBuilderCommand)).toEqual([]);
   });
 
   it('looks in the pipeline’s region (config.region), else the execution’s region', async () => {

@@ -41,6 +41,7 @@ function account(
 
 const ours = (execution: string) => ({
   [TAG.managed]: 'true',
+  [TAG.deployment]: 'local',
   [TAG.pipeline]: 'e2e',
   [TAG.execution]: executionId(execution),
 });
@@ -87,6 +88,58 @@ describe('prepareRun: pruning the pipeline’s builders', () => {
       m.deps,
     );
     expect(out).toEqual({ kept: 'e2e-newest', deleted: [] });
+  });
+});
+
+describe('prepareRun: keep tags and deployments', () => {
+  it('never deletes a builder a person tagged to keep (true, stop-only, a date not passed); an expired date or no-notify does not keep', async () => {
+    const m = account([
+      { name: 'k-true', state: 'STOPPED', created: T0 - 9e6, tags: { ...ours('r1'), [TAG.keep]: 'true' } },
+      {
+        name: 'k-stop',
+        state: 'STOPPED',
+        created: T0 - 8e6,
+        tags: { ...ours('r2'), [TAG.keep]: 'stop-only' },
+      },
+      {
+        name: 'k-date',
+        state: 'STOPPED',
+        created: T0 - 7e6,
+        tags: { ...ours('r3'), [TAG.keep]: '2026-12-01T00:00:00Z' },
+      },
+      {
+        name: 'k-old',
+        state: 'STOPPED',
+        created: T0 - 6e6,
+        tags: { ...ours('r4'), [TAG.keep]: '2026-11-01' },
+      },
+      { name: 'k-nn', state: 'FAILED', created: T0 - 5e6, tags: { ...ours('r5'), [TAG.keep]: 'no-notify' } },
+      { name: 'newest', state: 'STOPPED', created: T0 - 1e6, tags: ours('r6') },
+    ]);
+    const out = await prepareRun(input(), m.deps);
+    expect(out).toEqual({ kept: 'newest', deleted: ['k-nn', 'k-old'] });
+  });
+
+  it('never prunes another deployment’s builders of a same-named pipeline (or untagged ones)', async () => {
+    const m = account([
+      {
+        name: 'prod-1',
+        state: 'STOPPED',
+        created: T0 - 9e6,
+        tags: { ...ours('r1'), [TAG.deployment]: 'ap-prod' },
+      },
+      {
+        name: 'prod-2',
+        state: 'STOPPED',
+        created: T0 - 8e6,
+        tags: { ...ours('r2'), [TAG.deployment]: 'ap-prod' },
+      },
+      { name: 'legacy', state: 'STOPPED', created: T0 - 7e6, tags: { ...ours('r3'), [TAG.deployment]: '' } },
+      { name: 'mine-1', state: 'STOPPED', created: T0 - 6e6, tags: ours('r4') },
+      { name: 'mine-2', state: 'STOPPED', created: T0 - 5e6, tags: ours('r5') },
+    ]);
+    const out = await prepareRun(input(), m.deps);
+    expect(out).toEqual({ kept: 'mine-2', deleted: ['mine-1'] });
   });
 });
 

@@ -19,7 +19,12 @@ import {
 import { GetTopicAttributesCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { instanceFamily } from '../../../lib/appstream/families';
+import {
+  familyFit,
+  instanceFamily,
+  normalizeFamily,
+  supportsInstanceType,
+} from '../../../lib/appstream/families';
 import { validatePipeline } from '../../../lib/config/load';
 import { PipelineConfigSchema } from '../../../lib/config/pipeline';
 import { setMetricSink } from '../../../lib/notify/metrics';
@@ -108,7 +113,7 @@ describe('latest:<platform> picks by the builder instance family', () => {
   it('derives the family from the instance type', () => {
     expect(instanceFamily('stream.standard.medium')).toBe('GENERAL_PURPOSE');
     expect(instanceFamily('stream.memory.z1d.large')).toBe('MEMORY_OPTIMIZED');
-    expect(instanceFamily('stream.graphics.g4dn.xlarge')).toBe('GRAPHICS_G4DN');
+    expect(instanceFamily('stream.graphics.g4dn.xlarge')).toBe('GRAPHICS_G4');
     expect(instanceFamily('stream.graphics-design.large')).toBe('GRAPHICS_DESIGN');
   });
 
@@ -123,6 +128,44 @@ describe('latest:<platform> picks by the builder instance family', () => {
       'reported-g5-only',
     );
     expect(newestPublic(images, 'WINDOWS_SERVER_2022', 'stream.graphics-pro.4xlarge')).toBeUndefined();
+  });
+
+  it('accepts every documented spelling: GRAPHICS_G4 and GRAPHICS_G4DN both mean g4dn; words and hyphens too', () => {
+    for (const spelling of ['GRAPHICS_G4', 'GRAPHICS_G4DN', 'Graphics G4', 'graphics-g4dn'])
+      expect(
+        familyFit(
+          img('custom', 'WINDOWS_SERVER_2022', '2025-11-01', { SupportedInstanceFamilies: [spelling] }),
+          'stream.graphics.g4dn.xlarge',
+        ),
+      ).toBe('yes');
+    expect(normalizeFamily('General Purpose')).toBe('GENERAL_PURPOSE');
+    expect(
+      familyFit(
+        img('g4', 'WINDOWS_SERVER_2022', '2025-11-01', { SupportedInstanceFamilies: ['GRAPHICS_G4'] }),
+        'stream.standard.medium',
+      ),
+    ).toBe('no');
+  });
+
+  it('an unknown family spelling never makes the pre-flight refuse an image: a warning instead', async () => {
+    const image = img('AppStream-WinServer2022-12-01-2025', 'WINDOWS_SERVER_2022', '2025-12-01', {
+      SupportedInstanceFamilies: ['GENERAL_PURPOSE_V2', 'SOMETHING_NEW'],
+    });
+    expect(familyFit(image, 'stream.standard.medium')).toBe('unknown');
+    expect(supportsInstanceType(image, 'stream.standard.medium')).toBe(true);
+    const { deps, appstream } = mockDeps();
+    appstream
+      .on(DescribeImagesCommand)
+      .rejects(new ResourceNotFoundException({ message: 'no', $metadata: {} }));
+    const config = PipelineConfigSchema.parse(samplePipeline());
+    const problems = await preflight(
+      config,
+      { region: 'us-east-1', imageName: 'x-new', baseImage: image },
+      deps,
+    );
+    expect(problems).toEqual([
+      { field: 'builder.image', severity: 'warning', message: expect.stringContaining('SOMETHING_NEW') },
+    ]);
   });
 
   it('Resolve plans the general-purpose image for the sample stream.standard builder', async () => {
@@ -144,7 +187,13 @@ const SUBNET = 'subnet-0aaaaaaaaaaaaaaaa';
 const SG = 'sg-0aaaaaaaaaaaaaaaa';
 const RTB = 'rtb-0aaaaaaaaaaaaaaaa';
 
-function networkMocks(opts: { routes: Route[]; freeIps?: number; sgVpc?: string; s3Endpoint?: boolean }) {
+function networkMocks(opts: {
+  routes: Route[];
+  freeIps?: number;
+  sgVpc?: string;
+  s3Endpoint?: boolean;
+  sgMissing?: boolean;
+}) {
   const ec2 = new EC2Client({ region: 'us-east-1' });
   const m = mockClient(ec2);
   m.on(DescribeSubnetsCommand, { SubnetIds: [SUBNET] }).resolves({
@@ -158,6 +207,12 @@ function networkMocks(opts: { routes: Route[]; freeIps?: number; sgVpc?: string;
   m.on(DescribeSecurityGroupsCommand).resolves({
     SecurityGroups: [{ GroupId: SG, VpcId: opts.sgVpc ?? VPC }],
   });
+  if (opts.sgMissing)
+    m.on(DescribeSecurityGroupsCommand).rejects(
+      Object.assign(new Error(`The security group '${SG}' does not exist`), {
+        name: 'InvalidGroup.NotFound',
+      }),
+    );
   m.on(DescribeRouteTablesCommand).resolves({
     RouteTables: [{ RouteTableId: RTB, VpcId: VPC, Routes: opts.routes }],
   });
@@ -263,6 +318,19 @@ describe('pre-flight (mocked clients): every problem with its field, before anyt
         field: 'builder.securityGroupIds',
         message: expect.stringContaining(`belongs to vpc-0other, not the subnet's VPC ${VPC}`),
       },
+    ]);
+  });
+
+  it('a missing subnet does not hide a missing security group: both reported at once', async () => {
+    const nat: Route = { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0a', State: 'active' };
+    expect(
+      await problemsFor(
+        { subnetIds: ['subnet-0bbbbbbbbbbbbbbbb'], securityGroupIds: [SG] },
+        { routes: [nat], sgMissing: true },
+      ),
+    ).toEqual([
+      { field: 'builder.subnetIds', message: 'subnet subnet-0bbbbbbbbbbbbbbbb does not exist in us-east-1' },
+      { field: 'builder.securityGroupIds', message: `security group ${SG} does not exist in us-east-1` },
     ]);
   });
 
