@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Shape } from '../model';
 
 /** A member reference in a botocore Query/EC2 model: the shape plus its wire names. */
 export interface QueryMember {
@@ -10,30 +11,13 @@ export interface QueryMember {
   idempotencyToken?: boolean;
 }
 
-export interface QueryShape {
-  type:
-    | 'structure'
-    | 'list'
-    | 'map'
-    | 'string'
-    | 'integer'
-    | 'long'
-    | 'boolean'
-    | 'timestamp'
-    | 'double'
-    | 'float'
-    | 'blob';
+/** A Query/EC2 model shape: the JSON model's shape plus the wire names of its members. */
+export interface QueryShape extends Omit<Shape, 'members' | 'member' | 'key' | 'value'> {
   members?: Record<string, QueryMember>;
-  required?: string[];
   member?: QueryMember;
   key?: QueryMember;
   value?: QueryMember;
   flattened?: boolean;
-  enum?: string[];
-  min?: number;
-  max?: number;
-  pattern?: string;
-  exception?: boolean;
   error?: { code?: string; httpStatusCode?: number; senderFault?: boolean };
 }
 

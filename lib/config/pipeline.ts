@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ENV_NAME, SECRET_NAME, SECRET_PLACEHOLDER } from '../agent/job';
-import { hasAppStream } from '../appstream/regions';
+import { hasAppStream } from '../aws/regions';
 import {
   EXECUTION_TIMEOUT_SECONDS,
   FIXED_OVERHEAD_MINUTES,

@@ -11,7 +11,7 @@ import {
 import { aws } from '../appstream/call';
 import { familyFit, imageFamilies, instanceFamily } from '../appstream/families';
 import { findImage } from '../appstream/queries';
-import { hasAppStream } from '../appstream/regions';
+import { hasAppStream } from '../aws/regions';
 import type { PipelineConfig } from '../config/pipeline';
 import type { PipelineDeps } from './deps';
 import { PreflightFailed } from './errors';
