@@ -46,8 +46,6 @@ the status of an execution of the deployed state machine (by its ARN). Exits 0 w
 (or is still running), 1 when it failed, timed out or was aborted, 3 when it left a builder
 billing ("builder X is still RUNNING and billing").`;
 
-const VALIDATE_HELP = VALIDATE_USAGE;
-
 const isHelp = (argv: string[]) => argv.some((a) => a === '--help' || a === '-h');
 
 const RUNS_DIR = '.autopilot/executions';
@@ -163,7 +161,7 @@ export async function pipelineCommand(argv: string[]): Promise<void> {
   if (sub === 'run') code = await run(rest);
   else if (sub === 'status') code = await status(rest);
   else if (sub === 'validate' && isHelp(rest)) {
-    console.log(VALIDATE_HELP);
+    console.log(VALIDATE_USAGE);
     code = 0;
   } else if (sub === 'validate') {
     code = await validateCommand(rest);

@@ -3,6 +3,7 @@ import { AppStreamClient } from '@aws-sdk/client-appstream';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { startEmulator } from '../emulator';
+import { perRegion } from '../lib/aws/per-region';
 import { readPipelineFile, validatePipeline } from '../lib/config/load';
 import { renderImageName } from '../lib/config/pipeline';
 import { LOCAL_ACCOUNT } from '../lib/local/local-deps';
@@ -65,12 +66,12 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const deps: PipelineDeps = {
     deployment: endpoint ? 'local' : deploymentName(),
     region: homeRegion,
-    appstream: (region) => client(new AppStreamClient({ region, ...local })),
-    ec2: (region) => client(new EC2Client({ region, ...local })),
+    appstream: perRegion((region) => client(new AppStreamClient({ region, ...local }))),
+    ec2: perRegion((region) => client(new EC2Client({ region, ...local }))),
     // The emulator has no SNS: the topic is checked against AWS only.
     notifier: endpoint
       ? new MemoryNotifier()
-      : new SnsNotifier((region) => client(new SNSClient({ region }))),
+      : new SnsNotifier(perRegion((region) => client(new SNSClient({ region })))),
     channel: {
       submit: async () => {
         throw new Error('validate launches nothing');

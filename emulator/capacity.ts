@@ -201,7 +201,7 @@ function enisWanted(ctx: Ctx, f: FleetRec): number {
  * subnets (a full subnet passes to the next); when they run out, the fleet runs only as many
  * instances as it has interfaces and reports SUBNET_HAS_INSUFFICIENT_IP_ADDRESSES. Shrinking
  * releases the surplus at once, except those of instances users are still on: those go as their
- * sessions end (`Store.surplusFleets`, trimmed after every settle by `settleFleetEnis`).
+ * sessions end (`Store.surplusFleets`, trimmed after every settle by `trimSurplusFleets`).
  */
 export function growFleetEnis(ctx: Ctx, f: FleetRec): void {
   if (f.fleetType === 'ELASTIC') return;

@@ -148,7 +148,7 @@ export class JsonProtocol {
 /** A caller-supplied name as shown in a message: bounded, whatever was sent. */
 const shorten = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}...` : s);
 
-/** Nesting depth of a JSON text, or MAX_JSON_DEPTH + 1 as soon as it goes deeper (linear scan). */
+/** True as soon as a JSON text nests deeper than `max` (linear scan, strings skipped). */
 export function jsonDepthExceeds(text: string, max = MAX_JSON_DEPTH): boolean {
   let depth = 0;
   let inString = false;

@@ -177,14 +177,7 @@ export class RequestValidator {
         if (typeof value !== 'number' || !Number.isInteger(value))
           throw typeError(`${shape.type === 'long' ? 'Long' : 'Integer'} expected`, value, path);
         if (!fitsJavaType(value, shape.type)) throw overflowError(value, shape.type, path);
-        if (shape.min !== undefined && value < shape.min)
-          problems.add(() =>
-            fail(String(value), path, `Member must have value greater than or equal to ${shape.min}`),
-          );
-        if (shape.max !== undefined && value > shape.max)
-          problems.add(() =>
-            fail(String(value), path, `Member must have value less than or equal to ${shape.max}`),
-          );
+        this.checkRange(shape, value, path, problems);
         return;
       case 'double':
       case 'float':
@@ -201,6 +194,7 @@ export class RequestValidator {
     }
   }
 
+  /** A number against its shape's (or RANGES') min and max. */
   private checkRange(
     range: { min?: number; max?: number },
     value: number,

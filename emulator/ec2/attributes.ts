@@ -10,6 +10,17 @@ type Bool = { Value?: boolean } | undefined;
 export const dnsSupport = (v: VpcRec) => v.enableDnsSupport ?? true;
 export const dnsHostnames = (v: VpcRec) => v.enableDnsHostnames ?? v.isDefault;
 
+/** Modify*Attribute change one attribute per call: more or none → InvalidParameterCombination. */
+function exactlyOne(given: readonly string[]): void {
+  if (given.length !== 1)
+    throw ec2Error(
+      'InvalidParameterCombination',
+      given.length === 0
+        ? 'The request must contain exactly one attribute to modify.'
+        : `You can only modify one attribute at a time: ${given.join(', ')}`,
+    );
+}
+
 /**
  * The attribute calls the VPC tutorials use (VPC User Guide, "Create a VPC with public and
  * private subnets (NAT)" CLI steps: `modify-subnet-attribute --map-public-ip-on-launch`,
@@ -39,13 +50,7 @@ export const attributeHandlers: Record<string, QueryHandler> = {
     const given = Object.keys(input).filter(
       (k) => k !== 'SubnetId' && input[k as keyof typeof input] !== undefined,
     );
-    if (given.length !== 1)
-      throw ec2Error(
-        'InvalidParameterCombination',
-        given.length === 0
-          ? 'The request must contain exactly one attribute to modify.'
-          : `You can only modify one attribute at a time: ${given.join(', ')}`,
-      );
+    exactlyOne(given);
     const flag = (b: Bool, name: string): boolean => {
       if (b?.Value === undefined)
         throw ec2Error('MissingParameter', `The request must contain the parameter ${name}.Value`);
@@ -91,13 +96,7 @@ export const attributeHandlers: Record<string, QueryHandler> = {
     const given = (
       ['EnableDnsHostnames', 'EnableDnsSupport', 'EnableNetworkAddressUsageMetrics'] as const
     ).filter((k) => input[k] !== undefined);
-    if (given.length !== 1)
-      throw ec2Error(
-        'InvalidParameterCombination',
-        given.length === 0
-          ? 'The request must contain exactly one attribute to modify.'
-          : `You can only modify one attribute at a time: ${given.join(', ')}`,
-      );
+    exactlyOne(given);
     const value = input[given[0]]?.Value;
     if (value === undefined)
       throw ec2Error('MissingParameter', `The request must contain the parameter ${given[0]}.Value`);

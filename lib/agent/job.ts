@@ -168,10 +168,3 @@ export function readAgentDocument<S extends z.ZodType>(
     );
   return parsed.data;
 }
-
-/** Secret names the arguments (and environment values) refer to through `{{secret:NAME}}`. */
-export function secretRefs(argv: readonly string[], env: Readonly<Record<string, string>> = {}): string[] {
-  return [...argv, ...Object.values(env)].flatMap((a) =>
-    [...a.matchAll(SECRET_PLACEHOLDER)].map((m) => m[1]),
-  );
-}

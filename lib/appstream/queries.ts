@@ -65,6 +65,20 @@ export async function listFleets(client: AppStreamClient): Promise<Fleet[]> {
   return fleets;
 }
 
+/** Every image builder in the region, across pages. */
+export async function listBuilders(client: AppStreamClient): Promise<ImageBuilder[]> {
+  const builders: ImageBuilder[] = [];
+  let token: string | undefined;
+  do {
+    const out = await aws('DescribeImageBuilders', () =>
+      client.send(new DescribeImageBuildersCommand({ NextToken: token })),
+    );
+    builders.push(...(out?.ImageBuilders ?? []));
+    token = out?.NextToken;
+  } while (token);
+  return builders;
+}
+
 export const errorsOf = (r: {
   ImageBuilderErrors?: { ErrorMessage?: string }[];
   ImageErrors?: { ErrorMessage?: string }[];

@@ -245,24 +245,19 @@ export const PipelineConfigSchema = z
     checkBoundsFit(c, ctx);
     // `pipeline validate` and Resolve both parse with this schema: they accept and refuse the same.
     for (const issue of offlineIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+    const checkSecrets = (text: string, path: (string | number)[]) => {
+      for (const m of text.matchAll(SECRET_PLACEHOLDER))
+        if (!Object.hasOwn(c.build.secrets, m[1]))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['build', 'commands', ...path],
+            message: `{{secret:${m[1]}}} names no secret in build.secrets`,
+          });
+    };
     for (const [i, command] of c.build.commands.entries())
-      for (const [j, arg] of command.run.entries())
-        for (const m of arg.matchAll(SECRET_PLACEHOLDER))
-          if (!Object.hasOwn(c.build.secrets, m[1]))
-            ctx.addIssue({
-              code: 'custom',
-              path: ['build', 'commands', i, 'run', j],
-              message: `{{secret:${m[1]}}} names no secret in build.secrets`,
-            });
+      for (const [j, arg] of command.run.entries()) checkSecrets(arg, [i, 'run', j]);
     for (const [i, command] of c.build.commands.entries())
-      for (const [key, value] of Object.entries(command.env ?? {}))
-        for (const m of value.matchAll(SECRET_PLACEHOLDER))
-          if (!Object.hasOwn(c.build.secrets, m[1]))
-            ctx.addIssue({
-              code: 'custom',
-              path: ['build', 'commands', i, 'env', key],
-              message: `{{secret:${m[1]}}} names no secret in build.secrets`,
-            });
+      for (const [key, value] of Object.entries(command.env ?? {})) checkSecrets(value, [i, 'env', key]);
     if (c.build.applications.length === 0 && !c.image.dynamicAppCatalog)
       ctx.addIssue({
         code: 'custom',

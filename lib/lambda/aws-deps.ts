@@ -6,6 +6,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { S3Channel } from '../agent/s3-channel';
 import { KmsJobSigner } from '../agent/signer';
+import { perRegion } from '../aws/per-region';
 import { SnsNotifier } from '../notify/sns';
 import type { PipelineDeps } from '../pipeline/deps';
 import { deploymentName } from '../tags';
@@ -19,34 +20,15 @@ let deps: PipelineDeps | undefined;
  */
 export function awsDeps(): PipelineDeps {
   if (deps) return deps;
-  const clients = new Map<string, AppStreamClient>();
   const bucket = process.env.AGENT_BUCKET;
   const s3 = new S3Client({});
   const kms = new KMSClient({});
-  /** One client per region and service, kept for the container's life. */
-  const perRegion = <C>(make: (region: string) => C) => {
-    const made = new Map<string, C>();
-    return (region: string): C => {
-      let c = made.get(region);
-      if (!c) {
-        c = make(region);
-        made.set(region, c);
-      }
-      return c;
-    };
-  };
   deps = {
     // TAG.deployment: AUTOPILOT_DEPLOYMENT = ${self:service}-${sls:stage} (serverless.yml).
     deployment: deploymentName(),
     region: process.env.AWS_REGION ?? 'us-east-1',
-    appstream: (region: string) => {
-      let c = clients.get(region);
-      if (!c) {
-        c = new AppStreamClient({ region });
-        clients.set(region, c);
-      }
-      return c;
-    },
+    // One client per region and service, kept for the container's life.
+    appstream: perRegion((region) => new AppStreamClient({ region })),
     channel: new S3Channel(() => s3, {
       bucket: bucket ?? '',
       prefix: process.env.AGENT_PREFIX ?? 'autopilot-agent',

@@ -4,6 +4,7 @@ import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import type { RunningEmulator } from '../../emulator';
 import type { BuilderChannel } from '../agent/channel';
 import { type CommandRunner, EmulatorChannel, type EmulatorChannelOptions } from '../agent/emulator-channel';
+import { perRegion } from '../aws/per-region';
 import type { Notifier } from '../notify/notifier';
 import { MemoryNotifier } from '../notify/sns';
 import type { PipelineDeps } from '../pipeline/deps';
@@ -45,42 +46,24 @@ export function localDeps(
   } = {},
 ): PipelineDeps & { clients: { destroy(): void }[] } {
   const account = opts.account ?? LOCAL_ACCOUNT;
-  const cache = new Map<string, AppStreamClient>();
-  const ec2Cache = new Map<string, EC2Client>();
   const clients: { destroy(): void }[] = [];
+  const track = <C extends { destroy(): void }>(c: C): C => {
+    clients.push(c);
+    return c;
+  };
+  const config = (region: string) => ({
+    endpoint: emu.endpoint,
+    region,
+    credentials: { accessKeyId: account, secretAccessKey: 'local' },
+    // Same 3 attempts as the SDK's standard mode, without real-time backoff pauses.
+    retryStrategy: new ConfiguredRetryStrategy(3, () => 5),
+  });
   return {
     deployment: 'local',
     region: opts.region ?? 'us-east-1',
-    appstream(region) {
-      let c = cache.get(region);
-      if (!c) {
-        c = new AppStreamClient({
-          endpoint: emu.endpoint,
-          region,
-          credentials: { accessKeyId: account, secretAccessKey: 'local' },
-          // Same 3 attempts as the SDK's standard mode, without real-time backoff pauses.
-          retryStrategy: new ConfiguredRetryStrategy(3, () => 5),
-        });
-        cache.set(region, c);
-        clients.push(c);
-      }
-      return c;
-    },
-    ec2(region) {
-      let c = ec2Cache.get(region);
-      if (!c) {
-        // The emulator's EC2 subset (Query protocol on the same port, routed by the signing scope).
-        c = new EC2Client({
-          endpoint: emu.endpoint,
-          region,
-          credentials: { accessKeyId: account, secretAccessKey: 'local' },
-          retryStrategy: new ConfiguredRetryStrategy(3, () => 5),
-        });
-        ec2Cache.set(region, c);
-        clients.push(c);
-      }
-      return c;
-    },
+    appstream: perRegion((region) => track(new AppStreamClient(config(region)))),
+    // The emulator's EC2 subset (Query protocol on the same port, routed by the signing scope).
+    ec2: perRegion((region) => track(new EC2Client(config(region)))),
     channel: opts.channel ?? localChannel(emu, { account, runCommand: opts.runCommand }),
     notifier: opts.notifier ?? new MemoryNotifier(),
     clock: { now: () => emu.world.now() },

@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  DescribeImageBuildersCommand,
-  DescribeImagesCommand,
-  ListTagsForResourceCommand,
-} from '@aws-sdk/client-appstream';
+import { DescribeImageBuildersCommand, ListTagsForResourceCommand } from '@aws-sdk/client-appstream';
 import { type RunningEmulator, startEmulator } from '../../emulator';
 import { functions } from '../../functions';
 import type { BuilderChannel } from '../agent/channel';
 import type { CommandRunner } from '../agent/emulator-channel';
+import { findImage } from '../appstream/queries';
 import type { Notifier } from '../notify/notifier';
 import { BACKSTOP_STATUSES, type BackstopResult } from '../pipeline/backstop';
 import { stillBillingMessage } from '../pipeline/builder';
@@ -187,10 +184,7 @@ async function summarize(
   if (!plan) return summary;
   const client = deps.appstream(plan.region);
   if (plan.imageName) {
-    const images = await client
-      .send(new DescribeImagesCommand({ Names: [plan.imageName] }))
-      .catch(() => undefined);
-    const image = images?.Images?.[0];
+    const image = await findImage(client, { name: plan.imageName }).catch(() => undefined);
     const tags = image?.Arn
       ? (await client.send(new ListTagsForResourceCommand({ ResourceArn: image.Arn })).catch(() => undefined))
           ?.Tags

@@ -1,11 +1,11 @@
 import {
   type AppStreamClient,
   DeleteImageBuilderCommand,
-  DescribeImageBuildersCommand,
   type ImageBuilder,
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-appstream';
 import { aws, isNotFound, unexpected } from '../appstream/call';
+import { listBuilders } from '../appstream/queries';
 import type { PipelineConfig } from '../config/pipeline';
 import { keepActive, TAG, tagValue } from '../tags';
 import type { PipelineDeps, RunningExecution } from './deps';
@@ -29,17 +29,8 @@ export interface TaggedBuilder {
 
 /** Every image builder in the region with its tags (DescribeImageBuilders doesn't return tags). */
 export async function taggedBuilders(client: AppStreamClient): Promise<TaggedBuilder[]> {
-  const all: ImageBuilder[] = [];
-  let token: string | undefined;
-  do {
-    const out = await aws('DescribeImageBuilders', () =>
-      client.send(new DescribeImageBuildersCommand({ NextToken: token })),
-    );
-    all.push(...(out?.ImageBuilders ?? []));
-    token = out?.NextToken;
-  } while (token);
   const tagged: TaggedBuilder[] = [];
-  for (const builder of all) {
+  for (const builder of await listBuilders(client)) {
     if (!builder.Arn) continue;
     try {
       const out = await aws('ListTagsForResource', () =>

@@ -8,7 +8,7 @@ import {
   type RouteTable,
   type Subnet,
 } from '@aws-sdk/client-ec2';
-import { aws } from '../appstream/call';
+import { aws, isNotFound } from '../appstream/call';
 import { familyFit, imageFamilies, instanceFamily } from '../appstream/families';
 import { findImage } from '../appstream/queries';
 import { hasAppStream } from '../aws/regions';
@@ -75,7 +75,7 @@ export async function preflight(
     )
       .then((o) => o?.Fleets?.find((f) => f.Name === t.fleet))
       .catch((err) => {
-        if (errName(err) === 'ResourceNotFoundException') return undefined;
+        if (isNotFound(err)) return undefined;
         throw err;
       });
     if (!fleet) add('after.rollOut', `fleet '${t.fleet}' does not exist in ${r}`);

@@ -46,12 +46,5 @@ export async function builders(f: EmulatorFixture, region = 'us-east-1') {
   return (out.ImageBuilders ?? []).map((b) => ({ name: b.Name!, state: b.State! }));
 }
 
-/** States in which a builder costs money. */
-export const BILLING_STATES = [
-  'PENDING',
-  'RUNNING',
-  'STOPPING',
-  'SNAPSHOTTING',
-  'UPDATING_AGENT',
-  'REBOOTING',
-];
+/** States in which a builder costs money (the pipeline's own list). */
+export { BILLING_STATES } from '../../lib/pipeline/housekeeping';
