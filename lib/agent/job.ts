@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AwsRequestError, BuildAgentOutdated } from '../pipeline/errors';
+import { AwsRequestError } from '../errors';
+import { BuildAgentOutdated } from './errors';
 
 /**
  * Agent protocol 2 (agent/PROTOCOL.md): the documents exchanged with the builder-side agent.

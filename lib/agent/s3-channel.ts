@@ -1,7 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { z } from 'zod';
-import { aws } from '../appstream/call';
-import { AwsRequestError } from '../pipeline/errors';
+import { aws } from '../aws/call';
+import { AwsRequestError } from '../errors';
 import type { BuilderChannel } from './channel';
 import {
   type Job,

@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
 import { type KMSClient, SignCommand } from '@aws-sdk/client-kms';
-import { aws } from '../appstream/call';
-import { AwsRequestError } from '../pipeline/errors';
+import { aws } from '../aws/call';
+import { AwsRequestError } from '../errors';
 import { type Job, type JobEnvelope, JobSchema, SIGNING_ALGORITHM, stripBom } from './job';
 
 /**

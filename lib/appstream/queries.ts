@@ -8,7 +8,7 @@ import {
   type ImageBuilder,
   paginateDescribeImages,
 } from '@aws-sdk/client-appstream';
-import { aws, isNotFound } from './call';
+import { aws, isNotFound } from '../aws/call';
 
 /** The builder, or undefined when it does not exist. */
 export async function findBuilder(client: AppStreamClient, name: string): Promise<ImageBuilder | undefined> {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { ConfigError } from '../pipeline/errors';
+import { ConfigError } from '../errors';
 import { describeIssues, type PipelineConfig, PipelineConfigSchema } from './pipeline';
 
 /** Reads a pipeline YAML (or JSON) file; syntax errors name the line, schema errors the field. */

@@ -2,13 +2,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { z } from 'zod';
 import { describeIssues } from '../config/pipeline';
+import { NamedError } from '../errors';
 import type { PipelineDeps } from '../pipeline/deps';
-import { PipelineError } from '../pipeline/errors';
 import { awsDeps } from './aws-deps';
 import { logger } from './logger';
 
 /** The event did not match what the function expects (the message names the field). */
-export class InvalidInput extends PipelineError {
+export class InvalidInput extends NamedError {
   constructor(message: string) {
     super('InvalidInput', message);
   }

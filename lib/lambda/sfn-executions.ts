@@ -1,5 +1,5 @@
 import { DescribeExecutionCommand, paginateListExecutions, type SFNClient } from '@aws-sdk/client-sfn';
-import { aws } from '../appstream/call';
+import { aws } from '../aws/call';
 import type { Executions, ListedExecution, RunningExecution } from '../pipeline/deps';
 
 /** `arn:aws:states:<region>:<account>:execution:<stateMachine>:<name>` → its state machine's ARN. */

@@ -1,5 +1,5 @@
 import { GetTopicAttributesCommand, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { aws } from '../appstream/call';
+import { aws } from '../aws/call';
 import { type Notification, type Notifier, topicRegion } from './notifier';
 
 /**

@@ -6,8 +6,8 @@ import {
   StopImageBuilderCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-appstream';
-import { aws, unexpected } from '../appstream/call';
 import { errorsOf, findBuilder } from '../appstream/queries';
+import { aws, unexpected } from '../aws/call';
 import { TAG, tagValue } from '../tags';
 import type { PipelineDeps } from './deps';
 import { BuilderFailed, BuilderStartTimeout, BuilderStopTimeout } from './errors';

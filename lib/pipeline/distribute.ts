@@ -3,8 +3,8 @@ import {
   TagResourceCommand,
   UpdateImagePermissionsCommand,
 } from '@aws-sdk/client-appstream';
-import { aws, unexpected } from '../appstream/call';
 import { errorsOf, findImage } from '../appstream/queries';
+import { aws, unexpected } from '../aws/call';
 import type { PipelineConfig } from '../config/pipeline';
 import { TAG, tagValue } from '../tags';
 import type { PipelineDeps } from './deps';

@@ -1,23 +1,18 @@
 /**
- * Errors with stable names: the state machine's Retry and Catch match on `name`, and Lambda
- * reports it as the error type.
+ * The pipeline's errors, with stable names (see lib/errors.ts). The generic ones (config, AWS,
+ * the transient list) live in lib/errors.ts and are re-exported here for existing imports.
  */
-export class PipelineError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-}
+import { named } from '../errors';
 
-const named = (name: string) =>
-  class extends PipelineError {
-    constructor(message: string) {
-      super(name, message);
-    }
-  };
+export { BuildAgentOutdated } from '../agent/errors';
+export {
+  AwsRequestError,
+  AwsTransientError,
+  ConfigError,
+  NamedError,
+  TRANSIENT_ERRORS,
+} from '../errors';
 
-/** The pipeline definition is invalid; the message names the field. */
-export const ConfigError = named('ConfigError');
 /** No base image matched `latest:<platform>` or the name/ARN given. */
 export const BaseImageNotFound = named('BaseImageNotFound');
 export const BuilderStartTimeout = named('BuilderStartTimeout');
@@ -31,8 +26,6 @@ export const ImageAssistantError = named('ImageAssistantError');
 export const BuildAgentRefused = named('BuildAgentRefused');
 /** No agent picked the job up in time, or its heartbeats stopped (lease expired). */
 export const BuildAgentLost = named('BuildAgentLost');
-/** The builder runs an agent of an older protocol: the message names the agent to bake. */
-export const BuildAgentOutdated = named('BuildAgentOutdated');
 export const ImageFailed = named('ImageFailed');
 export const ImageTimeout = named('ImageTimeout');
 /** A fleet to roll out to is STARTING or STOPPING; the state machine retries later. */
@@ -51,23 +44,3 @@ export const PipelineAlreadyRunning = named('PipelineAlreadyRunning');
  * subnet missing, no route to S3 for the agent, …): one line per problem, naming the field.
  */
 export const PreflightFailed = named('PreflightFailed');
-/** AWS kept failing with throttling or server errors after the SDK's retries. */
-export const AwsTransientError = named('AwsTransientError');
-/** An AWS call failed for a reason retrying can't fix (permissions, quota, bad state). */
-export const AwsRequestError = named('AwsRequestError');
-
-/**
- * Error names every Task state retries with backoff (everything else is final): the one list;
- * test/unit/pipeline/asl.test.ts checks each Task's transient Retry in statemachines/*.asl.json
- * equals it. The Lambda service errors are the ones AWS recommends retrying ("Handle Lambda
- * service exceptions", https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html),
- * plus Lambda.TooManyRequestsException (Lambda's concurrency limit, same page).
- */
-export const TRANSIENT_ERRORS: readonly string[] = [
-  'AwsTransientError',
-  'Lambda.ClientExecutionTimeoutException',
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-];

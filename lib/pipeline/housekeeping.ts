@@ -4,8 +4,8 @@ import {
   type ImageBuilder,
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-appstream';
-import { aws, isNotFound, unexpected } from '../appstream/call';
 import { listBuilders } from '../appstream/queries';
+import { aws, isNotFound, unexpected } from '../aws/call';
 import type { PipelineConfig } from '../config/pipeline';
 import { keepActive, TAG, tagValue } from '../tags';
 import type { PipelineDeps, RunningExecution } from './deps';

@@ -8,9 +8,9 @@ import {
   type RouteTable,
   type Subnet,
 } from '@aws-sdk/client-ec2';
-import { aws, isNotFound } from '../appstream/call';
 import { familyFit, imageFamilies, instanceFamily } from '../appstream/families';
 import { findImage } from '../appstream/queries';
+import { aws, isNotFound } from '../aws/call';
 import { hasAppStream } from '../aws/regions';
 import type { PipelineConfig } from '../config/pipeline';
 import type { PipelineDeps } from './deps';

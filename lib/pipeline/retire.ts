@@ -1,6 +1,6 @@
 import { DeleteImageCommand, type Image, ListTagsForResourceCommand } from '@aws-sdk/client-appstream';
-import { aws, unexpected } from '../appstream/call';
 import { listFleets, listImages } from '../appstream/queries';
+import { aws, unexpected } from '../aws/call';
 import type { PipelineConfig } from '../config/pipeline';
 import type { PipelineDeps } from './deps';
 import { ownedBy } from './housekeeping';

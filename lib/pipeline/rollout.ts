@@ -1,5 +1,5 @@
 import { DescribeFleetsCommand, UpdateFleetCommand } from '@aws-sdk/client-appstream';
-import { aws, isNotFound, unexpected } from '../appstream/call';
+import { aws, isNotFound, unexpected } from '../aws/call';
 import type { PipelineConfig } from '../config/pipeline';
 import type { PipelineDeps } from './deps';
 import { AwsRequestError, FleetBusy } from './errors';

@@ -3,8 +3,8 @@ import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { functions } from '../../../functions';
+import { TRANSIENT_ERRORS } from '../../../lib/errors';
 import { functionNameOf, prepareForLocal, waitSeconds } from '../../../lib/local/asl';
-import { TRANSIENT_ERRORS } from '../../../lib/pipeline/errors';
 
 const files = readdirSync('statemachines').filter((f) => f.endsWith('.asl.json'));
 
@@ -24,26 +24,23 @@ describe('State machine definitions', () => {
     }
   });
 
-  it.each(files)(
-    '%s retries exactly the transient errors of lib/pipeline/errors.ts on every Task',
-    (file) => {
-      const def = JSON.parse(readFileSync(`statemachines/${file}`, 'utf8'));
-      const transient = [...TRANSIENT_ERRORS].sort();
-      const tasks = Object.entries(def.States as Record<string, { Type: string; Retry?: unknown }>).filter(
-        ([, state]) => state.Type === 'Task',
+  it.each(files)('%s retries exactly the transient errors of lib/errors.ts on every Task', (file) => {
+    const def = JSON.parse(readFileSync(`statemachines/${file}`, 'utf8'));
+    const transient = [...TRANSIENT_ERRORS].sort();
+    const tasks = Object.entries(def.States as Record<string, { Type: string; Retry?: unknown }>).filter(
+      ([, state]) => state.Type === 'Task',
+    );
+    expect(tasks.length).toBeGreaterThan(0);
+    for (const [name, state] of tasks) {
+      const retriers = (state.Retry ?? []) as { ErrorEquals: string[] }[];
+      // One retrier is the transient list, exactly (no name missing, none hand-added) ...
+      const transientRetriers = retriers.filter((r) =>
+        r.ErrorEquals.some((e) => TRANSIENT_ERRORS.includes(e)),
       );
-      expect(tasks.length).toBeGreaterThan(0);
-      for (const [name, state] of tasks) {
-        const retriers = (state.Retry ?? []) as { ErrorEquals: string[] }[];
-        // One retrier is the transient list, exactly (no name missing, none hand-added) ...
-        const transientRetriers = retriers.filter((r) =>
-          r.ErrorEquals.some((e) => TRANSIENT_ERRORS.includes(e)),
-        );
-        expect(transientRetriers, name).toHaveLength(1);
-        expect([...transientRetriers[0].ErrorEquals].sort(), name).toEqual(transient);
-      }
-    },
-  );
+      expect(transientRetriers, name).toHaveLength(1);
+      expect([...transientRetriers[0].ErrorEquals].sort(), name).toEqual(transient);
+    }
+  });
 
   it.each(files)('%s passes each function exactly the fields its event schema declares', (file) => {
     const def = JSON.parse(readFileSync(`statemachines/${file}`, 'utf8'));

@@ -1,4 +1,4 @@
-import { AwsRequestError, AwsTransientError } from '../pipeline/errors';
+import { AwsRequestError, AwsTransientError } from '../errors';
 
 interface SdkError {
   name?: string;
