@@ -21,25 +21,20 @@ const AUTH =
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
 
-function call(
+/** One POST over the shared keep-alive agent; resolves with the status and the whole body. */
+function post(
   endpoint: string,
   path: string,
-  body: unknown,
-  target?: string,
+  headers: Record<string, string>,
+  payload: string,
 ): Promise<{ status: number; body: string }> {
-  const url = new URL(path, endpoint);
-  const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
-      url,
+      new URL(path, endpoint),
       {
         method: 'POST',
         agent,
-        headers: {
-          'content-type': 'application/x-amz-json-1.1',
-          'content-length': Buffer.byteLength(payload),
-          ...(target ? { 'x-amz-target': `PhotonAdminProxyService.${target}`, authorization: AUTH } : {}),
-        },
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(payload)) },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -50,6 +45,24 @@ function call(
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** An AWS JSON 1.1 call (with `target`) or a control-API call (without). */
+function call(
+  endpoint: string,
+  path: string,
+  body: unknown,
+  target?: string,
+): Promise<{ status: number; body: string }> {
+  return post(
+    endpoint,
+    path,
+    {
+      'content-type': 'application/x-amz-json-1.1',
+      ...(target ? { 'x-amz-target': `PhotonAdminProxyService.${target}`, authorization: AUTH } : {}),
+    },
+    JSON.stringify(body),
+  );
 }
 
 const api = (endpoint: string, op: string, body: unknown) => call(endpoint, '/', body, op);
@@ -66,27 +79,15 @@ function ec2Call(
     Version: '2016-11-15',
     ...(params as Record<string, string>),
   }).toString();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      new URL('/', endpoint),
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-          'content-length': Buffer.byteLength(payload),
-          authorization: AUTH.replace('/appstream/', '/ec2/'),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+  return post(
+    endpoint,
+    '/',
+    {
+      'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+      authorization: AUTH.replace('/appstream/', '/ec2/'),
+    },
+    payload,
+  );
 }
 
 async function startChild(): Promise<{ child: ChildProcess; endpoint: string }> {

@@ -51,33 +51,37 @@ export async function listImages(
   return images;
 }
 
-/** Every fleet in the region, across pages. */
-export async function listFleets(client: AppStreamClient): Promise<Fleet[]> {
-  const fleets: Fleet[] = [];
+/**
+ * Every item of a NextToken-paged Describe call (the SDK has paginators for DescribeImages but
+ * none for DescribeFleets or DescribeImageBuilders).
+ */
+async function allPages<T>(
+  what: string,
+  page: (token: string | undefined) => Promise<{ items?: T[]; next?: string }>,
+): Promise<T[]> {
+  const items: T[] = [];
   let token: string | undefined;
   do {
-    const out = await aws('DescribeFleets', () =>
-      client.send(new DescribeFleetsCommand({ NextToken: token })),
-    );
-    fleets.push(...(out.Fleets ?? []));
-    token = out.NextToken;
+    const out = await aws(what, () => page(token));
+    items.push(...(out.items ?? []));
+    token = out.next;
   } while (token);
-  return fleets;
+  return items;
 }
 
+/** Every fleet in the region, across pages. */
+export const listFleets = (client: AppStreamClient): Promise<Fleet[]> =>
+  allPages('DescribeFleets', async (token) => {
+    const out = await client.send(new DescribeFleetsCommand({ NextToken: token }));
+    return { items: out.Fleets, next: out.NextToken };
+  });
+
 /** Every image builder in the region, across pages. */
-export async function listBuilders(client: AppStreamClient): Promise<ImageBuilder[]> {
-  const builders: ImageBuilder[] = [];
-  let token: string | undefined;
-  do {
-    const out = await aws('DescribeImageBuilders', () =>
-      client.send(new DescribeImageBuildersCommand({ NextToken: token })),
-    );
-    builders.push(...(out?.ImageBuilders ?? []));
-    token = out?.NextToken;
-  } while (token);
-  return builders;
-}
+export const listBuilders = (client: AppStreamClient): Promise<ImageBuilder[]> =>
+  allPages('DescribeImageBuilders', async (token) => {
+    const out = await client.send(new DescribeImageBuildersCommand({ NextToken: token }));
+    return { items: out?.ImageBuilders, next: out?.NextToken };
+  });
 
 export const errorsOf = (r: {
   ImageBuilderErrors?: { ErrorMessage?: string }[];
