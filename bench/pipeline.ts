@@ -6,9 +6,9 @@
  */
 
 import { startEmulator } from '../emulator';
-import { LAMBDA_ARCHITECTURE, LAMBDA_MEMORY_GB, PRICES, usd } from '../lib/local/cost';
-import { type LocalPipelineOptions, runPipelineLocally } from '../lib/local/pipeline';
 import { silenceNodeVersionWarning } from '../lib/util/node-warnings';
+import { LAMBDA_ARCHITECTURE, LAMBDA_MEMORY_GB, PRICES, usd } from '../local/cost';
+import { type LocalPipelineOptions, runPipelineLocally } from '../local/pipeline';
 
 silenceNodeVersionWarning();
 

@@ -9,7 +9,7 @@ import {
   waitForExecution,
 } from '../lib/cli/aws-executions';
 import { readPipelineFile, validatePipeline } from '../lib/config/load';
-import { runPipelineLocally } from '../lib/local/pipeline';
+import { runPipelineLocally } from '../local/pipeline';
 import { VALIDATE_USAGE, validateCommand } from './pipeline-validate';
 import { printSummary, progressPrinter } from './progress';
 

@@ -6,12 +6,12 @@ import { startEmulator } from '../emulator';
 import { perRegion } from '../lib/aws/per-region';
 import { readPipelineFile, validatePipeline } from '../lib/config/load';
 import { renderImageName } from '../lib/config/pipeline';
-import { LOCAL_ACCOUNT } from '../lib/local/local-deps';
 import { MemoryNotifier, SnsNotifier } from '../lib/notify/sns';
 import type { PipelineDeps } from '../lib/pipeline/deps';
 import { type PreflightProblem, preflight } from '../lib/pipeline/preflight';
 import { executionId, resolveBaseImage } from '../lib/pipeline/resolve';
 import { deploymentName } from '../lib/tags';
+import { LOCAL_ACCOUNT } from '../local/local-deps';
 
 export const VALIDATE_USAGE = `Usage: autopilot pipeline validate <file> [--preflight [--local | --endpoint-url <url> | --aws] [--region <region>]]
 

@@ -1,6 +1,6 @@
-import { usd } from '../lib/local/cost';
-import type { LocalPipelineSummary } from '../lib/local/pipeline';
-import type { LocalRunResult, ProgressEvent } from '../lib/local/runner';
+import { usd } from '../local/cost';
+import type { LocalPipelineSummary } from '../local/pipeline';
+import type { LocalRunResult, ProgressEvent } from '../local/runner';
 
 const clock = (ms: number) => {
   const s = Math.max(0, Math.round(ms / 1000));

@@ -6,8 +6,8 @@ import {
 } from '../../lib/agent/emulator-channel';
 import { JobResultSchema } from '../../lib/agent/job';
 import { LocalJobSigner, signJob } from '../../lib/agent/signer';
-import { localChannel } from '../../lib/local/local-deps';
-import type { ProgressEvent } from '../../lib/local/runner';
+import { localChannel } from '../../local/local-deps';
+import type { ProgressEvent } from '../../local/runner';
 import { useEmulator } from '../helpers/emulator';
 import { BILLING_STATES, builders, runPipeline, samplePipeline } from '../helpers/pipeline';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { runPipelineLocally } from '../../lib/local/pipeline';
 import { setMetricSink } from '../../lib/notify/metrics';
+import { runPipelineLocally } from '../../local/pipeline';
 import { useEmulator } from '../helpers/emulator';
 import { samplePipeline } from '../helpers/pipeline';
 

@@ -15,8 +15,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PipelineConfigSchema } from '../../lib/config/pipeline';
-import { localDeps } from '../../lib/local/local-deps';
 import { preflight } from '../../lib/pipeline/preflight';
+import { localDeps } from '../../local/local-deps';
 import { ACCOUNT, MIN, useEmulator } from '../helpers/emulator';
 import { builders, runPipeline, samplePipeline } from '../helpers/pipeline';
 

@@ -1,7 +1,7 @@
 import { DescribeImageBuildersCommand } from '@aws-sdk/client-appstream';
 import type { PipelineInput } from '../../lib/config/pipeline';
-import { type LocalPipelineOptions, runPipelineLocally } from '../../lib/local/pipeline';
 import { MemoryNotifier } from '../../lib/notify/sns';
+import { type LocalPipelineOptions, runPipelineLocally } from '../../local/pipeline';
 import type { EmulatorFixture } from './emulator';
 
 /** A small valid pipeline; tests override what they exercise. */

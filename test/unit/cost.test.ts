@@ -8,7 +8,7 @@ import {
   orchestrationCost,
   PRICES,
   usd,
-} from '../../lib/local/cost';
+} from '../../local/cost';
 
 interface Sls {
   provider: { architecture?: string; memorySize?: number };

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PipelineConfigSchema } from '../../lib/config/pipeline';
-import type { AslDefinition } from '../../lib/local/asl';
-import { loadDefinition } from '../../lib/local/pipeline';
-import { type ExecutionStatusChangeEvent, runLocally } from '../../lib/local/runner';
 import {
   EXECUTION_TIMEOUT_SECONDS,
   LAMBDA_TIMEOUT_SECONDS,
   MAX_POLL_WINDOW_SECONDS,
   TASK_TIMEOUT_SECONDS,
 } from '../../lib/pipeline/limits';
+import type { AslDefinition } from '../../local/asl';
+import { loadDefinition } from '../../local/pipeline';
+import { type ExecutionStatusChangeEvent, runLocally } from '../../local/runner';
 import { samplePipeline } from '../helpers/pipeline';
 
 /** A virtual clock the runtime advances. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { functions } from '../../../functions';
 import { TRANSIENT_ERRORS } from '../../../lib/errors';
-import { functionNameOf, prepareForLocal, waitSeconds } from '../../../lib/local/asl';
+import { functionNameOf, prepareForLocal, waitSeconds } from '../../../local/asl';
 
 const files = readdirSync('statemachines').filter((f) => f.endsWith('.asl.json'));
 

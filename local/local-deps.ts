@@ -1,13 +1,17 @@
 import { AppStreamClient } from '@aws-sdk/client-appstream';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
-import type { RunningEmulator } from '../../emulator';
-import type { BuilderChannel } from '../agent/channel';
-import { type CommandRunner, EmulatorChannel, type EmulatorChannelOptions } from '../agent/emulator-channel';
-import { perRegion } from '../aws/per-region';
-import type { Notifier } from '../notify/notifier';
-import { MemoryNotifier } from '../notify/sns';
-import type { PipelineDeps } from '../pipeline/deps';
+import type { RunningEmulator } from '../emulator';
+import type { BuilderChannel } from '../lib/agent/channel';
+import {
+  type CommandRunner,
+  EmulatorChannel,
+  type EmulatorChannelOptions,
+} from '../lib/agent/emulator-channel';
+import { perRegion } from '../lib/aws/per-region';
+import type { Notifier } from '../lib/notify/notifier';
+import { MemoryNotifier } from '../lib/notify/sns';
+import type { PipelineDeps } from '../lib/pipeline/deps';
 
 export const LOCAL_ACCOUNT = '123456789012';
 

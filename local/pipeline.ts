@@ -1,25 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DescribeImageBuildersCommand, ListTagsForResourceCommand } from '@aws-sdk/client-appstream';
-import { type RunningEmulator, startEmulator } from '../../emulator';
-import { functions } from '../../functions';
-import type { BuilderChannel } from '../agent/channel';
-import type { CommandRunner } from '../agent/emulator-channel';
-import { findImage } from '../appstream/queries';
-import type { Notifier } from '../notify/notifier';
-import { BACKSTOP_STATUSES, type BackstopResult } from '../pipeline/backstop';
-import { stillBillingMessage } from '../pipeline/builder';
-import type { PipelineDeps, RunningExecution } from '../pipeline/deps';
-import { BILLING_STATES, startedByRunTag } from '../pipeline/housekeeping';
-import { derivedBuilderName, executionId } from '../pipeline/resolve';
-import { TAG } from '../tags';
+import { type RunningEmulator, startEmulator } from '../emulator';
+import { functions } from '../functions';
+import type { BuilderChannel } from '../lib/agent/channel';
+import type { CommandRunner } from '../lib/agent/emulator-channel';
+import { findImage } from '../lib/appstream/queries';
+import type { Notifier } from '../lib/notify/notifier';
+import { BACKSTOP_STATUSES, type BackstopResult } from '../lib/pipeline/backstop';
+import { stillBillingMessage } from '../lib/pipeline/builder';
+import type { PipelineDeps, RunningExecution } from '../lib/pipeline/deps';
+import { BILLING_STATES, startedByRunTag } from '../lib/pipeline/housekeeping';
+import { derivedBuilderName, executionId } from '../lib/pipeline/resolve';
+import { TAG } from '../lib/tags';
 import type { AslDefinition } from './asl';
 import { orchestrationCost } from './cost';
 import { LOCAL_ACCOUNT, localDeps } from './local-deps';
 import { type LocalHandler, type LocalRunResult, type ProgressEvent, runLocally } from './runner';
 
 export const PIPELINE_ASL = fileURLToPath(
-  new URL('../../statemachines/image-pipeline.asl.json', import.meta.url),
+  new URL('../statemachines/image-pipeline.asl.json', import.meta.url),
 );
 
 export function loadDefinition(file = PIPELINE_ASL): AslDefinition {
