@@ -14,25 +14,37 @@ export class InvalidInput extends NamedError {
   }
 }
 
-export interface FunctionDefinition<I, O> {
+export interface FunctionDefinition<I, O, D = PipelineDeps> {
   /** The Lambda handler (dependencies from the environment). */
   handler: (event: unknown, context?: unknown) => Promise<O>;
   /** The same handler with other dependencies (local runtime, tests). */
-  withDeps(deps: PipelineDeps): (event: unknown, context?: unknown) => Promise<O>;
-  core: (input: I, deps: PipelineDeps) => Promise<O>;
+  withDeps(deps: D): (event: unknown, context?: unknown) => Promise<O>;
+  core: (input: I, deps: D) => Promise<O>;
   /** The event's shape (tests hold the state machines' Parameters to it). */
   schema: z.ZodType;
+}
+
+/**
+ * The function definer of one workflow, whose deployed functions get their dependencies from
+ * `fromEnvironment` (built once per container): each workflow has its own deps type.
+ */
+export function functionDefiner<D>(fromEnvironment: () => D) {
+  return <S extends z.ZodType, O>(
+    schema: S,
+    core: (input: z.infer<S>, deps: D) => Promise<O>,
+  ): FunctionDefinition<z.infer<S>, O, D> => define(schema, core, fromEnvironment);
 }
 
 /**
  * A thin Middy handler over a pure core: validate the event with `schema`, call the core with
  * injected dependencies, log with Powertools. Errors keep their names (Retry/Catch match them).
  */
-export function defineFunction<S extends z.ZodType, O>(
+function define<S extends z.ZodType, O, D>(
   schema: S,
-  core: (input: z.infer<S>, deps: PipelineDeps) => Promise<O>,
-): FunctionDefinition<z.infer<S>, O> {
-  const build = (getDeps: () => PipelineDeps) =>
+  core: (input: z.infer<S>, deps: D) => Promise<O>,
+  fromEnvironment: () => D,
+): FunctionDefinition<z.infer<S>, O, D> {
+  const build = (getDeps: () => D) =>
     middy(async (event: unknown): Promise<O> => {
       const parsed = schema.safeParse(event);
       if (!parsed.success) throw new InvalidInput(describeIssues(parsed.error));
@@ -45,5 +57,8 @@ export function defineFunction<S extends z.ZodType, O>(
           logger.error('failed', { error: e?.name, message: e?.message });
         },
       }) as unknown as (event: unknown, context?: unknown) => Promise<O>;
-  return { handler: build(awsDeps), withDeps: (deps) => build(() => deps), core, schema };
+  return { handler: build(fromEnvironment), withDeps: (deps) => build(() => deps), core, schema };
 }
+
+/** The image pipeline's functions (PipelineDeps from the environment). */
+export const defineFunction = functionDefiner(awsDeps);
