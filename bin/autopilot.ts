@@ -3,6 +3,7 @@ const USAGE = `Usage: autopilot <command> [options]
 Commands:
   emulator   run the AppStream 2.0 control-plane emulator
   pipeline   run, validate or inspect image pipelines (run --local uses the embedded emulator)
+  schedule   fleet scaling schedules: validate, preview, run, override, compile, simulate
 
 \`autopilot <command> --help\` describes a command.
 `;
@@ -14,6 +15,7 @@ export {};
 const commands = new Map<string, (argv: string[]) => Promise<void>>([
   ['emulator', async (argv) => (await import('./emulator-command')).emulatorCommand(argv)],
   ['pipeline', async (argv) => (await import('./pipeline-command')).pipelineCommand(argv)],
+  ['schedule', async (argv) => (await import('./schedule-command')).scheduleCommand(argv)],
 ]);
 
 const [name, ...rest] = process.argv.slice(2);

@@ -6,7 +6,7 @@ export interface Caller {
   account: string;
   region: string;
   accessKeyId: string;
-  /** The credential scope's service name: 'appstream', 'ec2', 'sts', 'application-autoscaling', ... */
+  /** The credential scope's service name: 'appstream', 'ec2', 'sts', 'application-autoscaling', 'tagging', ... */
   service: string;
 }
 
@@ -47,7 +47,7 @@ export interface AuthWorld extends RegionLists {
  * (there are no secrets locally); the account follows from the access key id (accountOf) and the
  * region is the credential scope's, which must be one where the scope's service runs
  * (regions.ts: AppStream's list for appstream/application-autoscaling, the partition's for
- * ec2/sts).
+ * ec2/sts/tagging).
  *
  * Temporary keys (`ASIA…`) are checked against the keys STS issued, for every protocol:
  * - one STS never issued → `UnrecognizedClientException` 403 "The security token included in

@@ -86,7 +86,7 @@ function fleetInstancesInUse(ctx: Ctx, instanceType: string, except?: string): n
  * troubleshooting entry "I tried to increase my fleet capacity, but the update isn't taking
  * effect" (troubleshooting-fleets.md): a Scaling Policies minimum or a scaling policy past the
  * instance quota "will not take effect" and shows in describe-scaling-activities, which is
- * Application Auto Scaling's path (not implemented; see `scalableTargetMax`). Searches for a
+ * Application Auto Scaling's path (a scaling activity that fails; see `setFleetCapacity`). Searches for a
  * fleet error code or message for the quota at start found none (FleetErrorCode has no quota
  * code). So the emulator keeps refusing at the API call, also for a STOPPED fleet: a request that
  * cannot run is refused where it is made, with the error the operation declares.
@@ -162,13 +162,72 @@ export function acquireBuilderEni(ctx: Ctx, b: BuilderRec): void {
 
 // --- fleets: network interfaces and target capacity ---
 
+/** Application Auto Scaling's identifiers of an AppStream fleet (RegisterScalableTarget). */
+export const APPSTREAM_NAMESPACE = 'appstream';
+export const FLEET_DIMENSION = 'appstream:fleet:DesiredCapacity';
+export const fleetResourceId = (name: string) => `fleet/${name}`;
+
+/** The fleet's Application Auto Scaling scalable target, if it has one. */
+export function fleetTarget(ctx: Ctx, f: FleetRec) {
+  return ctx.world
+    .scalingIfAny(ctx.account, ctx.region)
+    ?.target(APPSTREAM_NAMESPACE, fleetResourceId(f.name), FLEET_DIMENSION);
+}
+
 /**
- * Hook for Application Auto Scaling: the Max of the fleet's scalable target, when it has one.
- * AWS sizes a fleet's network interfaces to "the maximum desired capacity of your fleet"; without
- * a scalable target that is its desired capacity. Application Auto Scaling is not implemented yet.
+ * A deleted fleet's scalable target (and its scheduled actions) go with it. Not documented for
+ * AppStream; for ECS, deleting a service deregisters its scalable targets and policies
+ * (eagletmt/hako#69: "when a service is deleted, scalable targets and scaling policies
+ * associated with it get deregistered/deleted along with the service").
  */
-export function scalableTargetMax(_ctx: Ctx, _fleet: FleetRec): number | undefined {
-  return undefined;
+export function dropFleetTarget(ctx: Ctx, f: FleetRec): void {
+  const t = fleetTarget(ctx, f);
+  if (t) ctx.world.scaling(ctx.account, ctx.region).removeTarget(t);
+}
+
+const sessionsPerInstance = (f: FleetRec) => Math.max(1, Number(f.attrs.MaxSessionsPerInstance ?? 1));
+const multiSession = (f: FleetRec) => f.attrs.MaxSessionsPerInstance !== undefined;
+
+/**
+ * The Max of the fleet's scalable target, in instances, when it has one. AWS sizes a fleet's
+ * network interfaces to "the maximum desired capacity of your fleet"; with a scalable target
+ * that is its MaxCapacity. Multi-session fleets scale in user sessions ("You can specify your
+ * fleet capacity in terms of instances (for single-session fleets) and user sessions (for
+ * multi-session fleets)", Administration Guide, "Fleet Auto Scaling"): Max sessions need
+ * ceil(Max / MaxSessionsPerInstance) instances.
+ */
+export function scalableTargetMax(ctx: Ctx, f: FleetRec): number | undefined {
+  const t = fleetTarget(ctx, f);
+  return t === undefined ? undefined : Math.ceil(t.max / sessionsPerInstance(f));
+}
+
+/**
+ * Instances whose network interfaces the fleet keeps: its desired capacity or the Max of its
+ * scalable target, whichever is larger (a desired capacity set out of band above Max still
+ * needs its interfaces).
+ */
+const eniBudget = (ctx: Ctx, f: FleetRec) => Math.max(f.desired, scalableTargetMax(ctx, f) ?? 0);
+
+/** The fleet's capacity in Application Auto Scaling's unit: instances, or sessions for multi-session fleets. */
+export function fleetCapacityUnits(f: FleetRec): number {
+  return multiSession(f) ? (f.desiredSessions ?? f.desired * sessionsPerInstance(f)) : f.desired;
+}
+
+/**
+ * Sets a fleet's desired capacity in Application Auto Scaling's unit (instances, or sessions for
+ * multi-session fleets), as UpdateFleet's ComputeCapacity does: checks the streaming-instance
+ * quota first (LimitExceededException, nothing changed), then resizes the network interfaces
+ * and the running target of a RUNNING fleet.
+ */
+export function setFleetCapacity(ctx: Ctx, f: FleetRec, units: number): void {
+  const desired = multiSession(f) ? Math.ceil(units / sessionsPerInstance(f)) : units;
+  checkFleetQuota(ctx, f.name, String(f.attrs.InstanceType), desired, f.state === 'RUNNING');
+  f.desired = desired;
+  f.desiredSessions = multiSession(f) ? units : undefined;
+  if (f.state === 'RUNNING') {
+    growFleetEnis(ctx, f);
+    retarget(ctx, f);
+  }
 }
 
 /**
@@ -193,7 +252,7 @@ export function prepareFleetStart(ctx: Ctx, f: FleetRec): void {
  * doesn't terminate instances users are on (Running stays ≥ InUse until their sessions end).
  */
 function enisWanted(ctx: Ctx, f: FleetRec): number {
-  return Math.max(scalableTargetMax(ctx, f) ?? f.desired, ctx.store.inUseInstances(f.name));
+  return Math.max(eniBudget(ctx, f), ctx.store.inUseInstances(f.name));
 }
 
 /**
@@ -226,7 +285,7 @@ export function growFleetEnis(ctx: Ctx, f: FleetRec): void {
     have++;
   }
   f.eniCount = have;
-  if (have > (scalableTargetMax(ctx, f) ?? f.desired)) ctx.store.surplusFleets.add(f.name);
+  if (have > eniBudget(ctx, f)) ctx.store.surplusFleets.add(f.name);
   else ctx.store.surplusFleets.delete(f.name);
   f.errors = f.errors.filter((e) => e.ErrorCode !== 'SUBNET_HAS_INSUFFICIENT_IP_ADDRESSES');
   if (short) f.errors.push({ ErrorCode: short, ErrorMessage: PROBLEM_MESSAGES[short] });
@@ -263,8 +322,7 @@ function trimSurplusFleets(world: World, store: Store, now: number): void {
     if ((f.eniCount ?? 0) > enisWanted(ctx, f)) {
       growFleetEnis(ctx, f);
       retarget(ctx, f);
-    } else if ((f.eniCount ?? 0) <= (scalableTargetMax(ctx, f) ?? f.desired))
-      store.surplusFleets.delete(name);
+    } else if ((f.eniCount ?? 0) <= eniBudget(ctx, f)) store.surplusFleets.delete(name);
   }
 }
 
@@ -312,8 +370,6 @@ export function retarget(ctx: Ctx, f: FleetRec): void {
 }
 
 // --- capacity status ---
-
-const sessionsPerInstance = (f: FleetRec) => Math.max(1, Number(f.attrs.MaxSessionsPerInstance ?? 1));
 
 /**
  * ComputeCapacityStatus (API reference): Running/InUse/Available in instances; for multi-session

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { runScheduledActions } from './autoscaling';
 import { disconnectSession, openSession, reconnectSession, refillShortFleets } from './capacity';
 import type { Ctx } from './context';
 import { ServiceError } from './errors';
@@ -60,6 +61,8 @@ export interface SessionsResult {
 export class Control {
   constructor(readonly world: World) {
     if (!world.settleHooks.includes(refillShortFleets)) world.settleHooks.push(refillShortFleets);
+    // Application Auto Scaling's scheduled actions run on the virtual clock like transitions.
+    if (!world.settleHooks.includes(runScheduledActions)) world.settleHooks.push(runScheduledActions);
   }
 
   reset(seed?: number): void {

@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
+import { applicationAutoScalingService } from './autoscaling';
 import { Control } from './control';
 import { ec2Service } from './ec2';
-import { applicationAutoScalingService, appstreamService } from './operations';
+import { appstreamService } from './operations';
 import { JsonProtocol } from './protocol';
 import { QueryProtocol } from './query/protocol';
 import { listen } from './server';
 import { stsService } from './sts';
+import { taggingService } from './tagging';
 import { World, type WorldOptions } from './world';
 
 export interface EmulatorOptions extends WorldOptions {
@@ -33,7 +35,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const world = new World(options);
   const control = new Control(world);
   if (options.stateFile && existsSync(options.stateFile)) control.load(options.stateFile);
-  const protocol = new JsonProtocol(world, [appstreamService(), applicationAutoScalingService()]);
+  const protocol = new JsonProtocol(world, [
+    appstreamService(),
+    applicationAutoScalingService(),
+    taggingService(),
+  ]);
   const calls = new Map<string, number>();
   protocol.listeners.push((op) => calls.set(op, (calls.get(op) ?? 0) + 1));
   // EC2 and STS share the JSON protocol's listeners: calls, onResponse and contract tests see them too.

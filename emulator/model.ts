@@ -36,7 +36,14 @@ export interface Operation {
 }
 
 export interface ServiceModel {
-  metadata: { apiVersion: string; targetPrefix: string; signingName: string; serviceId: string };
+  /** signingName is absent when it equals endpointPrefix (the tagging API's `tagging`). */
+  metadata: {
+    apiVersion: string;
+    targetPrefix: string;
+    signingName?: string;
+    endpointPrefix?: string;
+    serviceId: string;
+  };
   operations: Record<string, Operation>;
   shapes: Record<string, Shape>;
 }
@@ -44,7 +51,9 @@ export interface ServiceModel {
 const cache = new Map<string, ServiceModel>();
 
 /** Loads one of the bundled models in emulator/models (copied from botocore, Apache-2.0). */
-export function loadModel(name: 'appstream' | 'application-autoscaling'): ServiceModel {
+export function loadModel(
+  name: 'appstream' | 'application-autoscaling' | 'resourcegroupstaggingapi',
+): ServiceModel {
   let model = cache.get(name);
   if (!model) {
     const file = fileURLToPath(new URL(`./models/${name}.service.json`, import.meta.url));

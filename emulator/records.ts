@@ -37,6 +37,8 @@ export interface BuilderRec extends Lifecycled {
   attrs: Record<string, unknown>;
   agentVersion: string;
   tags: Tags;
+  /** Set when tags are removed from it: untagged, the tagging API still lists it ("previously tagged"). */
+  everTagged?: boolean;
   apps: AssistantApp[];
   errors: ResourceErrorRec[];
   stateChangeReason?: { Code: string; Message: string };
@@ -64,6 +66,8 @@ export interface ImageRec extends Lifecycled {
   applications: AssistantApp[];
   dynamicAppProviders?: boolean;
   tags: Tags;
+  /** Set when tags are removed from it: untagged, the tagging API still lists it ("previously tagged"). */
+  everTagged?: boolean;
   permissions: Record<string, SharePermission>;
   publicReleaseDate?: number;
   builderSupported: boolean;
@@ -94,6 +98,8 @@ export interface FleetRec extends Lifecycled {
   capacityChangeStart: number;
   capacityChangeEnd: number;
   tags: Tags;
+  /** Set when tags are removed from it: untagged, the tagging API still lists it ("previously tagged"). */
+  everTagged?: boolean;
   errors: { ErrorCode: string; ErrorMessage: string }[];
 }
 
@@ -104,6 +110,8 @@ export interface StackRec {
   attrs: Record<string, unknown>;
   fleets: string[];
   tags: Tags;
+  /** Set when tags are removed from it: untagged, the tagging API still lists it ("previously tagged"). */
+  everTagged?: boolean;
 }
 
 export interface UserRec {

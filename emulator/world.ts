@@ -1,3 +1,4 @@
+import { ScalingState } from './autoscaling/state';
 import { type RealTime, VirtualClock } from './clock';
 import { Network } from './ec2/network';
 import { Faults } from './faults';
@@ -106,6 +107,8 @@ export class World {
   readonly transitionListeners: ((e: TransitionEvent) => void)[] = [];
   private publics = new Map<string, Map<string, ImageRec>>();
   private networks = new Map<string, Network>();
+  /** Application Auto Scaling targets and scheduled actions per account+region. */
+  private scalings = new Map<string, ScalingState>();
   /** STS: issued temporary access keys → who they belong to; roles marked (not) assumable. */
   readonly issuedKeys = new Map<string, IssuedKey>();
   readonly roles = new Map<string, RoleConfig>();
@@ -170,6 +173,22 @@ export class World {
     return net;
   }
 
+  /** Application Auto Scaling state of an account in a region, created on first use. */
+  scaling(account: string, region: string): ScalingState {
+    const key = `${account}/${region}`;
+    let state = this.scalings.get(key);
+    if (!state) {
+      state = new ScalingState(account, region);
+      this.scalings.set(key, state);
+    }
+    return state;
+  }
+
+  /** The same without creating it (hot paths: capacity, settle). */
+  scalingIfAny(account: string, region: string): ScalingState | undefined {
+    return this.scalings.get(`${account}/${region}`);
+  }
+
   allNetworks(): Network[] {
     return [...this.networks.values()];
   }
@@ -206,6 +225,7 @@ export class World {
     this.stores.clear();
     this.publics.clear();
     this.networks.clear();
+    this.scalings.clear();
     this.quotaOverrides.clear();
     this.issuedKeys.clear();
     this.roles.clear();
@@ -223,6 +243,7 @@ export class World {
       now: this.now(),
       stores: this.allStores().map((s) => s.toJSON()),
       networks: this.allNetworks().map((n) => n.toJSON()),
+      scaling: [...this.scalings.values()].map((s) => s.toJSON()),
       issuedKeys: [...this.issuedKeys.values()],
       roles: [...this.roles.entries()],
       quotas: this.quotas,
@@ -235,6 +256,8 @@ export class World {
     now: number;
     stores: Record<string, unknown>[];
     networks?: Record<string, unknown>[];
+    /** Application Auto Scaling targets and scheduled actions (absent in older state files). */
+    scaling?: Record<string, unknown>[];
     issuedKeys?: IssuedKey[];
     roles?: [string, RoleConfig][];
     /** World-default quotas and per account+region overrides (absent in older state files). */
@@ -248,6 +271,10 @@ export class World {
     for (const n of data.networks ?? []) {
       const net = Network.fromJSON(n as never);
       this.networks.set(`${net.account}/${net.region}`, net);
+    }
+    for (const sc of data.scaling ?? []) {
+      const state = ScalingState.fromJSON(sc as never);
+      this.scalings.set(`${state.account}/${state.region}`, state);
     }
     for (const k of data.issuedKeys ?? []) this.issuedKeys.set(k.accessKeyId, k);
     for (const [arn, role] of data.roles ?? []) this.roles.set(arn, role);

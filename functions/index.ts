@@ -11,6 +11,9 @@ import * as notify from './notify';
 import * as resolve from './resolve';
 import * as retireImages from './retire-images';
 import * as rollOut from './roll-out';
+import * as scheduleApply from './schedule-apply';
+import * as scheduleEvaluate from './schedule-evaluate';
+import * as scheduleReport from './schedule-report';
 import * as shareImage from './share-image';
 import * as startCopies from './start-copies';
 import * as submitBuild from './submit-build';
@@ -38,3 +41,19 @@ export const functions = {
 };
 
 export type FunctionName = keyof typeof functions;
+
+/**
+ * The fleet schedule's functions (ScheduleDeps, not PipelineDeps: local/pipeline.ts hands every
+ * entry of `functions` the pipeline's deps, so they live in their own map). Names are unique
+ * across both maps: serverless.yml's `${self:custom.lambda.<name>}` names are global.
+ */
+export const scheduleFunctions = {
+  scheduleEvaluate,
+  scheduleApply,
+  scheduleReport,
+};
+
+export type ScheduleFunctionName = keyof typeof scheduleFunctions;
+
+/** Every deployed function of every workflow, by its serverless.yml name. */
+export const allFunctions = { ...functions, ...scheduleFunctions };

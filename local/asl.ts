@@ -53,12 +53,50 @@ export function waitSeconds(state: AslState, input: unknown, nowMs: number): num
 
 const LOCAL_ARN = (fn: string) => `arn:aws:lambda:us-east-1:000000000000:function:${fn}`;
 
+/** The nested definitions of a state: a Map's ItemProcessor (or Iterator), a Parallel's Branches. */
+function nested(
+  state: AslState,
+): { key: 'ItemProcessor' | 'Iterator' | 'Branches'; defs: AslDefinition[] }[] {
+  const out: { key: 'ItemProcessor' | 'Iterator' | 'Branches'; defs: AslDefinition[] }[] = [];
+  for (const key of ['ItemProcessor', 'Iterator'] as const)
+    if (state[key]) out.push({ key, defs: [state[key] as AslDefinition] });
+  if (Array.isArray(state.Branches)) out.push({ key: 'Branches', defs: state.Branches as AslDefinition[] });
+  return out;
+}
+
+/** Every state of a definition by name, the states inside Map and Parallel states included. */
+export function allStates(def: AslDefinition): [string, AslState][] {
+  return Object.entries(def.States).flatMap(([name, s]): [string, AslState][] => [
+    [name, s],
+    ...nested(s).flatMap(({ defs }) => defs.flatMap(allStates)),
+  ]);
+}
+
+/** The definition with `fn` applied to every state, the states inside Map and Parallel included. */
+export function mapStates(
+  def: AslDefinition,
+  fn: (name: string, state: AslState) => AslState,
+): AslDefinition {
+  const States: Record<string, AslState> = {};
+  for (const [name, s] of Object.entries(def.States)) {
+    const out = { ...fn(name, s) };
+    for (const { key, defs } of nested(out)) {
+      const mapped = defs.map((d) => mapStates(d, fn));
+      out[key] = key === 'Branches' ? mapped : mapped[0];
+    }
+    States[name] = out;
+  }
+  return { ...def, States };
+}
+
 /**
  * Prepares a definition for the local runtime: every Wait state becomes a Task state of the same
  * name, wiring and paths (the runtime turns it into a jump of the virtual clock; the count of
  * states entered is unchanged, so transition counts match AWS), and the deploy-time
- * `${self:custom.lambda.<name>}` resources become plain ARNs. Returns which function each Task
- * state calls.
+ * `${self:custom.lambda.<name>}` resources become plain ARNs, inside Map (ItemProcessor) and
+ * Parallel states too. Returns which function each Task state calls. aws-local-stepfunctions
+ * keys its local handlers by state name across the whole machine, nested states included, so
+ * state names must be unique across the definition.
  */
 export function prepareForLocal(def: AslDefinition): {
   definition: AslDefinition;
@@ -67,23 +105,26 @@ export function prepareForLocal(def: AslDefinition): {
 } {
   const waits: Record<string, AslState> = {};
   const functions: Record<string, string> = {};
-  const states: Record<string, AslState> = {};
-  for (const [name, s] of Object.entries(def.States)) {
+  const seen = new Set<string>();
+  for (const [name] of allStates(def)) {
+    if (seen.has(name))
+      throw new Error(`State ${name} appears twice: the local runtime needs state names unique machine-wide`);
+    seen.add(name);
+  }
+  const definition = mapStates(def, (name, s) => {
     if (s.Type === 'Wait') {
       waits[name] = s;
       const { Seconds, SecondsPath, Timestamp, TimestampPath, ...rest } = s;
-      states[name] = { ...rest, Type: 'Task', Resource: LOCAL_ARN('virtual-wait') };
-    } else if (s.Type === 'Task') {
-      const fn = functionNameOf(s.Resource);
-      if (!fn)
-        throw new Error(
-          `State ${name}: resource ${s.Resource} is not one of ours (\${self:custom.lambda.<name>})`,
-        );
-      functions[name] = fn;
-      states[name] = { ...s, Resource: LOCAL_ARN(fn) };
-    } else {
-      states[name] = s;
+      return { ...rest, Type: 'Task', Resource: LOCAL_ARN('virtual-wait') };
     }
-  }
-  return { definition: { ...def, States: states }, waits, functions };
+    if (s.Type !== 'Task') return s;
+    const fn = functionNameOf(s.Resource);
+    if (!fn)
+      throw new Error(
+        `State ${name}: resource ${s.Resource} is not one of ours (\${self:custom.lambda.<name>})`,
+      );
+    functions[name] = fn;
+    return { ...s, Resource: LOCAL_ARN(fn) };
+  });
+  return { definition, waits, functions };
 }

@@ -1,7 +1,7 @@
 import './polyfill';
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { type AslDefinition, prepareForLocal, waitSeconds } from './asl';
+import { type AslDefinition, allStates, mapStates, prepareForLocal, waitSeconds } from './asl';
 
 export type LocalHandler = (event: unknown) => Promise<unknown>;
 
@@ -85,10 +85,15 @@ export interface LocalRunOptions {
   executionTimeoutSeconds?: number;
   /** Told when the execution ends, with the event Step Functions sends to EventBridge. */
   onStatusChange?: (event: ExecutionStatusChangeEvent) => void | Promise<void>;
+  /** The state machine's name in the execution's ARN (default image-pipeline). */
+  stateMachineName?: string;
   /** Region and account of the execution's ARN (default: local / 000000000000). */
   region?: string;
   account?: string;
 }
+
+/** Definitions aws-local-stepfunctions has validated already (by their JSON). */
+const validated = new Set<string>();
 
 /** A Task's or the execution's TimeoutSeconds elapsed (catchable in a Task, final for the execution). */
 const statesTimeout = (message: string) => Object.assign(new Error(message), { name: 'States.Timeout' });
@@ -103,18 +108,17 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
   // them in real time (and keep a timer alive), so it gets the definition without them.
   const executionTimeoutSeconds =
     opts.executionTimeoutSeconds ?? (opts.definition.TimeoutSeconds as number | undefined);
+  // Task states inside Map (ItemProcessor) and Parallel states too: aws-local-stepfunctions runs
+  // them with the same overrides, keyed by state name. Concurrent Map items share the one virtual
+  // clock: virtual time one item spends (a wait, a retry pause) also passes for the items in flight
+  // with it, so a Task's TimeoutSeconds can fire early there (the schedule's items don't wait).
   const taskTimeouts: Record<string, number | undefined> = {};
   const { TimeoutSeconds: _executionTimeout, ...untimed } = definition;
-  const libDefinition = {
-    ...untimed,
-    States: Object.fromEntries(
-      Object.entries(definition.States).map(([name, st]) => {
-        const { TimeoutSeconds, ...rest } = st;
-        taskTimeouts[name] = TimeoutSeconds as number | undefined;
-        return [name, rest];
-      }),
-    ),
-  };
+  const libDefinition = mapStates(untimed as AslDefinition, (name, st) => {
+    const { TimeoutSeconds, ...rest } = st;
+    taskTimeouts[name] = TimeoutSeconds as number | undefined;
+    return rest;
+  });
   const virtualStart = opts.time.now();
   const executionDeadline =
     executionTimeoutSeconds === undefined
@@ -151,7 +155,7 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
     startWaiters.get(name)?.();
   };
   const markEnd = (name: string) => record(endedAt, name);
-  for (const [name, state] of Object.entries(definition.States)) {
+  for (const [name, state] of allStates(definition)) {
     if (state.Type !== 'Task') continue;
     retryIntervalOverrides[name] = 0;
     const wait = waits[name];
@@ -170,11 +174,16 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
     }
     const handler = opts.handlers[functions[name]];
     if (!handler) throw new Error(`State ${name}: no local handler for function ${functions[name]}`);
-    const retry = retryClock(state.Retry as Retrier[] | undefined);
+    const retries = new Map<string, ReturnType<typeof retryClock>>();
     const timeoutMs = (taskTimeouts[name] ?? Number.POSITIVE_INFINITY) * 1000;
     overrides[name] = async (input) => {
-      // A call right after this state threw is a retry: let the virtual clock pass the retry pause.
-      if (failedLast.has(name)) opts.time.advance(retry.pauseAfter(failedLast.get(name)!));
+      // A call right after this state threw with the same input is a retry: let the virtual clock
+      // pass the retry pause. Keyed by input too: a Map runs the same Task state for many items
+      // at once, each with its own retries.
+      const key = `${name}\u0000${JSON.stringify(input)}`;
+      const retry = retries.get(key) ?? retryClock(state.Retry as Retrier[] | undefined);
+      retries.set(key, retry);
+      if (failedLast.has(key)) opts.time.advance(retry.pauseAfter(failedLast.get(key)!));
       else retry.reset();
       checkExecution();
       markStart(name);
@@ -194,10 +203,11 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
             `State ${name} ran ${(opts.time.now() - t) / 1000} s, past its TimeoutSeconds ${timeoutMs / 1000}`,
           );
         if (error) throw error;
-        failedLast.delete(name);
+        failedLast.delete(key);
+        retries.delete(key);
         return out;
       } catch (err) {
-        failedLast.set(name, (err as Error)?.name ?? 'Error');
+        failedLast.set(key, (err as Error)?.name ?? 'Error');
         throw err;
       } finally {
         taskVirtualMs += opts.time.now() - t;
@@ -206,14 +216,19 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
     };
   }
 
+  // Validating a definition (asl-validator) takes ~100 ms: once per distinct definition, so a
+  // schedule run every 5 virtual minutes over a simulated week stays fast.
+  const key = JSON.stringify(libDefinition);
   const machine = new StateMachine(libDefinition as never, {
-    validationOptions: { checkArn: false, checkPaths: false },
+    validationOptions: validated.has(key) ? { noValidate: true } : { checkArn: false, checkPaths: false },
   });
+  validated.add(key);
   const wallStart = Date.now();
   const region = opts.region ?? 'local';
   const account = opts.account ?? '000000000000';
-  const stateMachineArn = `arn:aws:states:${region}:${account}:stateMachine:image-pipeline`;
-  const executionArn = `arn:aws:states:${region}:${account}:execution:image-pipeline:${opts.executionName}`;
+  const machineName = opts.stateMachineName ?? 'image-pipeline';
+  const stateMachineArn = `arn:aws:states:${region}:${account}:stateMachine:${machineName}`;
+  const executionArn = `arn:aws:states:${region}:${account}:execution:${machineName}:${opts.executionName}`;
   const execution = machine.run(opts.input as never, {
     overrides: { taskResourceLocalHandlers: overrides as never, retryIntervalOverrides },
     context: {

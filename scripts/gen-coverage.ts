@@ -3,9 +3,11 @@
  * (implemented by the emulator) or not implemented (answers NotImplementedException).
  */
 import { writeFileSync } from 'node:fs';
+import { applicationAutoScalingService } from '../emulator/autoscaling';
 import { ec2Service } from '../emulator/ec2';
-import { applicationAutoScalingService, appstreamService } from '../emulator/operations';
+import { appstreamService } from '../emulator/operations';
 import { stsService } from '../emulator/sts';
+import { taggingService } from '../emulator/tagging';
 
 const lines = [
   '# Emulator implementation coverage',
@@ -15,13 +17,21 @@ const lines = [
   '`NotImplementedException` naming the operation (after validating the input), never a fake success.',
   '',
 ];
-for (const service of [appstreamService(), applicationAutoScalingService()]) {
+/** What a reader of the table needs to know about a service's scope (details: emulator/README.md). */
+const NOTES: Record<string, string> = {
+  'Application Auto Scaling':
+    'For AppStream 2.0 fleets (`appstream`, `fleet/<name>`, `appstream:fleet:DesiredCapacity`); other namespaces are resources that do not exist here. Scheduled actions run on the virtual clock: `at()`, `rate()` and `cron()` (with Timezone) alike.',
+  'Resource Groups Tagging API':
+    "GetResources lists the AppStream 2.0 resources (image builders, private images, fleets, stacks) of the caller's account and region; EC2 resources are not included.",
+};
+for (const service of [appstreamService(), applicationAutoScalingService(), taggingService()]) {
   const ops = Object.keys(service.model.operations).sort();
   const done = ops.filter((op) => service.handlers[op]);
+  const note = NOTES[service.model.metadata.serviceId];
   lines.push(
     `## ${service.model.metadata.serviceId} (${service.model.metadata.apiVersion}, \`${service.model.metadata.targetPrefix}\`)`,
     '',
-    `${done.length} of ${ops.length} operations implemented.`,
+    `${done.length} of ${ops.length} operations implemented.${note ? ` ${note}` : ''}`,
     '',
     '| operation | status |',
     '|---|---|',

@@ -1,4 +1,11 @@
-import { capacityStatus, checkFleetQuota, growFleetEnis, prepareFleetStart, retarget } from '../capacity';
+import {
+  capacityStatus,
+  checkFleetQuota,
+  dropFleetTarget,
+  growFleetEnis,
+  prepareFleetStart,
+  retarget,
+} from '../capacity';
 import { arnOf, type Ctx, compact, type Handler, paginate, sec, stateError } from '../context';
 import { alreadyExists, inUse, invalidCombination, notFound, notPermitted, ServiceError } from '../errors';
 import type { FleetRec } from '../records';
@@ -243,6 +250,7 @@ const deleteFleet: Handler = (input, ctx) => {
       `Fleet '${f.name}' is associated with stack(s) ${stacks.map((s) => s.name).join(', ')}; disassociate it first.`,
     );
   ctx.store.fleets.delete(f.name);
+  dropFleetTarget(ctx, f);
   return {};
 };
 

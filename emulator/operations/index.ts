@@ -21,12 +21,3 @@ export const appstreamService = (): ServiceDefinition => ({
     ...directoryHandlers,
   },
 });
-
-/**
- * Application Auto Scaling: registered so its target prefix is routed and validated; its
- * operations come with the fleet-schedules work and until then answer NotImplementedException.
- */
-export const applicationAutoScalingService = (): ServiceDefinition => ({
-  model: loadModel('application-autoscaling'),
-  handlers: {},
-});

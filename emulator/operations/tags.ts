@@ -4,7 +4,7 @@ import type { Tags } from '../records';
 import { mergeTags } from './common';
 
 /** The taggable resource an ARN names in the caller's account and region. */
-function taggable(ctx: Ctx, arn: string): { tags: Tags } {
+function taggable(ctx: Ctx, arn: string): { tags: Tags; everTagged?: boolean } {
   const m = /^arn:aws[\w-]*:appstream:([^:]*):([^:]*):(image-builder|image|fleet|stack)\/(.+)$/.exec(arn);
   if (m && m[1] === ctx.region && m[2] === ctx.account) {
     const [, , , type, name] = m;
@@ -30,6 +30,7 @@ export const tagHandlers: Record<string, Handler> = {
   },
   UntagResource: (input, ctx) => {
     const r = taggable(ctx, input.ResourceArn);
+    if (Object.keys(r.tags).length) r.everTagged = true;
     for (const k of input.TagKeys as string[]) delete r.tags[k];
     return {};
   },

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { functions } from '../../functions';
+import { allFunctions, functions, scheduleFunctions } from '../../functions';
 
 const run = promisify(execFile);
 const out = mkdtempSync(join(tmpdir(), 'package-'));
@@ -12,7 +12,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('Deployment: serverless.yml packages offline with osls', () => {
   // osls + esbuild take ~10 s on a quiet machine and over 30 s on a loaded one: give them room.
-  it('bundles every function and compiles the image pipeline state machine', {
+  it('bundles every function and compiles the image pipeline and fleet schedule state machines', {
     timeout: 240_000,
   }, async () => {
     await run('npx', ['osls', 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', out], {
@@ -30,16 +30,21 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
       Properties: Record<string, unknown>;
     }[];
     const lambdas = resources.filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(lambdas).toHaveLength(Object.keys(functions).length);
+    expect(lambdas).toHaveLength(Object.keys(allFunctions).length);
     for (const l of lambdas) expect(l.Properties.Runtime).toBe('nodejs22.x');
     const zips = readdirSync(out).filter((f) => f.endsWith('.zip'));
-    expect(zips).toHaveLength(Object.keys(functions).length);
+    expect(zips).toHaveLength(Object.keys(allFunctions).length);
 
-    const [machine] = resources.filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
-    const [text, substitutions] = (
-      machine.Properties.DefinitionString as { 'Fn::Sub': [string, Record<string, unknown>] }
-    )['Fn::Sub'];
-    const definition = JSON.parse(text);
+    const machines = resources.filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+    expect(machines).toHaveLength(2);
+    const definitionOf = (m: (typeof machines)[number]) => {
+      const [text, subs] = (
+        m.Properties.DefinitionString as { 'Fn::Sub': [string, Record<string, unknown>] }
+      )['Fn::Sub'];
+      return { definition: JSON.parse(text), substitutions: subs };
+    };
+    const machine = machines.find((m) => definitionOf(m).definition.StartAt === 'Resolve')!;
+    const { definition, substitutions } = definitionOf(machine);
     expect(definition.StartAt).toBe('Resolve');
     // Every ${self:custom.lambda.<name>} became a reference to that function's ARN (all functions
     // but the execution backstop and its sweep, which EventBridge calls).
@@ -91,6 +96,46 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
       'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${service}-${stage}-\${AWS::Region}-${suffix}`,
     });
     expect(role.Path).toBe('/');
+
+    // The fleet schedule: an Express state machine calling its three functions (inside its Map
+    // too), started every 5 minutes by an EventBridge Scheduler schedule, logging its errors.
+    const schedule = machines.find((m) => definitionOf(m).definition.StartAt === 'Evaluate')!;
+    expect(schedule.Properties.StateMachineType).toBe('EXPRESS');
+    expect(schedule.Properties.LoggingConfiguration).toMatchObject({ Level: 'ERROR' });
+    const scheduleSubs = Object.values(definitionOf(schedule).substitutions);
+    expect(scheduleSubs).toHaveLength(Object.keys(scheduleFunctions).length);
+    expect(scheduleSubs).toContainEqual({ 'Fn::GetAtt': ['ScheduleApplyLambdaFunction', 'Arn'] });
+    const [scheduler] = resources.filter((r) => r.Type === 'AWS::Scheduler::Schedule');
+    expect(scheduler.Properties).toMatchObject({
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+    });
+    const statements = role.Policies.flatMap((p: Cfn) => p.PolicyDocument.Statement);
+    const actions = statements.flatMap((st: Cfn) => [st.Action].flat());
+    for (const action of [
+      'appstream:StartFleet',
+      'appstream:StopFleet',
+      'appstream:UntagResource',
+      'tag:GetResources',
+      'application-autoscaling:DescribeScalableTargets',
+      'application-autoscaling:RegisterScalableTarget',
+      'ec2:DescribeSubnets',
+    ])
+      expect(actions, action).toContain(action);
+    const register = statements.find((st: Cfn) =>
+      [st.Action].flat().includes('application-autoscaling:RegisterScalableTarget'),
+    );
+    expect(register.Condition.StringEquals).toEqual({
+      'application-autoscaling:service-namespace': 'appstream',
+      'application-autoscaling:scalable-dimension': 'appstream:fleet:DesiredCapacity',
+    });
+    // The scheduled runs read the schedule file bundled beside ScheduleEvaluate (SCHEDULE_FILE).
+    const evaluate = R.ScheduleEvaluateLambdaFunction.Properties;
+    expect(evaluate.Environment.Variables.SCHEDULE_FILE).toBe('examples/schedules.yaml');
+    const evaluateDir = join(out, 'scheduleEvaluate');
+    await run('python3', ['-m', 'zipfile', '-e', join(out, 'scheduleEvaluate.zip'), evaluateDir]);
+    expect(readdirSync(join(evaluateDir, 'examples'))).toContain('schedules.yaml');
 
     // The bundle runs as Lambda would load it: bad input is refused with a named error.
     const unpacked = join(out, 'resolve');

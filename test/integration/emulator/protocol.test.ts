@@ -81,16 +81,16 @@ describe('Emulator: wire protocol', () => {
     );
   });
 
-  it('routes Application Auto Scaling targets and says its operations are not implemented yet', async () => {
+  it('routes Application Auto Scaling and says which of its operations are not implemented', async () => {
     const res = await rawCall(
       f.emu.endpoint,
-      'DescribeScalableTargets',
+      'DescribeScalingPolicies',
       { ServiceNamespace: 'appstream' },
       { prefix: 'AnyScaleFrontendService' },
     );
     expect(res.json).toMatchObject({
       __type: 'NotImplementedException',
-      message: expect.stringContaining('DescribeScalableTargets'),
+      message: expect.stringContaining('DescribeScalingPolicies'),
     });
   });
 

@@ -2,11 +2,26 @@ import { readdirSync, readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { functions } from '../../../functions';
+import { allFunctions, functions, scheduleFunctions } from '../../../functions';
 import { TRANSIENT_ERRORS } from '../../../lib/errors';
-import { functionNameOf, prepareForLocal, waitSeconds } from '../../../local/asl';
+import {
+  type AslDefinition,
+  allStates,
+  functionNameOf,
+  prepareForLocal,
+  waitSeconds,
+} from '../../../local/asl';
 
 const files = readdirSync('statemachines').filter((f) => f.endsWith('.asl.json'));
+const load = (file: string): AslDefinition => JSON.parse(readFileSync(`statemachines/${file}`, 'utf8'));
+/** Every Task state, those inside Map and Parallel states included. */
+const tasksOf = (file: string) =>
+  allStates(load(file)).filter(([, state]) => state.Type === 'Task') as [string, Record<string, unknown>][];
+/** The functions each workflow's state machine may call (each map gets its own deps type). */
+const FUNCTIONS_OF: Record<string, Record<string, unknown>> = {
+  'image-pipeline.asl.json': functions,
+  'fleet-schedule.asl.json': scheduleFunctions,
+};
 
 describe('State machine definitions', () => {
   it.each(files)('%s is valid ASL (asl-validator)', (file) => {
@@ -14,22 +29,23 @@ describe('State machine definitions', () => {
     expect(isValid, errorsText('\n')).toBe(true);
   });
 
-  it.each(files)('%s calls only functions we have, each with transient retries and a timeout', (file) => {
-    const def = JSON.parse(readFileSync(`statemachines/${file}`, 'utf8'));
-    for (const [name, state] of Object.entries(def.States) as [string, Record<string, unknown>][]) {
-      if (state.Type !== 'Task') continue;
+  it('knows every state machine file (which functions each may call)', () => {
+    expect(files.sort()).toEqual(Object.keys(FUNCTIONS_OF).sort());
+  });
+
+  it.each(files)("%s calls only its workflow's functions, each with a timeout", (file) => {
+    for (const [name, state] of tasksOf(file)) {
       const fn = functionNameOf(state.Resource as string);
-      expect(fn && fn in functions, `${name} → ${state.Resource}`).toBe(true);
-      expect(state.TimeoutSeconds, name).toBeGreaterThan(240);
+      expect(fn && fn in FUNCTIONS_OF[file], `${name} → ${state.Resource}`).toBe(true);
+      expect(state.TimeoutSeconds, name).toBeGreaterThan(0);
+      // The pipeline's checks poll for up to 240 s inside one call.
+      if (file === 'image-pipeline.asl.json') expect(state.TimeoutSeconds, name).toBeGreaterThan(240);
     }
   });
 
   it.each(files)('%s retries exactly the transient errors of lib/errors.ts on every Task', (file) => {
-    const def = JSON.parse(readFileSync(`statemachines/${file}`, 'utf8'));
     const transient = [...TRANSIENT_ERRORS].sort();
-    const tasks = Object.entries(def.States as Record<string, { Type: string; Retry?: unknown }>).filter(
-      ([, state]) => state.Type === 'Task',
-    );
+    const tasks = tasksOf(file);
     expect(tasks.length).toBeGreaterThan(0);
     for (const [name, state] of tasks) {
       const retriers = (state.Retry ?? []) as { ErrorEquals: string[] }[];
@@ -43,10 +59,8 @@ describe('State machine definitions', () => {
   });
 
   it.each(files)('%s passes each function exactly the fields its event schema declares', (file) => {
-    const def = JSON.parse(readFileSync(`statemachines/${file}`, 'utf8'));
-    for (const [name, state] of Object.entries(def.States) as [string, Record<string, unknown>][]) {
-      if (state.Type !== 'Task') continue;
-      const fn = functions[functionNameOf(state.Resource as string) as keyof typeof functions];
+    for (const [name, state] of tasksOf(file)) {
+      const fn = allFunctions[functionNameOf(state.Resource as string) as keyof typeof allFunctions];
       const schema = fn.schema;
       expect(schema, name).toBeInstanceOf(z.ZodObject);
       const shape = (schema as z.ZodObject).shape as Record<string, z.ZodType>;
@@ -62,6 +76,26 @@ describe('State machine definitions', () => {
         `${name}: required fields not passed`,
       ).toEqual([]);
     }
+  });
+
+  it('fleet schedule: applies only the changes, at most 10 at a time, and one fleet failing never fails the run', () => {
+    const def = load('fleet-schedule.asl.json');
+    const map = def.States.ApplyChanges;
+    expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.changes', ResultPath: '$.results' });
+    expect(map.MaxConcurrency).toBeGreaterThan(0);
+    expect(map.MaxConcurrency).toBeLessThanOrEqual(10);
+    const inner = (map.ItemProcessor as AslDefinition).States;
+    expect(inner.ApplyFleet.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'FleetFailed' },
+    ]);
+    // The failed result names the fleet, so the report lists it.
+    expect(inner.FleetFailed).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'fleet.$': '$.plan.fleet', 'region.$': '$.plan.region', result: 'failed' },
+      End: true,
+    });
+    // Express workflows run at most 5 minutes.
+    expect(def.TimeoutSeconds).toBeLessThanOrEqual(300);
   });
 
   it('lists the Lambda service errors AWS recommends retrying', () => {
@@ -109,6 +143,51 @@ describe('Local runtime ASL preparation', () => {
     expect(definition.States.W.SecondsPath).toBeUndefined();
     expect(waits.W.SecondsPath).toBe('$.s');
     expect(fns).toEqual({ T: 'checkImage' });
+  });
+
+  it("prepares the Task and Wait states inside a Map state's ItemProcessor too", () => {
+    const {
+      definition,
+      waits,
+      functions: fns,
+    } = prepareForLocal({
+      StartAt: 'M',
+      States: {
+        M: {
+          Type: 'Map',
+          ItemsPath: '$.items',
+          ItemProcessor: {
+            StartAt: 'Pause',
+            States: {
+              Pause: { Type: 'Wait', Seconds: 5, Next: 'Inner' },
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: a Serverless variable, not a JS template
+              Inner: { Type: 'Task', Resource: '${self:custom.lambda.scheduleApply}', End: true },
+            },
+          },
+          End: true,
+        },
+      },
+    });
+    const inner = (definition.States.M.ItemProcessor as AslDefinition).States;
+    expect(inner.Inner.Resource).toBe('arn:aws:lambda:us-east-1:000000000000:function:scheduleApply');
+    expect(inner.Pause).toMatchObject({ Type: 'Task', Next: 'Inner' });
+    expect(waits.Pause.Seconds).toBe(5);
+    expect(fns).toEqual({ Inner: 'scheduleApply' });
+  });
+
+  it('refuses a state name used twice (local handlers are keyed by state name machine-wide)', () => {
+    expect(() =>
+      prepareForLocal({
+        StartAt: 'A',
+        States: {
+          A: {
+            Type: 'Map',
+            ItemProcessor: { StartAt: 'A', States: { A: { Type: 'Pass', End: true } } },
+            End: true,
+          },
+        },
+      }),
+    ).toThrow(/A appears twice/);
   });
 
   it('computes wait seconds from Seconds, SecondsPath and Timestamp', () => {

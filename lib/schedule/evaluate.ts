@@ -1,0 +1,145 @@
+import { ConfigError } from '../errors';
+import { validateScheduleFile } from './config';
+import { decisionsFor } from './decide';
+import type { ScheduleDeps } from './deps';
+import { type FleetFacts, freeAddresses, type RegionInventory, readRegion } from './inventory';
+import { extraInterfaces, type FleetPlan, needsApply, planFleet } from './plan';
+import type { ReportEntry } from './report';
+import { type ManagedFleet, regionOf, type SelectionProblem, selectFleets } from './select';
+
+/** The Evaluate step's output: the Map applies `changes`; the rest goes straight to the report. */
+export interface Evaluation {
+  at: string;
+  dryRun: boolean;
+  /** Plans that need a write (empty on a dry run). */
+  changes: FleetPlan[];
+  /** Plans that need none: already right, or retry-later. */
+  unchanged: FleetPlan[];
+  /** Dry run: what `changes` would have been. */
+  previewed: FleetPlan[];
+  /** Selectors that matched no fleet or name an unknown schedule. */
+  failed: ReportEntry[];
+  /** Read calls made (DescribeFleets, GetResources, DescribeScalableTargets, DescribeSubnets). */
+  reads: number;
+}
+
+/**
+ * Plans every managed fleet at the (virtual) now in one step: reads each region in bulk, asks
+ * the schedule, plans, then looks up free addresses only for the fleets that need more network
+ * interfaces (one DescribeSubnets per region) and plans those again under the IP cap.
+ */
+export async function evaluateSchedules(
+  input: { config?: unknown; dryRun?: boolean },
+  deps: ScheduleDeps,
+): Promise<Evaluation> {
+  const raw = input.config ?? deps.loadConfig?.();
+  if (raw === undefined)
+    throw new ConfigError('no schedule file: pass {"config": …} in the input (or set SCHEDULE_FILE)');
+  const file = validateScheduleFile(raw);
+  const now = deps.clock.now();
+  const regions = [...new Set(file.fleets.map((s) => regionOf(s, deps.region)))];
+  const inventories = new Map<string, RegionInventory>(
+    (await Promise.all(regions.map((r) => readRegion(deps, r)))).map((inv) => [inv.region, inv]),
+  );
+  let reads = [...inventories.values()].reduce((n, inv) => n + inv.reads, 0);
+  const { managed, problems } = selectFleets(file, inventories, deps.region);
+  const planOf = (m: ManagedFleet, freeIps?: number) => {
+    const schedule = file.schedules[m.schedule];
+    const decisions = decisionsFor(schedule, m.facts.tags, now, m.selector.startLeadMinutes);
+    return planFleet({
+      fleet: m.facts,
+      schedule: m.schedule,
+      decisions,
+      enforced: schedule.enforced,
+      force: m.selector.force ?? schedule.force,
+      stopWhenZero: m.selector.stopWhenZero,
+      startLeadMinutes: m.selector.startLeadMinutes,
+      maxCapacity: m.selector.maxCapacity,
+      freeIps,
+    });
+  };
+  const plans = managed.map((m) => planOf(m));
+  reads += await capByAddresses(deps, managed, plans, planOf);
+  const dryRun = input.dryRun ?? false;
+  const changes = plans.filter(needsApply);
+  return {
+    at: new Date(now).toISOString(),
+    dryRun,
+    changes: dryRun ? [] : changes,
+    previewed: dryRun ? changes : [],
+    // Step Functions passes at most 256 KB between states: unchanged plans go without their ARN
+    // (only Apply writes tags). 500 fleets are ~150 KB.
+    unchanged: plans.filter((p) => !needsApply(p)).map(({ arn: _arn, ...rest }) => rest),
+    failed: problems.map(problemEntry),
+    reads,
+  };
+}
+
+/**
+ * Re-plans, under the IP cap, the fleets that need more interfaces than they hold. Fleets
+ * sharing a subnet share its free addresses: each takes what it needs, in order, from what the
+ * ones before it left. Returns the DescribeSubnets calls made.
+ */
+async function capByAddresses(
+  deps: ScheduleDeps,
+  managed: ManagedFleet[],
+  plans: FleetPlan[],
+  planOf: (m: ManagedFleet, freeIps?: number) => FleetPlan,
+): Promise<number> {
+  const growing = managed.map((_, i) => i).filter((i) => extraInterfaces(plans[i], managed[i].facts) > 0);
+  const byRegion = new Map<string, number[]>();
+  for (const i of growing) {
+    const r = managed[i].facts.region;
+    byRegion.set(r, [...(byRegion.get(r) ?? []), i]);
+  }
+  for (const [region, indexes] of byRegion) {
+    const free = await freeAddresses(
+      deps,
+      region,
+      indexes.flatMap((i) => managed[i].facts.subnetIds),
+    );
+    for (const i of indexes) {
+      const facts = managed[i].facts;
+      if (!facts.subnetIds.every((s) => free.has(s))) {
+        plans[i].notes.push('subnets unreadable (DescribeSubnets): IP cap not applied');
+        continue;
+      }
+      const available = facts.subnetIds.reduce((n, s) => n + (free.get(s) ?? 0), 0);
+      plans[i] = planOf(managed[i], available);
+      take(free, facts, extraInterfaces(plans[i], facts));
+    }
+  }
+  return byRegion.size;
+}
+
+/** Takes `n` addresses from the fleet's subnets (first subnets first). */
+function take(free: Map<string, number>, facts: FleetFacts, n: number): void {
+  let left = n;
+  for (const s of facts.subnetIds) {
+    const used = Math.min(left, free.get(s) ?? 0);
+    free.set(s, (free.get(s) ?? 0) - used);
+    left -= used;
+  }
+}
+
+function problemEntry(p: SelectionProblem): ReportEntry {
+  const f = p.facts;
+  return {
+    fleet: p.fleet,
+    region: p.region,
+    schedule: p.schedule ?? '',
+    // A fleet that doesn't exist has no type: reported as the API's default (ON_DEMAND).
+    fleetType: f?.fleetType ?? 'ON_DEMAND',
+    unit: f?.unit ?? 'DesiredInstances',
+    state: f?.state ?? 'NOT_FOUND',
+    before: f?.current ?? 0,
+    after: f?.current ?? 0,
+    wanted: 0,
+    inUse: f?.inUse ?? 0,
+    action: 'none',
+    reason: p.error,
+    notes: [],
+    result: 'failed',
+    error: p.error,
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Fleets for a simulated schedule (simulate, bench): created, tagged, associated with a stack (users
+ * stream through one) and started through the real AppStream API of the in-process emulator.
+ */
+import {
+  AppStreamClient,
+  AssociateFleetCommand,
+  CreateFleetCommand,
+  CreateStackCommand,
+  StartFleetCommand,
+} from '@aws-sdk/client-appstream';
+import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { ConfiguredRetryStrategy } from '@smithy/util-retry';
+import type { RunningEmulator } from '../emulator';
+import { LOCAL_ACCOUNT } from './local-deps';
+
+export type SeedType = 'ALWAYS_ON' | 'ON_DEMAND' | 'ELASTIC' | 'MULTI_SESSION';
+
+export interface SeedFleet {
+  name: string;
+  region: string;
+  type: SeedType;
+  /** Initial capacity in the fleet's unit (Elastic: MaxConcurrentSessions, at least 1). */
+  capacity: number;
+  tags?: Record<string, string>;
+  /** Start it (default true); a stopped fleet stays STOPPED. */
+  start?: boolean;
+}
+
+/** The public base image fleets run (emulator/seed.ts). */
+const IMAGE = 'AppStream-WinServer2022-10-14-2025';
+/** Sessions per instance of a seeded multi-session fleet. */
+export const SESSIONS_PER_INSTANCE = 4;
+
+/**
+ * Creates the fleets (quotas raised to fit them), tags, stacks and starts them, in parallel
+ * batches. They are RUNNING once the emulator's clock has passed its fleet start duration.
+ */
+export async function seedFleets(emu: RunningEmulator, fleets: SeedFleet[], batch = 25): Promise<void> {
+  const regions = [...new Set(fleets.map((f) => f.region))];
+  for (const region of regions)
+    emu.control.setQuotas({
+      region,
+      fleets: fleets.length + 10,
+      stacks: fleets.length + 10,
+      streamingInstances: 1_000_000,
+    });
+  const config = (region: string) => ({
+    endpoint: emu.endpoint,
+    region,
+    credentials: { accessKeyId: LOCAL_ACCOUNT, secretAccessKey: 'local' },
+    retryStrategy: new ConfiguredRetryStrategy(3, () => 5),
+  });
+  const appstream = new Map(regions.map((r) => [r, new AppStreamClient(config(r))]));
+  const subnets = new Map<string, string[]>();
+  try {
+    for (const region of regions) {
+      const ec2 = new EC2Client(config(region));
+      const out = await ec2.send(new DescribeSubnetsCommand({}));
+      ec2.destroy();
+      subnets.set(region, (out.Subnets ?? []).map((s) => s.SubnetId as string).slice(0, 2));
+    }
+    for (let i = 0; i < fleets.length; i += batch)
+      await Promise.all(
+        fleets
+          .slice(i, i + batch)
+          .map((f) => seedOne(appstream.get(f.region)!, f, subnets.get(f.region) ?? [])),
+      );
+  } finally {
+    for (const c of appstream.values()) c.destroy();
+  }
+}
+
+async function seedOne(client: AppStreamClient, f: SeedFleet, subnetIds: string[]) {
+  const common = {
+    Name: f.name,
+    InstanceType: 'stream.standard.medium',
+    ImageName: IMAGE,
+    Tags: f.tags && Object.keys(f.tags).length ? f.tags : undefined,
+  };
+  if (f.type === 'ELASTIC')
+    await client.send(
+      new CreateFleetCommand({
+        ...common,
+        FleetType: 'ELASTIC',
+        Platform: 'WINDOWS_SERVER_2022',
+        MaxConcurrentSessions: Math.max(1, f.capacity),
+        VpcConfig: { SubnetIds: subnetIds },
+      }),
+    );
+  else if (f.type === 'MULTI_SESSION')
+    await client.send(
+      new CreateFleetCommand({
+        ...common,
+        FleetType: 'ALWAYS_ON',
+        MaxSessionsPerInstance: SESSIONS_PER_INSTANCE,
+        ComputeCapacity: { DesiredSessions: f.capacity },
+      }),
+    );
+  else
+    await client.send(
+      new CreateFleetCommand({
+        ...common,
+        FleetType: f.type,
+        ComputeCapacity: { DesiredInstances: f.capacity },
+      }),
+    );
+  await client.send(new CreateStackCommand({ Name: `${f.name}-stack` }));
+  await client.send(new AssociateFleetCommand({ FleetName: f.name, StackName: `${f.name}-stack` }));
+  if (f.start !== false) await client.send(new StartFleetCommand({ Name: f.name }));
+}
