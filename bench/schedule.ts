@@ -8,6 +8,7 @@
 
 import { startEmulator } from '../emulator';
 import { validateScheduleFile } from '../lib/schedule/config';
+import { TAG } from '../lib/tags';
 import { silenceNodeVersionWarning } from '../lib/util/node-warnings';
 import { LAMBDA_BASE_SECONDS, LAMBDA_MEMORY_GB, orchestrationCost, PRICES, usd } from '../local/cost';
 import type { ProgressEvent } from '../local/runner';
@@ -39,7 +40,7 @@ const schedules = {
       periods: [{ name: 'workday', weekdays: 'mon-fri', begin: '07:30', end: '18:00', capacity: 8 }],
     },
   },
-  fleets: [{ tag: 'autopilot:schedule' }],
+  fleets: [{ tag: TAG.schedule }],
 };
 // Fail fast on a typo in the bench's own file, before 500 fleets are seeded.
 validateScheduleFile(schedules);
@@ -139,7 +140,7 @@ try {
       region: 'us-east-1',
       type: TYPES[i % TYPES.length],
       capacity: 4,
-      tags: { 'autopilot:schedule': 'office-hours', team: `team-${i % 7}` },
+      tags: { [TAG.schedule]: 'office-hours', team: `team-${i % 7}` },
     })),
   );
   const seedMs = performance.now() - t0;
@@ -173,8 +174,11 @@ try {
     );
     console.log(`  wall time        ${(r.wallMs / 1000).toFixed(2)} s (local runtime + in-process emulator)`);
     console.log(`  transitions      ${r.transitions} (Lambda calls ${r.lambdaInvocations})`);
+    // The payloads grow with the fleets (lib/schedule/wire.ts): where a run like this one would
+    // reach the limit, by the bytes per fleet (a linear estimate).
+    const perFleetBytes = r.maxPayloadBytes / FLEETS;
     console.log(
-      `  largest state    ${(r.maxPayloadBytes / 1024).toFixed(1)} KiB, ${r.maxPayloadState}'s output (Step Functions' limit: 256 KiB)`,
+      `  largest state    ${(r.maxPayloadBytes / 1024).toFixed(1)} KiB, ${r.maxPayloadState}'s output (Step Functions' limit: 256 KiB); ${perFleetBytes.toFixed(0)} bytes a fleet: the limit at ~${Math.floor((256 * 1024) / perFleetBytes).toLocaleString('en-US')} fleets`,
     );
   }
   // A month at a 5-minute cadence: runs like (a) at each change point (2 per workday, 22

@@ -2,7 +2,7 @@
 import { SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { executionName } from '../lib/cli/aws-executions';
 import type { ScheduleFile } from '../lib/schedule/config';
-import type { ScheduleReport } from '../lib/schedule/report';
+import { expandReport, type RunOutput } from '../lib/schedule/report';
 import { UsageError } from './schedule-args';
 import { reportLines } from './schedule-report';
 
@@ -36,7 +36,8 @@ export async function runOnAws(
       );
       return 1;
     }
-    const report = JSON.parse(out.output ?? '{}') as ScheduleReport;
+    // The execution's output is compact (RunOutput): expanded to one row per fleet.
+    const report = expandReport(JSON.parse(out.output ?? '{}') as RunOutput);
     if (json) console.log(JSON.stringify(report));
     else {
       console.log(`${out.executionArn}: ${out.status}`);

@@ -1,6 +1,6 @@
 /**
  * `autopilot schedule override`: a temporary capacity for one fleet, stored as its
- * `autopilot:override` tag (`capacity@until`) so a person sees it in the console and the next run
+ * TAG.override tag (`capacity@until`) so a person sees it in the console and the next run
  * applies it; an expired one is ignored and removed by the run.
  */
 import { TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-appstream';

@@ -15,7 +15,7 @@ function details(f: Row): string[] {
   const out: string[] = [];
   if (f.wanted !== f.after) out.push(`schedule wants ${f.wanted}`);
   if (f.cap) out.push(`capped at ${f.cap.capacity}: ${f.cap.reason}`);
-  if (f.forced) out.push(`FORCED below ${f.inUse} in use`);
+  if (f.forced) out.push(`FORCED below ${f.inUse ?? 0} in use`);
   if (f.clearOverride) out.push('expired override removed');
   out.push(...f.notes);
   if (f.error) out.push(`error: ${f.error}`);
@@ -26,8 +26,9 @@ export function reportLines(report: ScheduleReport): string[] {
   const rows = report.fleets.map((f) => [
     f.fleet,
     f.region,
-    `${f.fleetType} ${f.state}`,
-    f.unit,
+    // An unchanged fleet's row carries no type, state or unit (the run's output is compact).
+    f.fleetType ? `${f.fleetType} ${f.state}` : '-',
+    f.unit ?? '-',
     change(f),
     f.action,
     f.result,

@@ -4,7 +4,10 @@ import type { Random } from './random';
 
 /** Fault injection, set through the control API. Everything is off by default. */
 export interface FaultConfig {
-  /** Fraction (0..1) of all API calls answered with ThrottlingException. */
+  /**
+   * Fraction (0..1) of all API calls answered with the operation's throttling error
+   * (ThrottlingException; the tagging API's ThrottledException: model.ts throttlingError).
+   */
   throttleRate?: number;
   /** Only these operations are throttled (all when absent). */
   throttleOperations?: string[];
@@ -63,8 +66,11 @@ export class Faults {
     this.failTransitions.push(f);
   }
 
-  /** Throws the fault due for this call, if any. Called before the operation runs. */
-  beforeCall(operation: string): void {
+  /**
+   * Throws the fault due for this call, if any. Called before the operation runs; injected
+   * throttling answers `throttleCode`, the error the operation's service throttles with.
+   */
+  beforeCall(operation: string, throttleCode = 'ThrottlingException'): void {
     this.take(operation, false);
     const { throttleRate, throttleOperations } = this.config;
     if (
@@ -72,7 +78,7 @@ export class Faults {
       (!throttleOperations || throttleOperations.includes(operation)) &&
       this.random().next() < throttleRate
     )
-      throw new ServiceError('ThrottlingException', 'Rate exceeded');
+      throw new ServiceError(throttleCode, 'Rate exceeded');
   }
 
   /** Throws a fault configured to hit after the operation ran (its effects stay). */

@@ -67,3 +67,13 @@ export function loadModel(
 export function declaredErrors(model: ServiceModel, operation: string): string[] {
   return (model.operations[operation]?.errors ?? []).map((e) => e.shape);
 }
+
+/**
+ * The error an operation answers when throttled: the throttling error it declares (the tagging
+ * API's `ThrottledException`, which the SDK retries as a throttling code), else the common
+ * `ThrottlingException` that AppStream and Application Auto Scaling answer without declaring it
+ * (AWS common errors). A declared quota error such as `LimitExceededException` is not throttling.
+ */
+export function throttlingError(model: ServiceModel, operation: string): string {
+  return declaredErrors(model, operation).find((e) => /^Throttl/.test(e)) ?? 'ThrottlingException';
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { callerFrom } from './auth';
 import type { Ctx, Handler, ServiceDefinition } from './context';
 import { ServiceError } from './errors';
-import type { ServiceModel } from './model';
+import { type ServiceModel, throttlingError } from './model';
 import { RequestValidator } from './validate';
 import type { World } from './world';
 
@@ -24,6 +24,8 @@ interface Target {
   model: ServiceModel;
   validator: RequestValidator;
   handler: Handler | undefined;
+  /** What injected throttling answers for this operation (model.ts throttlingError). */
+  throttleCode: string;
 }
 
 /**
@@ -59,6 +61,7 @@ export class JsonProtocol {
           model: service.model,
           validator,
           handler: Object.hasOwn(service.handlers, operation) ? service.handlers[operation] : undefined,
+          throttleCode: throttlingError(service.model, operation),
         });
     }
   }
@@ -80,7 +83,7 @@ export class JsonProtocol {
       const parsed = parseBody(req.body);
       const latency = this.world.faults.config.latencyMs;
       if (latency) await new Promise((r) => setTimeout(r, latency));
-      this.world.faults.beforeCall(op);
+      this.world.faults.beforeCall(op, target.throttleCode);
       const input = target.validator.validate(op, parsed);
       if (!target.handler)
         throw new ServiceError(

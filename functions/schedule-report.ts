@@ -13,8 +13,10 @@ export const { handler, withDeps, schema } = functionDefiner(scheduleAwsDeps)(
     changes: list,
     unchanged: list,
     previewed: list,
+    kinds: list,
     failed: list,
     results: list,
   }),
+  // Its output is the execution's: compact (RunOutput; expandReport gives the per-fleet report).
   async (input) => buildReport(input as ReportInput),
 );

@@ -4,7 +4,7 @@ import { type RunningEmulator, startEmulator } from '../emulator';
 import { scheduleFunctions } from '../functions';
 import { validateScheduleFile } from '../lib/schedule/config';
 import type { ScheduleDeps } from '../lib/schedule/deps';
-import type { ScheduleReport } from '../lib/schedule/report';
+import { expandReport, type RunOutput, type ScheduleReport } from '../lib/schedule/report';
 import type { AslDefinition } from './asl';
 import { LOCAL_ACCOUNT } from './local-deps';
 import { type LocalHandler, type LocalRunResult, type ProgressEvent, runLocally } from './runner';
@@ -88,7 +88,7 @@ export async function runScheduleLocally(
           name: result.error ?? 'ScheduleRunFailed',
         },
       );
-    return { result, report: result.output as ScheduleReport, emulator: own ? undefined : emu };
+    return { result, report: expandReport(result.output as RunOutput), emulator: own ? undefined : emu };
   } finally {
     for (const c of deps.clients) c.destroy();
     if (own) await emu?.stop();

@@ -7,8 +7,14 @@ interface SdkError {
   $metadata?: { httpStatusCode?: number };
 }
 
+/**
+ * Error names worth retrying later. Each service names throttling its own way: AppStream and
+ * Application Auto Scaling `ThrottlingException`, the Resource Groups Tagging API
+ * `ThrottledException` (declared in its model; the SDK's THROTTLING_ERROR_CODES retry it too).
+ */
 const TRANSIENT_NAMES = [
   'ThrottlingException',
+  'ThrottledException',
   'RequestLimitExceededException',
   'TooManyRequestsException',
   'Throttling',

@@ -7,6 +7,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { S3Channel } from '../agent/s3-channel';
 import { KmsJobSigner } from '../agent/signer';
 import { perRegion } from '../aws/per-region';
+import { systemClock } from '../clock';
 import { SnsNotifier } from '../notify/sns';
 import type { PipelineDeps } from '../pipeline/deps';
 import { deploymentName } from '../tags';
@@ -38,7 +39,7 @@ export function awsDeps(): PipelineDeps {
     ec2: perRegion((region) => new EC2Client({ region })),
     // SNS is regional: publish through the topic's region (cross-region topics work).
     notifier: new SnsNotifier(perRegion((region) => new SNSClient({ region }))),
-    clock: { now: () => Date.now() },
+    clock: systemClock,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     // Concurrent-run guard and builder pruning: the state machine's RUNNING executions.
     executions: new SfnExecutions(perRegion((region) => new SFNClient({ region }))),

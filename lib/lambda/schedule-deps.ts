@@ -4,6 +4,7 @@ import { AppStreamClient } from '@aws-sdk/client-appstream';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { perRegion } from '../aws/per-region';
+import { systemClock } from '../clock';
 import { loadScheduleFile } from '../schedule/config';
 import type { ScheduleDeps } from '../schedule/deps';
 import { deploymentName } from '../tags';
@@ -26,7 +27,7 @@ export function scheduleAwsDeps(env: Record<string, string | undefined> = proces
     ec2: perRegion((region) => new EC2Client({ region })),
     autoscaling: perRegion((region) => new ApplicationAutoScalingClient({ region })),
     tagging: perRegion((region) => new ResourceGroupsTaggingAPIClient({ region })),
-    clock: { now: () => Date.now() },
+    clock: systemClock,
     loadConfig: file
       ? () => loadScheduleFile(file.startsWith('/') ? file : join(env.LAMBDA_TASK_ROOT ?? '.', file))
       : undefined,

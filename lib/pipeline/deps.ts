@@ -1,12 +1,11 @@
 import type { AppStreamClient } from '@aws-sdk/client-appstream';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { BuilderChannel } from '../agent/channel';
+import type { Clock } from '../clock';
 import type { Notifier } from '../notify/notifier';
 
-export interface Clock {
-  /** Epoch ms. */
-  now(): number;
-}
+/** Shared by every workflow (lib/clock.ts); re-exported for the pipeline's existing imports. */
+export type { Clock } from '../clock';
 
 /** Everything a pipeline core talks to; passed in, never built inside the core. */
 export interface PipelineDeps {

@@ -14,6 +14,7 @@ import { FLEET_DIMENSION, fleetResourceId } from './inventory';
 import { formatLastAction } from './last-action';
 import type { FleetPlan } from './plan';
 import type { ApplyOutcome } from './report';
+import { type ArnPrefixes, fromWire, type PlanKind, type WirePlan } from './wire';
 
 /**
  * Errors that mean "the fleet is busy, act at the next run" (not a failure): UpdateFleet,
@@ -43,10 +44,17 @@ export function capacityUpdate(plan: FleetPlan, capacity: number): UpdateFleetCo
  * acts); throttling and 5xx become AwsTransientError (the state machine retries with backoff);
  * any other error keeps its name and fails this fleet only (the Map's Catch).
  */
-export async function applyPlan(
-  input: { plan: FleetPlan },
-  deps: ScheduleDeps,
-): Promise<ApplyOutcome & { calls: string[] }> {
+/** What applyPlan did to one fleet: its result and the calls it made (tests, logs). */
+export interface ApplyResult {
+  fleet: string;
+  region: string;
+  result: 'applied' | 'skipped';
+  action?: FleetPlan['action'];
+  error?: string;
+  calls: string[];
+}
+
+export async function applyPlan(input: { plan: FleetPlan }, deps: ScheduleDeps): Promise<ApplyResult> {
   const { plan } = input;
   const appstream = deps.appstream(plan.region);
   const calls: string[] = [];
@@ -69,10 +77,10 @@ export async function applyPlan(
         ),
       );
     // A stopped fleet is sized first: STOPPED fleets take every edit, STARTING ones none
-    // (Administration Guide, fleet states); it then starts at the right size.
-    const size =
-      plan.action === 'resize' ||
-      (plan.action === 'start' && !plan.scalableTarget && plan.after !== plan.before);
+    // (Administration Guide, fleet states); it then starts at the right size. That holds for an
+    // auto-scaled one too: RegisterScalableTarget above does not change the capacity of a fleet
+    // that isn't running, so without this it would start at its old capacity, outside [Min, Max].
+    const size = plan.action === 'resize' || (plan.action === 'start' && plan.after !== plan.before);
     if (size)
       await call('UpdateFleet', () =>
         appstream.send(new UpdateFleetCommand(capacityUpdate(plan, plan.after))),
@@ -108,4 +116,24 @@ export async function applyPlan(
       ),
     );
   return { ...done, result: calls.length ? 'applied' : 'skipped' };
+}
+
+/**
+ * The Apply step (the Map's item): a plan tuple from Evaluate (lib/schedule/wire.ts) in, the
+ * compact outcome out: the bare word when applied, the Map's output carrying one per change.
+ */
+export async function applyWirePlan(
+  input: { plan: WirePlan; kinds: PlanKind[]; arnPrefix?: ArnPrefixes },
+  deps: ScheduleDeps,
+): Promise<ApplyOutcome> {
+  return compactOutcome(await applyPlan({ plan: fromWire(input.plan, input.kinds, input.arnPrefix) }, deps));
+}
+
+export function compactOutcome(r: ApplyResult): ApplyOutcome {
+  if (r.action === undefined && r.error === undefined) return r.result;
+  return {
+    result: r.result,
+    ...(r.action ? { action: r.action } : {}),
+    ...(r.error ? { error: r.error } : {}),
+  };
 }

@@ -2,6 +2,7 @@ import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-a
 import type { AppStreamClient } from '@aws-sdk/client-appstream';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import type { Clock } from '../clock';
 
 /**
  * Everything the fleet-schedule cores talk to; passed in, never built inside a core. Deployed:
@@ -20,7 +21,7 @@ export interface ScheduleDeps {
   autoscaling(region: string): ApplicationAutoScalingClient;
   /** Resource Groups Tagging API: every fleet's tags in one paged call (DescribeFleets returns none). */
   tagging(region: string): ResourceGroupsTaggingAPIClient;
-  clock: { /** Epoch ms. */ now(): number };
+  clock: Clock;
   /**
    * The schedule file when the execution input carries none (deployed: the bundled file named by
    * SCHEDULE_FILE). Absent: the input must carry `config`.

@@ -6,19 +6,36 @@ import { type FleetFacts, freeAddresses, type RegionInventory, readRegion } from
 import { extraInterfaces, type FleetPlan, needsApply, planFleet } from './plan';
 import type { ReportEntry } from './report';
 import { type ManagedFleet, regionOf, type SelectionProblem, selectFleets } from './select';
+import {
+  type ArnPrefixes,
+  arnPrefixOf,
+  PlanEncoder,
+  type PlanKind,
+  toUnchanged,
+  type UnchangedFleet,
+  type WirePlan,
+} from './wire';
 
-/** The Evaluate step's output: the Map applies `changes`; the rest goes straight to the report. */
+/**
+ * The Evaluate step's output: the Map applies `changes`; the rest goes straight to the report.
+ * Compact (lib/schedule/wire.ts): it and the Map's output carry one entry per managed fleet, and
+ * Step Functions passes at most 256 KiB between states.
+ */
 export interface Evaluation {
   at: string;
   dryRun: boolean;
   /** Plans that need a write (empty on a dry run). */
-  changes: FleetPlan[];
-  /** Plans that need none: already right, or retry-later. */
-  unchanged: FleetPlan[];
+  changes: WirePlan[];
+  /** Fleets that need none (already right, or retry-later): `[fleet, region, capacity, reason]`. */
+  unchanged: UnchangedFleet[];
   /** Dry run: what `changes` would have been. */
-  previewed: FleetPlan[];
+  previewed: WirePlan[];
+  /** What the plans of `changes` / `previewed` share (region, schedule, type, unit, state, reason), once. */
+  kinds: PlanKind[];
   /** Selectors that matched no fleet or name an unknown schedule. */
   failed: ReportEntry[];
+  /** Per region, the fleets' ARN without the name (Apply tags by ARN). */
+  arnPrefix: ArnPrefixes;
   /** Read calls made (DescribeFleets, GetResources, DescribeScalableTargets, DescribeSubnets). */
   reads: number;
 }
@@ -61,16 +78,22 @@ export async function evaluateSchedules(
   const plans = managed.map((m) => planOf(m));
   reads += await capByAddresses(deps, managed, plans, planOf);
   const dryRun = input.dryRun ?? false;
-  const changes = plans.filter(needsApply);
+  const encoder = new PlanEncoder();
+  const changes = plans.filter(needsApply).map((p) => encoder.encode(p));
+  const arnPrefix: ArnPrefixes = {};
+  for (const m of managed) {
+    const prefix = m.facts.arn && arnPrefixOf(m.facts.arn, m.facts.name);
+    if (prefix) arnPrefix[m.facts.region] ??= prefix;
+  }
   return {
     at: new Date(now).toISOString(),
     dryRun,
     changes: dryRun ? [] : changes,
     previewed: dryRun ? changes : [],
-    // Step Functions passes at most 256 KB between states: unchanged plans go without their ARN
-    // (only Apply writes tags). 500 fleets are ~150 KB.
-    unchanged: plans.filter((p) => !needsApply(p)).map(({ arn: _arn, ...rest }) => rest),
+    kinds: encoder.kinds,
+    unchanged: plans.filter((p) => !needsApply(p)).map(toUnchanged),
     failed: problems.map(problemEntry),
+    arnPrefix,
     reads,
   };
 }

@@ -146,8 +146,13 @@ function planSize(plan: FleetPlan, p: PlanInput, target: Decision): FleetPlan {
     const max = capped(plan, p, wantedMax);
     const min = Math.min(wantedMin, max);
     const unchanged = min === f.scalableTarget.min && max === f.scalableTarget.max;
-    // Application Auto Scaling moves the desired capacity into [Min, Max] at once.
-    const after = Math.min(Math.max(f.current, min), max);
+    // Application Auto Scaling moves a running fleet's desired capacity into [Min, Max] at once.
+    // A stopped fleet it leaves alone ("If the specified resource is not active in the target
+    // service, this operation does not change the resource's current capacity",
+    // RegisterScalableTarget): one we start is sized by us (apply.ts) to the schedule's value
+    // within the new range, not left at the capacity it stopped with.
+    const from = starting ? target.capacity : f.current;
+    const after = Math.min(Math.max(from, min), max);
     return {
       ...plan,
       after,

@@ -1,75 +1,123 @@
 import type { FleetPlan } from './plan';
+import {
+  fromUnchanged,
+  fromWire,
+  fromWireRow,
+  PlanEncoder,
+  type PlanKind,
+  type ReportRow,
+  toWireRow,
+  type UnchangedFleet,
+  type WirePlan,
+  type WireRow,
+} from './wire';
 
 export type FleetResult = 'applied' | 'unchanged' | 'failed' | 'skipped' | 'dry-run';
 export type ReportEntry = FleetPlan & { result: FleetResult; error?: string };
 
 /**
- * One run of the fleet schedule: every managed fleet with before → after, action, reason, cap and
- * forced, and its result. `counts` counts actions and results in one map (their names don't
- * overlap: none/resize/start/stop/set-min-max/retry-later, applied/unchanged/failed/skipped/dry-run);
- * `failed` names the fleets that failed as `fleet@region` (namesakes in two regions stay apart).
+ * One run of the fleet schedule as a person reads it: every managed fleet with before → after,
+ * action, reason, and its result (a changed fleet also cap, forced, notes). `counts` counts
+ * actions and results in one map (their names don't overlap: none/resize/start/stop/set-min-max/
+ * retry-later, applied/unchanged/failed/skipped/dry-run); `failed` names the fleets that failed
+ * as `fleet@region` (namesakes in two regions stay apart). Built by expandReport from the
+ * execution's compact output (RunOutput).
  */
 export interface ScheduleReport {
   at: string;
   dryRun: boolean;
-  fleets: ReportEntry[];
+  fleets: ReportRow[];
   counts: Record<string, number>;
   failed: string[];
 }
 
-/** What the Apply step returned for one fleet, or the Map's Catch for a fleet that failed. */
-export interface ApplyOutcome {
-  fleet: string;
-  region: string;
-  result: 'applied' | 'skipped' | 'failed';
-  /** Set when the apply step found the fleet busy (ConcurrentModificationException, STARTING/STOPPING). */
-  action?: FleetPlan['action'];
-  error?: string | { Error?: string; Cause?: string };
+/**
+ * The Report step's output, which is the execution's output (256 KiB at most, lib/schedule/wire.ts):
+ * changed, previewed and failed fleets as plan tuples with their result, unchanged ones as
+ * `[fleet, region, capacity, reason]`.
+ */
+export interface RunOutput {
+  at: string;
+  dryRun: boolean;
+  counts: Record<string, number>;
+  failed: string[];
+  fleets: WireRow[];
+  /** What the plans of `fleets` share (lib/schedule/wire.ts PlanKind). */
+  kinds: PlanKind[];
+  unchanged: UnchangedFleet[];
 }
+
+/**
+ * What the Apply step returned for one fleet (the Map's item i is changes[i]): the bare word
+ * when applied (or found nothing to do), else the result with the action and error, or the
+ * Map's Catch for a fleet that failed.
+ */
+export type ApplyOutcome =
+  | 'applied'
+  | 'skipped'
+  | {
+      result: 'applied' | 'skipped' | 'failed';
+      /** Set when the apply step found the fleet busy (ConcurrentModificationException, STARTING/STOPPING). */
+      action?: FleetPlan['action'];
+      error?: string | { Error?: string; Cause?: string };
+    };
 
 export interface ReportInput {
   at: string;
   dryRun: boolean;
-  changes: FleetPlan[];
-  unchanged: FleetPlan[];
-  previewed: FleetPlan[];
+  changes: WirePlan[];
+  unchanged: UnchangedFleet[];
+  previewed: WirePlan[];
+  kinds: PlanKind[];
   failed: ReportEntry[];
+  /** The Map's output, in the order of `changes`. */
   results: ApplyOutcome[];
 }
 
-export function buildReport(input: ReportInput): ScheduleReport {
-  const outcome = new Map(input.results.map((r) => [`${r.fleet}@${r.region}`, r]));
-  const fleets: ReportEntry[] = [
-    ...input.changes.map((plan): ReportEntry => {
-      const r = outcome.get(`${plan.fleet}@${plan.region}`);
-      if (!r) return { ...plan, result: 'failed', error: 'no result from the apply step' };
+export function buildReport(input: ReportInput): RunOutput {
+  const entries: ReportEntry[] = [
+    ...input.changes.map((wire, i): ReportEntry => {
+      const { arn: _arn, ...plan } = fromWire(wire, input.kinds);
+      const r = input.results[i];
+      if (r === undefined) return { ...plan, result: 'failed', error: 'no result from the apply step' };
+      if (typeof r === 'string') return { ...plan, result: r };
       const error = r.error === undefined ? undefined : errorText(r.error);
-      return {
-        ...plan,
-        action: r.action ?? plan.action,
-        result: r.result,
-        ...(error ? { error } : {}),
-      };
+      return { ...plan, action: r.action ?? plan.action, result: r.result, ...(error ? { error } : {}) };
     }),
-    ...input.previewed.map((plan): ReportEntry => ({ ...plan, result: 'dry-run' })),
-    ...input.unchanged.map(
-      (plan): ReportEntry => ({ ...plan, result: plan.action === 'retry-later' ? 'skipped' : 'unchanged' }),
-    ),
+    ...input.previewed.map((wire): ReportEntry => ({ ...fromWire(wire, input.kinds), result: 'dry-run' })),
     ...input.failed,
-  ].sort((a, b) => a.region.localeCompare(b.region) || a.fleet.localeCompare(b.fleet));
+  ].sort(byFleet);
   const counts: Record<string, number> = {};
-  for (const f of fleets) {
+  const count = (f: { action: string; result: string }) => {
     counts[f.action] = (counts[f.action] ?? 0) + 1;
     counts[f.result] = (counts[f.result] ?? 0) + 1;
-  }
+  };
+  for (const e of entries) count(e);
+  for (const u of input.unchanged) count(fromUnchanged(u));
+  const encoder = new PlanEncoder();
+  const fleets = entries.map((e) => toWireRow(e, encoder));
   return {
     at: input.at,
     dryRun: input.dryRun,
-    fleets,
     counts,
-    failed: fleets.filter((f) => f.result === 'failed').map((f) => `${f.fleet}@${f.region}`),
+    failed: entries.filter((f) => f.result === 'failed').map((f) => `${f.fleet}@${f.region}`),
+    fleets,
+    kinds: encoder.kinds,
+    unchanged: input.unchanged,
   };
 }
+
+/** The report a person reads (CLI, tests) from the execution's compact output. */
+export function expandReport(out: RunOutput): ScheduleReport {
+  const fleets: ReportRow[] = [
+    ...out.fleets.map((row) => fromWireRow(row, out.kinds)),
+    ...out.unchanged.map(fromUnchanged),
+  ].sort(byFleet);
+  return { at: out.at, dryRun: out.dryRun, fleets, counts: out.counts, failed: out.failed };
+}
+
+const byFleet = (a: { region: string; fleet: string }, b: { region: string; fleet: string }) =>
+  a.region.localeCompare(b.region) || a.fleet.localeCompare(b.fleet);
 
 /**
  * A Catch's `{Error, Cause}` as "Name: message". Lambda puts the function's error in Cause as

@@ -3,35 +3,41 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runOnAws } from '../../bin/schedule-aws';
 import { parseScheduleFile } from '../../lib/schedule/config';
+import type { FleetPlan } from '../../lib/schedule/plan';
+import { buildReport } from '../../lib/schedule/report';
+import { PlanEncoder } from '../../lib/schedule/wire';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:appstream-autopilot-prod-fleet-schedule';
 const config = parseScheduleFile(
   'schedules:\n  s:\n    timezone: UTC\n    default: 1\nfleets:\n  - { name: f1, schedule: s }\n',
 );
-const report = {
+const f1: FleetPlan = {
+  fleet: 'f1',
+  region: 'eu-west-1',
+  schedule: 's',
+  fleetType: 'ALWAYS_ON',
+  unit: 'DesiredInstances',
+  state: 'RUNNING',
+  before: 3,
+  after: 1,
+  wanted: 1,
+  inUse: 0,
+  action: 'resize',
+  reason: 'default',
+  notes: [],
+};
+/** The execution's output as the Report step writes it: compact (RunOutput). */
+const encoder = new PlanEncoder();
+const report = buildReport({
   at: '2026-12-01T09:00:00.000Z',
   dryRun: false,
-  fleets: [
-    {
-      fleet: 'f1',
-      region: 'eu-west-1',
-      schedule: 's',
-      fleetType: 'ALWAYS_ON',
-      unit: 'DesiredInstances',
-      state: 'RUNNING',
-      before: 3,
-      after: 1,
-      wanted: 1,
-      inUse: 0,
-      action: 'resize',
-      reason: 'default',
-      notes: [],
-      result: 'applied',
-    },
-  ],
-  counts: { resize: 1, applied: 1 },
+  changes: [encoder.encode(f1)],
+  unchanged: [['f2', 'eu-west-1', 1, 'default']],
+  previewed: [],
+  kinds: encoder.kinds,
   failed: [],
-};
+  results: ['applied'],
+});
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -54,6 +60,8 @@ describe('autopilot schedule run --aws', () => {
     expect(lines.join('\n')).toMatch(
       /f1 +eu-west-1 +ALWAYS_ON RUNNING +DesiredInstances +3 → 1 +resize +applied +default/,
     );
+    // An unchanged fleet travels without its type, state and unit: its line says so with '-'.
+    expect(lines.join('\n')).toMatch(/f2 +eu-west-1 +- +- +1 → 1 +none +unchanged +default/);
     sfn.restore();
   });
 

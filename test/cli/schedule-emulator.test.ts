@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-appstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../emulator';
+import { TAG } from '../../lib/tags';
 import { createFleet } from '../helpers/builders';
 import { autopilot } from './schedule-cli';
 
@@ -60,9 +61,9 @@ describe('CLI: autopilot schedule override / preview / run against a running emu
     ]);
     expect(set.code).toBe(0);
     const written = JSON.parse(set.stdout);
-    expect(written.tag).toEqual({ key: 'autopilot:override', value: '7@2026-12-01T17:30Z' });
+    expect(written.tag).toEqual({ key: TAG.override, value: '7@2026-12-01T17:30Z' });
     expect((await fleetsNow()).find((f) => f.name === 'finance')?.tags).toEqual({
-      'autopilot:override': '7@2026-12-01T17:30Z',
+      [TAG.override]: '7@2026-12-01T17:30Z',
     });
 
     // preview reads the tag: the override now, then the schedule from its end.

@@ -8,9 +8,12 @@ import {
   PaginationTokenExpiredException,
   paginateGetResources,
   ResourceGroupsTaggingAPIClient,
+  ThrottledException,
 } from '@aws-sdk/client-resource-groups-tagging-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declaredErrors, loadModel } from '../../../emulator/model';
+import { isTransient } from '../../../lib/aws/call';
+import { TAG } from '../../../lib/tags';
 import { createBuilder, createFleet, createStack } from '../../helpers/builders';
 import { COMMON_ERRORS, outputProblems } from '../../helpers/contract';
 import { MIN, OTHER_ACCOUNT, useEmulator } from '../../helpers/emulator';
@@ -27,11 +30,11 @@ beforeAll(() => {
   f.emu.onResponse((operation, status, body) => seen.push({ operation, status, body }));
 });
 
-function tagging({ region = 'us-east-1', account = '123456789012' } = {}) {
+function tagging({ region = 'us-east-1', account = '123456789012', maxAttempts = 1 } = {}) {
   const c = new ResourceGroupsTaggingAPIClient({
     endpoint: f.emu.endpoint,
     region,
-    maxAttempts: 1,
+    maxAttempts,
     credentials: { accessKeyId: account, secretAccessKey: 'secret' },
   });
   clients.push(c);
@@ -43,8 +46,8 @@ const arn = (type: string, name: string) => `arn:aws:appstream:us-east-1:1234567
 /** Fleets f1 (schedule=office, team=a), f2 (schedule=night), f3 (untagged), stack s1 (team=a), builder b1 (team=b). */
 async function resources() {
   const client = f.client();
-  await createFleet(client, 'f1', { Tags: { 'autopilot:schedule': 'office', team: 'a' } });
-  await createFleet(client, 'f2', { Tags: { 'autopilot:schedule': 'night' } });
+  await createFleet(client, 'f1', { Tags: { [TAG.schedule]: 'office', team: 'a' } });
+  await createFleet(client, 'f2', { Tags: { [TAG.schedule]: 'night' } });
   await createFleet(client, 'f3');
   await createStack(client, 's1');
   await client.send(new TagResourceCommand({ ResourceArn: arn('stack', 's1'), Tags: { team: 'a' } }));
@@ -62,11 +65,11 @@ describe('Emulator: Resource Groups Tagging API GetResources', () => {
       {
         ResourceARN: arn('fleet', 'f1'),
         Tags: [
-          { Key: 'autopilot:schedule', Value: 'office' },
+          { Key: TAG.schedule, Value: 'office' },
           { Key: 'team', Value: 'a' },
         ],
       },
-      { ResourceARN: arn('fleet', 'f2'), Tags: [{ Key: 'autopilot:schedule', Value: 'night' }] },
+      { ResourceARN: arn('fleet', 'f2'), Tags: [{ Key: TAG.schedule, Value: 'night' }] },
       { ResourceARN: arn('image-builder', 'b1'), Tags: [{ Key: 'team', Value: 'b' }] },
       { ResourceARN: arn('stack', 's1'), Tags: [{ Key: 'team', Value: 'a' }] },
     ]);
@@ -99,15 +102,13 @@ describe('Emulator: Resource Groups Tagging API GetResources', () => {
     const client = tagging();
     const of = async (TagFilters: { Key: string; Values?: string[] }[]) =>
       arns(await client.send(new GetResourcesCommand({ TagFilters })));
-    expect(await of([{ Key: 'autopilot:schedule' }])).toEqual([arn('fleet', 'f1'), arn('fleet', 'f2')]);
+    expect(await of([{ Key: TAG.schedule }])).toEqual([arn('fleet', 'f1'), arn('fleet', 'f2')]);
     expect(await of([{ Key: 'team', Values: ['a', 'b'] }])).toEqual([
       arn('fleet', 'f1'),
       arn('image-builder', 'b1'),
       arn('stack', 's1'),
     ]);
-    expect(await of([{ Key: 'team', Values: ['a'] }, { Key: 'autopilot:schedule' }])).toEqual([
-      arn('fleet', 'f1'),
-    ]);
+    expect(await of([{ Key: 'team', Values: ['a'] }, { Key: TAG.schedule }])).toEqual([arn('fleet', 'f1')]);
     expect(await of([{ Key: 'team', Values: ['z'] }])).toEqual([]);
   });
 
@@ -115,7 +116,7 @@ describe('Emulator: Resource Groups Tagging API GetResources', () => {
     await resources();
     await f
       .client()
-      .send(new UntagResourceCommand({ ResourceArn: arn('fleet', 'f2'), TagKeys: ['autopilot:schedule'] }));
+      .send(new UntagResourceCommand({ ResourceArn: arn('fleet', 'f2'), TagKeys: [TAG.schedule] }));
     const client = tagging();
     const all = await client.send(new GetResourcesCommand({ ResourceTypeFilters: ['appstream:fleet'] }));
     expect(all.ResourceTagMappingList).toContainEqual({ ResourceARN: arn('fleet', 'f2'), Tags: [] });
@@ -184,10 +185,40 @@ describe('Emulator: Resource Groups Tagging API GetResources', () => {
     await expect(client.send(new GetTagKeysCommand({}))).rejects.toMatchObject({
       name: 'NotImplementedException',
     });
+    // The tagging API throttles with the error its model declares, ThrottledException (not the
+    // common ThrottlingException); the SDK retries it as a throttling code, then gives up.
     f.emu.control.setFaults({ throttleRate: 1, throttleOperations: ['GetResources'] });
-    await expect(client.send(new GetResourcesCommand({}))).rejects.toMatchObject({
-      name: 'ThrottlingException',
+    const err = await tagging({ maxAttempts: 3 })
+      .send(new GetResourcesCommand({}))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ThrottledException);
+    expect(err).toMatchObject({ name: 'ThrottledException', $metadata: { attempts: 3 } });
+    expect(declaredErrors(loadModel('resourcegroupstaggingapi'), 'GetResources')).toContain(
+      'ThrottledException',
+    );
+    expect(isTransient(err)).toBe(true);
+  });
+
+  it('recovers when throttling passes: the SDK retries ThrottledException', async () => {
+    const client = tagging({ maxAttempts: 3 });
+    await createFleet(f.client(), 'throttled-once', { Tags: { team: 'retry' } });
+    let calls = 0;
+    const unsubscribe = f.emu.onResponse((operation, status, body) => {
+      if (operation !== 'GetResources') return;
+      calls++;
+      // Throttle the first attempt only: the SDK's retry of it succeeds.
+      if (calls === 1) {
+        expect(status).toBe(400);
+        expect(JSON.parse(body).__type).toBe('ThrottledException');
+        f.emu.control.setFaults({});
+      }
     });
+    f.emu.control.setFaults({ throttleRate: 1, throttleOperations: ['GetResources'] });
+    const out = await client
+      .send(new GetResourcesCommand({ ResourceTypeFilters: ['appstream:fleet'] }))
+      .finally(unsubscribe);
+    expect(calls).toBe(2);
+    expect(out.ResourceTagMappingList?.map((r) => r.ResourceARN)).toContain(arn('fleet', 'throttled-once'));
   });
 
   it('accepts credentials scoped to any commercial region (the tagging API runs everywhere)', async () => {
@@ -228,7 +259,7 @@ describe('Emulator: GetResources with the AWS CLI and boto3', () => {
       {
         ResourceARN: arn('fleet', 'f1'),
         Tags: [
-          { Key: 'autopilot:schedule', Value: 'office' },
+          { Key: TAG.schedule, Value: 'office' },
           { Key: 'team', Value: 'a' },
         ],
       },

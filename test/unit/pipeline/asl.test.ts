@@ -88,11 +88,19 @@ describe('State machine definitions', () => {
     expect(inner.ApplyFleet.Catch).toEqual([
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'FleetFailed' },
     ]);
-    // The failed result names the fleet, so the report lists it.
-    expect(inner.FleetFailed).toMatchObject({
+    // The Map's output is in the order of its items: Report names a failed fleet by its plan's
+    // position, so the failed outcome carries only the result and the error (compact payloads).
+    expect(inner.FleetFailed).toEqual({
       Type: 'Pass',
-      Parameters: { 'fleet.$': '$.plan.fleet', 'region.$': '$.plan.region', result: 'failed' },
+      Comment: expect.any(String),
+      Parameters: { result: 'failed', 'error.$': '$.error' },
       End: true,
+    });
+    // Each item is the plan tuple, the run's plan kinds and the regions' ARN prefixes (Apply tags by ARN).
+    expect(map.ItemSelector).toEqual({
+      'plan.$': '$$.Map.Item.Value',
+      'kinds.$': '$.kinds',
+      'arnPrefix.$': '$.arnPrefix',
     });
     // Express workflows run at most 5 minutes.
     expect(def.TimeoutSeconds).toBeLessThanOrEqual(300);

@@ -130,6 +130,32 @@ describe('Fleet schedule apply: one plan', () => {
     expect(appstream.commandCalls(UpdateFleetCommand)).toHaveLength(0);
   });
 
+  it('starts a STOPPED auto-scaled fleet: registers [Min, Max], sizes it within them, then starts it', async () => {
+    // RegisterScalableTarget does not change a fleet that isn't active: without the UpdateFleet
+    // the fleet would start at its old capacity (1), outside [4, 12].
+    const out = await applyPlan(
+      {
+        plan: plan({
+          action: 'start',
+          state: 'STOPPED',
+          before: 1,
+          after: 8,
+          scalableTarget: { min: 4, max: 12, wantedMin: 4, wantedMax: 12 },
+        }),
+      },
+      deps,
+    );
+    expect(out.calls).toEqual(['RegisterScalableTarget', 'UpdateFleet', 'StartFleet', 'TagResource']);
+    expect(autoscaling.commandCalls(RegisterScalableTargetCommand)[0].args[0].input).toMatchObject({
+      MinCapacity: 4,
+      MaxCapacity: 12,
+    });
+    expect(appstream.commandCalls(UpdateFleetCommand)[0].args[0].input).toEqual({
+      Name: 'f1',
+      ComputeCapacity: { DesiredInstances: 8 },
+    });
+  });
+
   it('removes an expired override (and only records when nothing else changes)', async () => {
     const out = await applyPlan({ plan: plan({ action: 'none', after: 2, clearOverride: true }) }, deps);
     expect(out.calls).toEqual(['UntagResource']);

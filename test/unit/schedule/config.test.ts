@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../lib/errors';
 import { loadScheduleFile, parseScheduleFile, validateScheduleFile } from '../../../lib/schedule/config';
+import { TAG } from '../../../lib/tags';
 
 const ISSUE_EXAMPLE = `
 schedules:
@@ -54,7 +55,7 @@ describe('Schedule file: the issue example', () => {
     ]);
     expect(parsed.fleets).toEqual([
       { name: 'finance', schedule: 'office-hours', stopWhenZero: true, startLeadMinutes: 15 },
-      { tag: 'autopilot:schedule', stopWhenZero: false, startLeadMinutes: 15 },
+      { tag: TAG.schedule, stopWhenZero: false, startLeadMinutes: 15 },
     ]);
   });
 
@@ -206,7 +207,7 @@ describe('Schedule file: errors name the field', () => {
     expect(errorOf(file({}, [{ name: 'f', schedule: 's', region: 'Frankfurt' }]))).toContain(
       'fleets[0].region: must be an AWS region',
     );
-    expect(errorOf(file({}, [{ tag: 'autopilot:schedule', startLeadMinutes: -5 }]))).toContain(
+    expect(errorOf(file({}, [{ tag: TAG.schedule, startLeadMinutes: -5 }]))).toContain(
       'fleets[0].startLeadMinutes',
     );
   });

@@ -13,6 +13,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { ScheduleDeps } from '../../../lib/schedule/deps';
 import { evaluateSchedules } from '../../../lib/schedule/evaluate';
 import { factsOf, readRegion } from '../../../lib/schedule/inventory';
+import { fromWire } from '../../../lib/schedule/wire';
 
 const clients = {
   appstream: new AppStreamClient({ region: 'us-east-1', maxAttempts: 1 }),
@@ -161,11 +162,13 @@ describe('Fleet schedule evaluate: the IP cap', () => {
       { SubnetIds: ['subnet-1'] },
     ]);
     // a takes 8 of the 12 free addresses (2 → 10), b gets the 4 left: 2 + 4 = 6.
-    expect(out.changes.map((p) => [p.fleet, p.after, p.cap?.reason])).toEqual([
+    expect(
+      out.changes.map((w) => fromWire(w, out.kinds)).map((p) => [p.fleet, p.after, p.cap?.reason]),
+    ).toEqual([
       ['a', 10, undefined],
       ['b', 6, 'IP cap: 4 free addresses in subnet-1 + 2 interfaces held'],
     ]);
-    expect(out.unchanged.map((p) => p.fleet)).toEqual(['c']);
+    expect(out.unchanged.map(([fleet]) => fleet)).toEqual(['c']);
     expect(out.reads).toBe(4);
   });
 

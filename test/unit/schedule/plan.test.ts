@@ -257,6 +257,34 @@ describe('Fleet schedule planner: Application Auto Scaling targets', () => {
     );
     expect(plan.scalableTarget).toEqual({ min: 8, max: 8, wantedMin: 10, wantedMax: 40 });
   });
+
+  it('starts a STOPPED auto-scaled fleet sized to the schedule within the new [Min, Max], not at its old capacity', () => {
+    // RegisterScalableTarget leaves a stopped fleet's capacity alone: apply.ts sizes it (after).
+    const plan = planFleet(
+      input({
+        now: d(0, 'default'),
+        lead: d(8, 'period workday', { minCapacity: 4, maxCapacity: 12 }),
+        stopWhenZero: true,
+        fleet: fleet({ state: 'STOPPED', scalableTarget: { min: 1, max: 1 }, current: 1 }),
+      }),
+    );
+    expect(plan).toMatchObject({
+      action: 'start',
+      before: 1,
+      after: 8,
+      scalableTarget: { min: 4, max: 12, wantedMin: 4, wantedMax: 12 },
+    });
+    // A schedule value outside the range is clamped into it.
+    const low = planFleet(
+      input({
+        now: d(0, 'default'),
+        lead: d(2, 'period workday', { minCapacity: 4, maxCapacity: 12 }),
+        stopWhenZero: true,
+        fleet: fleet({ state: 'STOPPED', scalableTarget: { min: 1, max: 1 }, current: 1 }),
+      }),
+    );
+    expect(low).toMatchObject({ action: 'start', after: 4 });
+  });
 });
 
 describe('Fleet schedule planner: overrides and enforced: false', () => {

@@ -1,6 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import type { FleetPlan } from '../../../lib/schedule/plan';
-import { buildReport, errorText, type ReportEntry } from '../../../lib/schedule/report';
+import {
+  buildReport,
+  errorText,
+  expandReport,
+  type ReportEntry,
+  type ReportInput,
+} from '../../../lib/schedule/report';
+import { PlanEncoder, toUnchanged } from '../../../lib/schedule/wire';
+
+/** Builds the report from plans (wired as Evaluate sends them) and expands it as the CLI reads it. */
+const report = (
+  input: Omit<ReportInput, 'changes' | 'unchanged' | 'previewed' | 'kinds'> & {
+    changes: FleetPlan[];
+    unchanged: FleetPlan[];
+    previewed: FleetPlan[];
+  },
+) => {
+  const encoder = new PlanEncoder();
+  return expandReport(
+    buildReport({
+      ...input,
+      changes: input.changes.map((p) => encoder.encode(p)),
+      unchanged: input.unchanged.map(toUnchanged),
+      previewed: input.previewed.map((p) => encoder.encode(p)),
+      kinds: encoder.kinds,
+    }),
+  );
+};
 
 const plan = (fleet: string, over: Partial<FleetPlan> = {}): FleetPlan => ({
   fleet,
@@ -19,11 +46,16 @@ const plan = (fleet: string, over: Partial<FleetPlan> = {}): FleetPlan => ({
   ...over,
 });
 
-const base = { at: '2026-11-30T09:00:00.000Z', dryRun: false, previewed: [], failed: [] as ReportEntry[] };
+const base = {
+  at: '2026-11-30T09:00:00.000Z',
+  dryRun: false,
+  previewed: [] as FleetPlan[],
+  failed: [] as ReportEntry[],
+};
 
 describe('Fleet schedule report', () => {
   it('joins plans with the Map results: applied, busy (retry-later), failed by name', () => {
-    const report = buildReport({
+    const out = report({
       ...base,
       changes: [plan('a'), plan('b'), plan('c')],
       unchanged: [
@@ -31,17 +63,13 @@ describe('Fleet schedule report', () => {
         plan('e', { action: 'retry-later', state: 'STARTING' }),
       ],
       results: [
-        { fleet: 'a', region: 'us-east-1', result: 'applied' },
+        'applied',
         {
-          fleet: 'b',
-          region: 'us-east-1',
           result: 'skipped',
           action: 'retry-later',
           error: 'ConcurrentModificationException: busy',
         },
         {
-          fleet: 'c',
-          region: 'us-east-1',
           result: 'failed',
           error: {
             Error: 'LimitExceededException',
@@ -53,16 +81,16 @@ describe('Fleet schedule report', () => {
         },
       ],
     });
-    expect(report.fleets.map((f) => [f.fleet, f.action, f.result])).toEqual([
+    expect(out.fleets.map((f) => [f.fleet, f.action, f.result])).toEqual([
       ['a', 'resize', 'applied'],
       ['b', 'retry-later', 'skipped'],
       ['c', 'resize', 'failed'],
       ['d', 'none', 'unchanged'],
       ['e', 'retry-later', 'skipped'],
     ]);
-    expect(report.fleets[2].error).toBe('LimitExceededException: quota of 5 reached');
-    expect(report.failed).toEqual(['c@us-east-1']);
-    expect(report.counts).toEqual({
+    expect(out.fleets[2].error).toBe('LimitExceededException: quota of 5 reached');
+    expect(out.failed).toEqual(['c@us-east-1']);
+    expect(out.counts).toEqual({
       resize: 2,
       applied: 1,
       'retry-later': 2,
@@ -74,8 +102,8 @@ describe('Fleet schedule report', () => {
   });
 
   it('marks a change with no result as failed (never silently applied)', () => {
-    const report = buildReport({ ...base, changes: [plan('a')], unchanged: [], results: [] });
-    expect(report.fleets[0]).toMatchObject({ result: 'failed', error: 'no result from the apply step' });
+    const out = report({ ...base, changes: [plan('a')], unchanged: [], results: [] });
+    expect(out.fleets[0]).toMatchObject({ result: 'failed', error: 'no result from the apply step' });
   });
 
   it('shows a dry run as dry-run, with the selection problems as failed', () => {
@@ -84,7 +112,7 @@ describe('Fleet schedule report', () => {
       result: 'failed',
       error: 'FleetNotFound: x',
     };
-    const report = buildReport({
+    const out = report({
       ...base,
       dryRun: true,
       changes: [],
@@ -93,8 +121,8 @@ describe('Fleet schedule report', () => {
       failed: [failed],
       results: [],
     });
-    expect(report.fleets.map((f) => f.result)).toEqual(['dry-run', 'failed']);
-    expect(report.failed).toEqual(['ghost@us-east-1']);
+    expect(out.fleets.map((f) => f.result)).toEqual(['dry-run', 'failed']);
+    expect(out.failed).toEqual(['ghost@us-east-1']);
   });
 
   it('formats Catch errors whose Cause is plain text', () => {
