@@ -3,7 +3,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { Temporal } from 'temporal-polyfill';
 import { named } from '../lib/errors';
 import type { FleetSelector, Schedule, ScheduleFile } from '../lib/schedule/config';
-import { untilFromLocal } from '../lib/schedule/override';
+import { instant, untilFromLocal } from '../lib/schedule/override';
 import { LOCAL_ACCOUNT } from '../local/local-deps';
 
 /** A command line the subcommand can't make sense of: exit 2, like an unknown command. */
@@ -87,8 +87,12 @@ const WITH_OFFSET = /T[\d:.]+(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
  */
 export function parseInstant(option: string, text: string, zone: string): number {
   if (WITH_OFFSET.test(text)) {
-    const ms = Date.parse(text);
-    if (Number.isNaN(ms)) throw new UsageError(`--${option} '${text}' is not an ISO-8601 date-time`);
+    // Temporal, like the override tag's parser: no impossible dates, offsets as ±HH:MM.
+    const ms = instant(text);
+    if (ms === undefined)
+      throw new UsageError(
+        `--${option} '${text}' is not an ISO-8601 date-time (e.g. 2026-12-01T17:00Z or 2026-12-01T18:00+01:00)`,
+      );
     return ms;
   }
   const local = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00` : text;

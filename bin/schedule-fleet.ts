@@ -5,7 +5,8 @@ import {
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-appstream';
 import { named } from '../lib/errors';
-import { clientSettings } from './schedule-args';
+import type { ScheduleFile } from '../lib/schedule/config';
+import { clientSettings, emulatorNow, namedSelector, regionOf } from './schedule-args';
 
 export const FleetNotFound = named('FleetNotFound');
 
@@ -29,3 +30,27 @@ export async function fleetTags(client: AppStreamClient, fleet: string, region: 
 /** An AppStream client for `region`, against `endpoint` (an emulator) or AWS. */
 export const appstreamClient = (region: string, endpoint?: string) =>
   new AppStreamClient({ ...clientSettings(region, endpoint), maxAttempts: 3 });
+
+/**
+ * The fleet a command acts on: its selector when `file` names it, and its region (`--region`,
+ * else the selector's, else AWS_REGION / us-east-1).
+ */
+export function fleetTarget(file: ScheduleFile | undefined, fleet: string, region?: string) {
+  const selector = file ? namedSelector(file, fleet) : undefined;
+  return { selector, region: regionOf(region ?? selector?.region) };
+}
+
+/** "Now" where the fleet lives: the emulator's virtual now at `endpoint`, else real time (AWS). */
+export async function nowAt(endpoint?: string): Promise<number> {
+  return (endpoint ? await emulatorNow(endpoint) : undefined) ?? Date.now();
+}
+
+/** The fleet's ARN and tags with a client of its own (commands that only read them). */
+export async function readFleet(fleet: string, region: string, endpoint?: string): Promise<FleetTags> {
+  const client = appstreamClient(region, endpoint);
+  try {
+    return await fleetTags(client, fleet, region);
+  } finally {
+    client.destroy();
+  }
+}

@@ -4,22 +4,19 @@
  * applies it; an expired one is ignored and removed by the run.
  */
 import { TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-appstream';
-import { loadScheduleFile } from '../lib/schedule/config';
+import { ianaZone, loadScheduleFile, MAX_CAPACITY, ZONE_MESSAGE } from '../lib/schedule/config';
 import { formatOverride } from '../lib/schedule/override';
 import { TAG } from '../lib/tags';
 import {
-  emulatorNow,
   fleetSchedule,
   intOption,
   localIso,
-  namedSelector,
   parseInstant,
   parseOptions,
-  regionOf,
   UsageError,
   utcIso,
 } from './schedule-args';
-import { appstreamClient, fleetTags } from './schedule-fleet';
+import { appstreamClient, fleetTags, fleetTarget, nowAt } from './schedule-fleet';
 
 export const OVERRIDE_HELP = `Usage:
   autopilot schedule override --fleet <name> --capacity <n> --until <time> [--zone <zone>] [--file <schedules>]
@@ -61,9 +58,19 @@ export async function overrideCommand(argv: string[]): Promise<number> {
     throw new UsageError('--clear takes no --capacity or --until');
   if (!values.clear && (values.capacity === undefined || values.until === undefined))
     throw new UsageError('--capacity <n> and --until <time> are required (or --clear)');
+  // Everything the command line alone decides is checked before any client exists: a typo is a
+  // usage error (exit 2) without a network call.
+  const capacity = values.clear ? undefined : intOption('capacity', values.capacity, 0, MAX_CAPACITY);
+  const givenZone = values.zone === undefined ? undefined : zoneOption(values.zone);
   const file = values.file ? loadScheduleFile(values.file) : undefined;
-  const selector = file ? namedSelector(file, fleet) : undefined;
-  const region = regionOf(values.region ?? selector?.region);
+  const { selector, region } = fleetTarget(file, fleet, values.region);
+  // The zone of a local --until: given, else the schedule its selector in the file names, else
+  // (a fleet selected by tag) its schedule tag's, read below, else UTC.
+  const knownZone =
+    givenZone ?? (selector && file ? fleetSchedule(file, fleet).schedule.timezone : undefined);
+  // Parsed now to refuse a malformed --until early (a local time's validity doesn't depend on
+  // the zone); parsed again below when the zone comes from the fleet's tag.
+  if (values.until !== undefined) parseInstant('until', values.until, knownZone ?? 'UTC');
   const endpoint = values['endpoint-url'];
   const client = appstreamClient(region, endpoint);
   try {
@@ -77,20 +84,15 @@ export async function overrideCommand(argv: string[]): Promise<number> {
         );
       return 0;
     }
-    const capacity = intOption('capacity', values.capacity, 0, 10_000) as number;
-    // The zone of a local --until: given, else the fleet's schedule's (from the file, the
-    // schedule named by its selector or by its schedule tag), else UTC.
     const zone =
-      values.zone ??
-      (file && (selector || tags[TAG.schedule])
-        ? fleetSchedule(file, fleet, selector ? undefined : tags[TAG.schedule]).schedule.timezone
-        : 'UTC');
+      knownZone ??
+      (file && tags[TAG.schedule] ? fleetSchedule(file, fleet, tags[TAG.schedule]).schedule.timezone : 'UTC');
     const until = parseInstant('until', values.until as string, zone);
     // "The future" is the emulator's virtual now against an emulator, real time against AWS.
-    const now = (endpoint ? await emulatorNow(endpoint) : undefined) ?? Date.now();
+    const now = await nowAt(endpoint);
     if (until <= now)
       throw new UsageError(`--until ${localIso(until, zone)} is not in the future (now: ${utcIso(now)})`);
-    const value = formatOverride({ capacity, until });
+    const value = formatOverride({ capacity: capacity as number, until });
     await client.send(new TagResourceCommand({ ResourceArn: arn, Tags: { [TAG.override]: value } }));
     if (values.json) console.log(JSON.stringify({ fleet, arn, tag: { key: TAG.override, value } }));
     else
@@ -101,4 +103,11 @@ export async function overrideCommand(argv: string[]): Promise<number> {
   } finally {
     client.destroy();
   }
+}
+
+/** `--zone`: an IANA zone, checked as a schedule's `timezone` is (no `+02:00`). */
+function zoneOption(text: string): string {
+  const zone = ianaZone(text);
+  if (zone === undefined) throw new UsageError(`--zone '${text}' ${ZONE_MESSAGE}`);
+  return zone;
 }

@@ -6,18 +6,15 @@ import { type Change, changePoints, type Override } from '../lib/schedule/engine
 import { parseOverride } from '../lib/schedule/override';
 import { TAG } from '../lib/tags';
 import {
-  emulatorNow,
   fleetSchedule,
   intOption,
   localIso,
-  namedSelector,
   parseInstant,
   parseOptions,
-  regionOf,
   UsageError,
   utcIso,
 } from './schedule-args';
-import { appstreamClient, fleetTags } from './schedule-fleet';
+import { fleetTarget, nowAt, readFleet } from './schedule-fleet';
 
 export const VALIDATE_HELP = `Usage: autopilot schedule validate <file> [--json]
 
@@ -83,17 +80,14 @@ export async function previewCommand(argv: string[]): Promise<number> {
   const fleet = values.fleet;
   const file = loadScheduleFile(path);
   const endpoint = values['endpoint-url'];
-  const named = namedSelector(file, fleet);
-  const live =
-    endpoint || values.aws
-      ? await readFleet(fleet, regionOf(values.region ?? named?.region), endpoint)
-      : undefined;
+  const { selector: named, region } = fleetTarget(file, fleet, values.region);
+  const live = endpoint || values.aws ? await readFleet(fleet, region, endpoint) : undefined;
   const scheduleName = values.schedule ?? (named ? undefined : live?.tags[TAG.schedule]);
   const { name, schedule, selector } = fleetSchedule(file, fleet, scheduleName);
   const zone = schedule.timezone;
   const days = intOption('days', values.days, 1, 366) ?? 7;
   // Now to the whole second: the first change's UTC and local times then read alike.
-  const now = Math.floor(((endpoint ? await emulatorNow(endpoint) : undefined) ?? Date.now()) / 1000) * 1000;
+  const now = Math.floor((await nowAt(endpoint)) / 1000) * 1000;
   const from = values.from ? parseInstant('from', values.from, zone) : now;
   const to = from + days * DAY;
   const override = overrideOf(
@@ -109,9 +103,9 @@ export async function previewCommand(argv: string[]): Promise<number> {
     console.log(JSON.stringify(previewJson(fleet, zone, changes)));
     return 0;
   }
-  const region = selector?.region ? ` in ${selector.region}` : '';
+  const where = selector?.region ? ` in ${selector.region}` : '';
   console.log(
-    `Fleet ${fleet}${region}: schedule ${name} (${zone}), ${days} day${days === 1 ? '' : 's'} from ${localIso(from, zone)}`,
+    `Fleet ${fleet}${where}: schedule ${name} (${zone}), ${days} day${days === 1 ? '' : 's'} from ${localIso(from, zone)}`,
   );
   if (override) console.log(`  override ${override.capacity} until ${localIso(override.until, zone)}`);
   console.log('');
@@ -157,15 +151,6 @@ export function changeTable(changes: Change[], zone: string): string[] {
   const line = (r: string[]) =>
     `  ${r.map((cell, i) => (i === 2 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ')}`.trimEnd();
   return [line(head), ...rows.map(line)];
-}
-
-async function readFleet(fleet: string, region: string, endpoint?: string) {
-  const client = appstreamClient(region, endpoint);
-  try {
-    return await fleetTags(client, fleet, region);
-  } finally {
-    client.destroy();
-  }
 }
 
 function overrideOf(value: string | undefined, where: string): Override | undefined {

@@ -26,9 +26,10 @@ export function reportLines(report: ScheduleReport): string[] {
   const rows = report.fleets.map((f) => [
     f.fleet,
     f.region,
-    // An unchanged fleet's row carries no type, state or unit (the run's output is compact).
-    f.fleetType ? `${f.fleetType} ${f.state}` : '-',
-    f.unit ?? '-',
+    // An unchanged fleet's row carries no type, state or unit (the run's compact output leaves
+    // them out, lib/schedule/wire.ts): those cells stay empty rather than showing a bare '-'.
+    f.fleetType ? `${f.fleetType} ${f.state ?? ''}`.trimEnd() : '',
+    f.unit ?? '',
     change(f),
     f.action,
     f.result,

@@ -1,7 +1,7 @@
 /** `autopilot schedule run`: one evaluation of the schedules at the (virtual) now. */
 import { loadScheduleFile } from '../lib/schedule/config';
 import { runScheduleLocally } from '../local/schedule';
-import { emulatorNow, parseOptions, UsageError } from './schedule-args';
+import { emulatorNow, intOption, parseOptions, UsageError } from './schedule-args';
 import { runOnAws } from './schedule-aws';
 import { reportLines } from './schedule-report';
 
@@ -16,6 +16,8 @@ Runs the fleet-schedule workflow once, at the (virtual) now, and prints per flee
   --endpoint-url <url>  (with --local) against a running emulator (\`autopilot emulator\`) and its
                         fleets and virtual clock instead
   --dry-run             plan only: nothing is changed, no tag is written
+  --cadence <m>         minutes between the deployment's runs (1 to 60, default 5): capacity due
+                        before the next run could act a start lead ahead is acted on now
   --aws                 runs the deployed fleet-schedule state machine (Express) once with the file
                         as input (StartSyncExecution; needs states:StartSyncExecution) and prints
                         its report
@@ -29,6 +31,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     local: { type: 'boolean' },
     'endpoint-url': { type: 'string' },
     'dry-run': { type: 'boolean' },
+    cadence: { type: 'string' },
     aws: { type: 'boolean' },
     'state-machine-arn': { type: 'string' },
     region: { type: 'string' },
@@ -58,6 +61,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     config,
     dryRun: Boolean(values['dry-run']),
     endpointUrl: endpoint,
+    cadenceMinutes: intOption('cadence', values.cadence, 1, 60),
   });
   if (values.json) console.log(JSON.stringify(report));
   else {

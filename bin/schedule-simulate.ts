@@ -2,7 +2,7 @@
 import { terminalChart } from '../lib/schedule/chart';
 import { loadScheduleFile } from '../lib/schedule/config';
 import { type Simulation, simulateSchedule } from '../local/simulate';
-import { LOAD_RAMPS, PEAK_SHARE } from '../local/simulate-load';
+import { LOAD_RAMPS, LOG_OFF_BEFORE_END, PEAK_SHARE, RAMP_DOWN, RAMP_UP } from '../local/simulate-load';
 import { intOption, localIso, parseInstant, parseOptions, UsageError, utcIso } from './schedule-args';
 
 export const SIMULATE_HELP = `Usage: autopilot schedule simulate <file> [--days 7] [--from <time>] [--cadence 5] --local [--json]
@@ -10,8 +10,9 @@ export const SIMULATE_HELP = `Usage: autopilot schedule simulate <file> [--days 
 Runs the fleet-schedule workflow every 5 virtual minutes for N days on the embedded emulator
 (the file's named fleets, plus one fleet per schedule for each tag selector, seeded ALWAYS_ON),
 while users open and close sessions by an office-hours load model: on working days (Mon-Fri, not a
-holiday of the schedule) they log in from 08:00 (all by 09:30) and off from 16:30 (all by 17:45),
-local time; at the peak ${PEAK_SHARE * 100}% of the schedule's largest period capacity. Prints each fleet's capacity
+holiday of the schedule) they log in from the begin of the day's largest daytime period (all by
+90 minutes later: capacity must be there at begin) and off until 15 minutes before its end
+(08:00-09:30 and 16:30-17:45 on a working day without one), local time; at the peak ${PEAK_SHARE * 100}% of the schedule's largest period capacity. Prints each fleet's capacity
 over time, the minutes where capacity was short of the sessions wanted (sessions refused), and the
 sessions cut off (must be 0).
   --days <n>     days to simulate (1 to 31, default 7)
@@ -89,7 +90,7 @@ function printSimulation(sim: Simulation) {
     `${sim.runs} runs (every ${sim.cadenceMinutes} min) from ${utcIso(sim.from)} to ${utcIso(sim.to)}; ${sim.transitions} state transitions; ${(sim.wallMs / 1000).toFixed(1)} s wall`,
   );
   console.log(
-    `load: Mon-Fri except holidays, up ${ramp(LOAD_RAMPS.upFrom)}-${ramp(LOAD_RAMPS.upTo)}, down ${ramp(LOAD_RAMPS.downFrom)}-${ramp(LOAD_RAMPS.downTo)} local`,
+    `load: Mon-Fri except holidays, logging in over ${RAMP_UP} min from the begin of the day's largest daytime period, off over ${RAMP_DOWN} min until ${LOG_OFF_BEFORE_END} min before its end (no such period: up ${ramp(LOAD_RAMPS.upFrom)}-${ramp(LOAD_RAMPS.upTo)}, down ${ramp(LOAD_RAMPS.downFrom)}-${ramp(LOAD_RAMPS.downTo)}) local`,
   );
   for (const f of sim.fleets) {
     console.log('');

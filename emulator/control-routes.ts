@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Control } from './control';
 import { ServiceError } from './errors';
+import { PRINCIPAL_ARN } from './events/cloudtrail';
 import type { FailCallsSpec, FaultConfig } from './faults';
 import { DEFAULT_DURATIONS, type DurationsMs } from './lifecycle';
 import { isInstanceType } from './operations/common';
@@ -18,6 +19,8 @@ import { isKnownRegion } from './regions';
 export interface ControlRoute {
   schema: z.ZodType;
   handler: (body: never) => unknown;
+  /** Where the input comes from: the JSON body (default) or the query string (queryRoute). */
+  source?: 'body' | 'query';
 }
 
 export const route = <S extends z.ZodType>(
@@ -27,6 +30,35 @@ export const route = <S extends z.ZodType>(
   schema,
   handler: handler as (body: never) => unknown,
 });
+
+/**
+ * A GET route whose input is the query string, checked by `schema` like a body: each parameter
+ * is a string (a repeated one an array of strings, which a string schema refuses, naming it).
+ */
+export const queryRoute = <S extends z.ZodType>(
+  schema: S,
+  handler: (query: z.infer<S>) => unknown,
+): ControlRoute => ({ ...route(schema, handler), source: 'query' });
+
+/** The query string of a request URL as an object of own properties (`__proto__` included). */
+export function queryObject(url: string): Record<string, string | string[]> {
+  const at = url.indexOf('?');
+  const values = new Map<string, string | string[]>();
+  if (at >= 0)
+    for (const [key, value] of new URLSearchParams(url.slice(at + 1))) {
+      const seen = values.get(key);
+      values.set(key, seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value]);
+    }
+  return Object.fromEntries(values);
+}
+
+/** A whole number sent as a query-string parameter, within [min, max]. */
+const wholeParam = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,16}$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`);
 
 const ok = (action: () => void) => {
   action();
@@ -247,6 +279,38 @@ export function controlRoutes(control: Control): Map<string, ControlRoute> {
       return { memory: process.memoryUsage(), uptimeSeconds: process.uptime() };
     }),
   );
+  // CloudTrail-shaped events (events/): read the log, act as the console's "Connect".
+  routes.set(
+    'GET /_emulator/events',
+    queryRoute(
+      z.strictObject({
+        ...where,
+        since: wholeParam(0, Number.MAX_SAFE_INTEGER).optional(),
+        limit: wholeParam(1, 1000).optional(),
+      }),
+      (q) => control.events(q),
+    ),
+  );
+  routes.set(
+    'POST /_emulator/image-builders/connect',
+    route(
+      z.strictObject({
+        ...where,
+        name: z.string().min(1).max(100),
+        userArn: z
+          .string()
+          .max(2048)
+          .regex(
+            PRINCIPAL_ARN,
+            'must be arn:aws:iam::<12 digits>:user/<name>, arn:aws:sts::<12 digits>:assumed-role/<role>/<session> or arn:aws:iam::<12 digits>:root',
+          )
+          .optional(),
+        validity: z.number().int().min(1).max(604_800).optional(),
+        userAgent: z.string().min(1).max(1024).optional(),
+      }),
+      (b) => control.connectImageBuilder(b),
+    ),
+  );
   // STS (helper N): mark a role (not) assumable, optionally with its maximum session duration.
   routes.set(
     'POST /_emulator/sts/roles',
@@ -284,7 +348,7 @@ export function parseControlBody(r: ControlRoute, body: unknown): unknown {
   if (result.success) return result.data;
   const problems = result.error.issues.slice(0, 10).map((issue) => {
     const path = issue.path.map(String).join('.');
-    return `${path ? `'${path}'` : 'body'}: ${issue.message}`;
+    return `${path ? `'${path}'` : r.source === 'query' ? 'query' : 'body'}: ${issue.message}`;
   });
   throw new ServiceError('ValidationException', `Invalid control request: ${problems.join('; ')}`);
 }

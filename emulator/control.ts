@@ -4,11 +4,13 @@ import { runScheduledActions } from './autoscaling';
 import { disconnectSession, openSession, reconnectSession, refillShortFleets } from './capacity';
 import type { Ctx } from './context';
 import { ServiceError } from './errors';
+import { apiCallEnvelope, CONSOLE_USER_AGENT, identityFromArn } from './events/cloudtrail';
+import type { EventPage, EventQuery } from './events/log';
 import type { FailCallsSpec, FaultConfig } from './faults';
 import { type AssistantResult, runImageAssistant } from './image-assistant';
 import type { DurationsMs, Kind } from './lifecycle';
 import { loadModel } from './model';
-import { getBuilder } from './operations/builders';
+import { builderHandlers, getBuilder } from './operations/builders';
 import { getFleet } from './operations/fleets';
 import { openStreamingUrl } from './operations/stacks';
 import { DEFAULT_ACCOUNT, DEFAULT_REGION, type Quotas, type World } from './world';
@@ -220,6 +222,66 @@ export class Control {
       }
     }
     return out;
+  }
+
+  /** CloudTrail-shaped events after a cursor (control API `GET /_emulator/events`). */
+  events(q: EventQuery): EventPage {
+    return this.world.events.query(q, this.world.now());
+  }
+
+  /**
+   * A person choosing "Connect" on a RUNNING image builder in the AppStream console: the console
+   * calls CreateImageBuilderStreamingURL as that person (a browser's user agent, a console
+   * session), so the call and its CloudTrail-shaped event are those of the API; a refused call
+   * (builder not RUNNING, unknown) is logged with its error and answered with it.
+   */
+  connectImageBuilder(
+    req: { name: string; userArn?: string; validity?: number; userAgent?: string } & Where,
+  ): { streamingURL: string; expires: number; requestId: string; eventId: string } {
+    const ctx = this.ctx(req, 'CreateImageBuilderStreamingURL');
+    const userArn = req.userArn ?? `arn:aws:iam::${ctx.account}:root`;
+    const identity = identityFromArn(userArn, ctx.now);
+    if (!identity || identity.accountId !== ctx.account)
+      throw new ServiceError(
+        'ValidationException',
+        `Invalid control request: 'userArn': must be a principal of account ${ctx.account}`,
+      );
+    const input = { Name: req.name, ...(req.validity !== undefined ? { Validity: req.validity } : {}) };
+    const record = (output?: Record<string, unknown>, error?: { code: string; message: string }) => {
+      const envelope = apiCallEnvelope({
+        service: 'appstream',
+        model: ctx.model,
+        operation: ctx.operation,
+        account: ctx.account,
+        region: ctx.region,
+        now: ctx.now,
+        identity,
+        requestId: ctx.requestId,
+        // A documentation address (RFC 5737), as in the Developer Guide's example entry.
+        sourceIp: '198.51.100.15',
+        userAgent: req.userAgent ?? CONSOLE_USER_AGENT,
+        input,
+        output,
+        error,
+        console: true,
+      });
+      this.world.events.append(envelope, ctx.now);
+      return envelope;
+    };
+    let output: { StreamingURL: string; Expires: number };
+    try {
+      output = builderHandlers.CreateImageBuilderStreamingURL(input, ctx) as typeof output;
+    } catch (err) {
+      if (err instanceof ServiceError) record(undefined, { code: err.code, message: err.message });
+      throw err;
+    }
+    const envelope = record(output);
+    return {
+      streamingURL: output.StreamingURL,
+      expires: output.Expires,
+      requestId: ctx.requestId,
+      eventId: envelope.id,
+    };
   }
 
   state(): unknown {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { applicationAutoScalingService } from './autoscaling';
 import { Control } from './control';
 import { ec2Service } from './ec2';
+import type { EventEnvelope } from './events/log';
 import { appstreamService } from './operations';
 import { JsonProtocol } from './protocol';
 import { QueryProtocol } from './query/protocol';
@@ -27,6 +28,11 @@ export interface RunningEmulator {
   calls: Map<string, number>;
   /** Subscribe to every API response as sent (operation, HTTP status, raw JSON body); returns unsubscribe. */
   onResponse(listener: (operation: string, status: number, body: string) => void): () => void;
+  /**
+   * Subscribe to every CloudTrail-shaped event (the EventBridge envelope of an AppStream write
+   * call, see emulator/README.md "CloudTrail events") as it is logged; returns unsubscribe.
+   */
+  onEvent(listener: (event: EventEnvelope) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -58,6 +64,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         if (i >= 0) protocol.listeners.splice(i, 1);
       };
     },
+    onEvent: (listener) => {
+      world.events.listeners.push(listener);
+      return () => {
+        const i = world.events.listeners.indexOf(listener);
+        if (i >= 0) world.events.listeners.splice(i, 1);
+      };
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -68,6 +81,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 }
 
 export { Control } from './control';
+export type { EventEnvelope, EventPage, EventQuery } from './events/log';
 export type { DurationsMs } from './lifecycle';
 export { DEFAULT_DURATIONS } from './lifecycle';
 export type { Quotas } from './world';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { callerFrom } from './auth';
+import { type Caller, callerFrom } from './auth';
 import type { Ctx, Handler, ServiceDefinition } from './context';
 import { ServiceError } from './errors';
+import { apiCallEnvelope, emitsEvent, identityOf } from './events/cloudtrail';
 import { type ServiceModel, throttlingError } from './model';
 import { RequestValidator } from './validate';
 import type { World } from './world';
@@ -10,6 +11,9 @@ export interface ApiRequest {
   target: string | undefined;
   authorization: string | undefined;
   body: string;
+  /** The caller's IP address and User-Agent header (CloudTrail's sourceIPAddress, userAgent). */
+  sourceIp?: string;
+  userAgent?: string;
 }
 
 export interface ApiResponse {
@@ -69,10 +73,15 @@ export class JsonProtocol {
   async handle(req: ApiRequest): Promise<ApiResponse> {
     const requestId = randomUUID();
     let operation = shorten(req.target ?? '');
+    // What the CloudTrail-shaped event of this call needs, as far as the call got.
+    let caller: Caller | undefined;
+    let target: Target | undefined;
+    let input: Record<string, unknown> | undefined;
+    let now = this.world.now();
     try {
-      const caller = callerFrom(req.authorization, this.world);
+      caller = callerFrom(req.authorization, this.world);
       // Only the exact `<Prefix>.<Operation>` of a model operation: no prototype names, no suffixes.
-      const target = req.target === undefined ? undefined : this.targets.get(req.target);
+      target = req.target === undefined ? undefined : this.targets.get(req.target);
       if (!target)
         throw new ServiceError(
           'UnknownOperationException',
@@ -84,26 +93,28 @@ export class JsonProtocol {
       const latency = this.world.faults.config.latencyMs;
       if (latency) await new Promise((r) => setTimeout(r, latency));
       this.world.faults.beforeCall(op, target.throttleCode);
-      const input = target.validator.validate(op, parsed);
+      input = target.validator.validate(op, parsed) as Record<string, unknown>;
       if (!target.handler)
         throw new ServiceError(
           'NotImplementedException',
           `Operation ${op} is not implemented by the appstream-autopilot emulator (see IMPLEMENTATION_COVERAGE.md)`,
         );
       this.world.settle(caller.region);
+      now = this.world.now();
       const ctx: Ctx = {
         world: this.world,
         store: this.world.store(caller.account, caller.region),
         model: target.model,
         account: caller.account,
         region: caller.region,
-        now: this.world.now(),
+        now,
         operation: op,
         requestId,
       };
       const output = (await target.handler(input, ctx)) ?? {};
       const body = JSON.stringify(output);
       this.world.faults.afterCall(op);
+      this.event(req, caller, target, requestId, now, input, output as Record<string, unknown>);
       return this.reply(operation, 200, requestId, body);
     } catch (err) {
       const e =
@@ -115,6 +126,11 @@ export class JsonProtocol {
               500,
             );
       if (!(err instanceof ServiceError)) console.error(`[emulator] ${shorten(operation)} failed:`, err);
+      if (caller && target)
+        this.event(req, caller, target, requestId, now, input, undefined, {
+          code: e.code,
+          message: e.message,
+        });
       return this.reply(
         operation,
         e.status,
@@ -125,6 +141,65 @@ export class JsonProtocol {
         },
       );
     }
+  }
+
+  /**
+   * Logs the CloudTrail-shaped event of a write call (events/): every call to an event source
+   * whose caller and operation are known, failed ones with errorCode/errorMessage. A request
+   * refused before its input was validated is logged without its parameters.
+   */
+  private event(
+    req: ApiRequest,
+    caller: Caller,
+    target: Target,
+    requestId: string,
+    now: number,
+    input: Record<string, unknown> | undefined,
+    output?: Record<string, unknown>,
+    error?: { code: string; message: string },
+  ): void {
+    const service = target.model.metadata.signingName ?? target.model.metadata.endpointPrefix;
+    if (!emitsEvent(service, target.operation)) return;
+    // The call's answer stands whatever happens here: a logging bug never fails or undoes it.
+    try {
+      this.logEvent(req, caller, target, service as string, requestId, now, input, output, error);
+    } catch (err) {
+      console.error(`[emulator] logging the event of ${target.operation} failed:`, err);
+    }
+  }
+
+  private logEvent(
+    req: ApiRequest,
+    caller: Caller,
+    target: Target,
+    service: string,
+    requestId: string,
+    now: number,
+    input: Record<string, unknown> | undefined,
+    output?: Record<string, unknown>,
+    error?: { code: string; message: string },
+  ): void {
+    const envelope = apiCallEnvelope({
+      service,
+      model: target.model,
+      operation: target.operation,
+      account: caller.account,
+      region: caller.region,
+      now,
+      identity: identityOf(
+        caller.accessKeyId,
+        caller.account,
+        this.world.issuedKeys.get(caller.accessKeyId),
+        now,
+      ),
+      requestId,
+      sourceIp: req.sourceIp ?? '127.0.0.1',
+      userAgent: req.userAgent ?? '',
+      input,
+      output,
+      error,
+    });
+    this.world.events.append(envelope, now);
   }
 
   private reply(

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Control } from './control';
-import { controlRoutes, parseControlBody } from './control-routes';
+import { controlRoutes, parseControlBody, queryObject } from './control-routes';
 import { ServiceError } from './errors';
 import { type JsonProtocol, jsonDepthExceeds, MAX_JSON_DEPTH } from './protocol';
 import type { QueryProtocol } from './query/protocol';
@@ -93,7 +93,10 @@ export async function listen(
             message: `No control route ${req.method} ${path.slice(0, 200)}`,
           });
         let parsed: unknown = {};
-        if (body.trim()) {
+        // GET routes that read their input from the query string (e.g. GET /_emulator/events?since=);
+        // other routes read a JSON body (their query string, if any, is ignored as before).
+        if (route.source === 'query') parsed = queryObject(req.url ?? '');
+        else if (body.trim()) {
           if (jsonDepthExceeds(body))
             return sendJson(res, 400, {
               __type: 'SerializationException',
@@ -136,6 +139,8 @@ export async function listen(
         target: req.headers['x-amz-target'] as string | undefined,
         authorization: req.headers.authorization,
         body,
+        sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+        userAgent: String(req.headers['user-agent'] ?? '').slice(0, 1024),
       });
       send(res, out.status, out.headers, out.body);
     } catch (err) {

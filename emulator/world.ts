@@ -1,6 +1,7 @@
 import { ScalingState } from './autoscaling/state';
 import { type RealTime, VirtualClock } from './clock';
 import { Network } from './ec2/network';
+import { EventLog, type EventLogOptions } from './events/log';
 import { Faults } from './faults';
 import { DEFAULT_DURATIONS, DEFAULT_JITTER_SIGMA, type DurationsMs } from './lifecycle';
 import { Random } from './random';
@@ -57,6 +58,10 @@ export interface IssuedKey {
   arn: string;
   userId: string;
   expiration: number;
+  /** The role assumed (absent in older state files: derived from `arn`). */
+  roleArn?: string;
+  /** Virtual epoch ms the key was issued (CloudTrail's sessionContext.attributes.creationDate). */
+  issuedAt?: number;
 }
 
 /** How sts:AssumeRole treats a role (set on the control API; roles not set are assumable, 1 h max). */
@@ -83,6 +88,8 @@ export interface WorldOptions {
   regions?: string[];
   /** Regions where EC2 and STS run (default: AWS_REGIONS, every commercial region; regions.ts). */
   partitionRegions?: string[];
+  /** CloudTrail event log retention (events kept per account+region, virtual max age). */
+  events?: EventLogOptions;
 }
 
 /** Everything the emulator knows: the clock, faults, quotas and one Store per account+region. */
@@ -112,6 +119,8 @@ export class World {
   /** STS: issued temporary access keys → who they belong to; roles marked (not) assumable. */
   readonly issuedKeys = new Map<string, IssuedKey>();
   readonly roles = new Map<string, RoleConfig>();
+  /** CloudTrail-shaped events of AppStream write calls (events/log.ts), per account+region. */
+  readonly events: EventLog;
   /**
    * Run after each store's due transitions are applied (settle), e.g. fleets short of network
    * interfaces taking addresses freed meanwhile (capacity.ts, registered by Control).
@@ -128,6 +137,7 @@ export class World {
     this.quotas = { ...DEFAULT_QUOTAS, ...options.quotas };
     this.durations = { ...DEFAULT_DURATIONS, ...options.durations };
     this.jitterSigma = options.jitterSigma ?? DEFAULT_JITTER_SIGMA;
+    this.events = new EventLog(options.events);
   }
 
   now(): number {
@@ -229,6 +239,7 @@ export class World {
     this.quotaOverrides.clear();
     this.issuedKeys.clear();
     this.roles.clear();
+    this.events.reset();
     this.faults.reset();
     this.random = new Random(seed);
     this.faultRandom = new Random(seed + 0x9e3779b9);
@@ -248,6 +259,7 @@ export class World {
       roles: [...this.roles.entries()],
       quotas: this.quotas,
       quotaOverrides: [...this.quotaOverrides.entries()],
+      events: this.events.toJSON(),
     };
   }
 
@@ -263,6 +275,8 @@ export class World {
     /** World-default quotas and per account+region overrides (absent in older state files). */
     quotas?: Partial<Quotas>;
     quotaOverrides?: [string, Partial<Quotas>][];
+    /** The CloudTrail event log and its cursor (absent in older state files). */
+    events?: Parameters<EventLog['load']>[0];
   }): void {
     if (data.version !== 1) throw new Error(`Unsupported state file version ${data.version}`);
     this.reset();
@@ -280,5 +294,6 @@ export class World {
     for (const [arn, role] of data.roles ?? []) this.roles.set(arn, role);
     if (data.quotas) this.quotas = { ...this.quotas, ...data.quotas };
     for (const [scope, q] of data.quotaOverrides ?? []) this.quotaOverrides.set(scope, q);
+    if (data.events) this.events.load(data.events);
   }
 }

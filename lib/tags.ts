@@ -59,7 +59,11 @@ export function keepActive(value: string | undefined, now: number): boolean {
 
 export type TagKey = (typeof TAG)[keyof typeof TAG];
 
-/** AWS tag values: letters, separators, numbers and `_ . : / = + - @`, at most 256 characters. */
+/**
+ * AWS tag values: letters, separators, numbers and `_ . : / = + - @`, at most 256 characters,
+ * counted as Unicode characters (code points), not UTF-16 units ("The tag value length is from 0
+ * to 256 Unicode characters in UTF-8", Tag.Value in the AWS API references, e.g. Athena's).
+ */
 const TAG_VALUE_ALLOWED = /[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu;
 export const MAX_TAG_VALUE = 256;
 
@@ -68,10 +72,12 @@ export const MAX_TAG_VALUE = 256;
  * characters AWS refuses become spaces, runs of spaces collapse, the result is cut to 256.
  */
 export function tagValue(text: string): string {
-  return text.replace(TAG_VALUE_ALLOWED, ' ').replace(/\s+/g, ' ').trim().slice(0, MAX_TAG_VALUE);
+  const clean = text.replace(TAG_VALUE_ALLOWED, ' ').replace(/\s+/g, ' ').trim();
+  // By code points: slicing UTF-16 units could split an astral character's surrogate pair.
+  return [...clean].slice(0, MAX_TAG_VALUE).join('').trimEnd();
 }
 
 /** True when `value` is a valid AWS tag value as it stands. */
 export function isTagValue(value: string): boolean {
-  return value.length <= MAX_TAG_VALUE && !new RegExp(TAG_VALUE_ALLOWED.source, 'u').test(value);
+  return [...value].length <= MAX_TAG_VALUE && !new RegExp(TAG_VALUE_ALLOWED.source, 'u').test(value);
 }

@@ -15,7 +15,7 @@ import { LOCAL_ACCOUNT } from './local-deps';
 export function scheduleLocalDeps(
   endpoint: string,
   now: () => number,
-  opts: { region?: string; account?: string; maxAttempts?: number } = {},
+  opts: { region?: string; account?: string; maxAttempts?: number; cadenceMinutes?: number } = {},
 ): ScheduleDeps & { clients: { destroy(): void }[] } {
   const account = opts.account ?? LOCAL_ACCOUNT;
   const clients: { destroy(): void }[] = [];
@@ -38,6 +38,7 @@ export function scheduleLocalDeps(
     autoscaling: perRegion((r) => track(new ApplicationAutoScalingClient(config(r)))),
     tagging: perRegion((r) => track(new ResourceGroupsTaggingAPIClient(config(r)))),
     clock: { now },
+    cadenceMinutes: opts.cadenceMinutes,
     clients,
   };
 }

@@ -40,6 +40,8 @@ export interface LocalScheduleOptions {
   region?: string;
   /** SDK attempts per call (default 3, the SDK's standard mode). */
   maxAttempts?: number;
+  /** Minutes until the next run (default 5, like the deployed trigger): see ScheduleDeps.cadenceMinutes. */
+  cadenceMinutes?: number;
 }
 
 /**
@@ -55,7 +57,11 @@ export async function runScheduleLocally(
   const endpoint = emu?.endpoint ?? opts.endpointUrl!;
   const remoteNow = emu ? undefined : await remoteClock(endpoint);
   const now = () => emu?.world.now() ?? remoteNow!;
-  const deps = scheduleLocalDeps(endpoint, now, { region: opts.region, maxAttempts: opts.maxAttempts });
+  const deps = scheduleLocalDeps(endpoint, now, {
+    region: opts.region,
+    maxAttempts: opts.maxAttempts,
+    cadenceMinutes: opts.cadenceMinutes,
+  });
   try {
     // A demo's fleets are bigger than the default quotas (5 instances per type, like AWS's).
     if (own) emu?.control.setQuotas({ streamingInstances: 1000, fleets: 100, stacks: 100 });

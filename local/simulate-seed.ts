@@ -12,6 +12,7 @@ import {
 import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import type { RunningEmulator } from '../emulator';
+import { perRegion } from '../lib/aws/per-region';
 import { LOCAL_ACCOUNT } from './local-deps';
 
 export type SeedType = 'ALWAYS_ON' | 'ON_DEMAND' | 'ELASTIC' | 'MULTI_SESSION';
@@ -32,6 +33,12 @@ const IMAGE = 'AppStream-WinServer2022-10-14-2025';
 /** Sessions per instance of a seeded multi-session fleet. */
 export const SESSIONS_PER_INSTANCE = 4;
 
+/** The clients seeding needs, per region (ScheduleDeps fits). */
+export interface SeedClients {
+  appstream(region: string): AppStreamClient;
+  ec2(region: string): EC2Client;
+}
+
 /**
  * Creates the fleets (quotas raised to fit them), tags, stacks and starts them, in parallel
  * batches. They are RUNNING once the emulator's clock has passed its fleet start duration.
@@ -51,24 +58,42 @@ export async function seedFleets(emu: RunningEmulator, fleets: SeedFleet[], batc
     credentials: { accessKeyId: LOCAL_ACCOUNT, secretAccessKey: 'local' },
     retryStrategy: new ConfiguredRetryStrategy(3, () => 5),
   });
-  const appstream = new Map(regions.map((r) => [r, new AppStreamClient(config(r))]));
-  const subnets = new Map<string, string[]>();
+  const made: { destroy(): void }[] = [];
+  const clients: SeedClients = {
+    appstream: perRegion((r) => track(made, new AppStreamClient(config(r)))),
+    ec2: perRegion((r) => track(made, new EC2Client(config(r)))),
+  };
   try {
-    for (const region of regions) {
-      const ec2 = new EC2Client(config(region));
-      const out = await ec2.send(new DescribeSubnetsCommand({}));
-      ec2.destroy();
-      subnets.set(region, (out.Subnets ?? []).map((s) => s.SubnetId as string).slice(0, 2));
-    }
-    for (let i = 0; i < fleets.length; i += batch)
-      await Promise.all(
-        fleets
-          .slice(i, i + batch)
-          .map((f) => seedOne(appstream.get(f.region)!, f, subnets.get(f.region) ?? [])),
-      );
+    await createFleets(clients, fleets, batch);
   } finally {
-    for (const c of appstream.values()) c.destroy();
+    for (const c of made) c.destroy();
   }
+}
+
+const track = <C extends { destroy(): void }>(list: { destroy(): void }[], c: C): C => {
+  list.push(c);
+  return c;
+};
+
+/**
+ * The one fleet seeder (simulate, bench, and `schedule run --local` through
+ * local/schedule-seed.ts): creates each fleet with a stack, Elastic ones in the region's default
+ * subnets (Elastic fleets need a VpcConfig), and starts those not marked `start: false`.
+ */
+export async function createFleets(clients: SeedClients, fleets: SeedFleet[], batch = 25): Promise<void> {
+  const subnets = new Map<string, string[]>();
+  for (const region of new Set(fleets.filter((f) => f.type === 'ELASTIC').map((f) => f.region))) {
+    const out = await clients
+      .ec2(region)
+      .send(new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }));
+    subnets.set(region, (out.Subnets ?? []).map((s) => s.SubnetId as string).slice(0, 2));
+  }
+  for (let i = 0; i < fleets.length; i += batch)
+    await Promise.all(
+      fleets
+        .slice(i, i + batch)
+        .map((f) => seedOne(clients.appstream(f.region), f, subnets.get(f.region) ?? [])),
+    );
 }
 
 async function seedOne(client: AppStreamClient, f: SeedFleet, subnetIds: string[]) {

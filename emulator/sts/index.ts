@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { accessKeyFor } from '../auth';
 import { ServiceError } from '../errors';
+import { identityOf as principalOf } from '../events/cloudtrail';
 import type { QueryCtx, QueryServiceDefinition } from '../query/context';
 import { loadQueryModel } from '../query/model';
 
@@ -21,7 +22,10 @@ function code(text: string, length: number, alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWX
   return out;
 }
 
-/** Who is calling: an assumed role for keys this emulator issued, else the account's root. */
+/**
+ * Who is calling: an assumed role for keys this emulator issued, an IAM user for `AKIA…` keys,
+ * else the account's root (events/cloudtrail.ts identityOf: CloudTrail records say the same).
+ */
 export function identityOf(ctx: QueryCtx): { Account: string; Arn: string; UserId: string } {
   const issued = ctx.world.issuedKeys.get(ctx.accessKeyId);
   if (issued) {
@@ -29,7 +33,8 @@ export function identityOf(ctx: QueryCtx): { Account: string; Arn: string; UserI
       throw new ServiceError('ExpiredToken', 'The security token included in the request is expired', 403);
     return { Account: issued.account, Arn: issued.arn, UserId: issued.userId };
   }
-  return { Account: ctx.account, Arn: `arn:aws:iam::${ctx.account}:root`, UserId: ctx.account };
+  const who = principalOf(ctx.accessKeyId, ctx.account, undefined, ctx.now);
+  return { Account: who.accountId, Arn: who.arn, UserId: who.principalId };
 }
 
 /** A 4-character [A-Z0-9] suffix for the n-th key issued (36^4 ≈ 1.7 million distinct keys). */
@@ -80,7 +85,15 @@ export function stsService(): QueryServiceDefinition {
         const userId = `${roleId}:${input.RoleSessionName}`;
         const arn = `arn:aws:sts::${account}:assumed-role/${name}/${input.RoleSessionName}`;
         const expiration = ctx.now + duration * 1000;
-        ctx.world.issuedKeys.set(accessKeyId, { accessKeyId, account, arn, userId, expiration });
+        ctx.world.issuedKeys.set(accessKeyId, {
+          accessKeyId,
+          account,
+          arn,
+          userId,
+          expiration,
+          roleArn: input.RoleArn,
+          issuedAt: ctx.now,
+        });
         const seed = `${ctx.requestId}/${accessKeyId}`;
         return {
           Credentials: {

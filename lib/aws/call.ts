@@ -16,6 +16,8 @@ const TRANSIENT_NAMES = [
   'ThrottlingException',
   'ThrottledException',
   'RequestLimitExceededException',
+  // EC2's throttling error (Amazon EC2 API reference, "Error codes for the Amazon EC2 API").
+  'RequestLimitExceeded',
   'TooManyRequestsException',
   'Throttling',
   'TimeoutError',

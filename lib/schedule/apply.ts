@@ -1,5 +1,7 @@
 import { RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import {
+  type AppStreamClient,
+  DescribeFleetsCommand,
   StartFleetCommand,
   StopFleetCommand,
   TagResourceCommand,
@@ -10,27 +12,61 @@ import {
 import { aws } from '../aws/call';
 import { TAG } from '../tags';
 import type { ScheduleDeps } from './deps';
-import { FLEET_DIMENSION, fleetResourceId } from './inventory';
+import { FLEET_DIMENSION, factsOf, fleetResourceId } from './inventory';
 import { formatLastAction } from './last-action';
 import type { FleetPlan } from './plan';
 import type { ApplyOutcome } from './report';
 import { type ArnPrefixes, fromWire, type PlanKind, type WirePlan } from './wire';
 
 /**
- * Errors that mean "the fleet is busy, act at the next run" (not a failure): UpdateFleet,
- * StartFleet and StopFleet declare ConcurrentModificationException (AppStream API reference);
+ * Errors that always mean "busy, act at the next run" (not a failure): UpdateFleet, StartFleet and
+ * StopFleet declare ConcurrentModificationException (AppStream API reference);
  * RegisterScalableTarget declares ConcurrentUpdateException ("concurrent updates caused an
- * exception", Application Auto Scaling API reference). A state refusal that names STARTING or
- * STOPPING (StartFleet on a fleet still stopping) is the same thing.
+ * exception", Application Auto Scaling API reference).
  */
 export function isBusy(err: unknown): boolean {
-  const e = err as { name?: string; message?: string };
-  if (e?.name === 'ConcurrentModificationException' || e?.name === 'ConcurrentUpdateException') return true;
-  return (
-    ['OperationNotPermittedException', 'ResourceNotAvailableException'].includes(e?.name ?? '') &&
-    /\b(STARTING|STOPPING)\b/.test(e?.message ?? '')
-  );
+  const name = (err as { name?: string })?.name;
+  return name === 'ConcurrentModificationException' || name === 'ConcurrentUpdateException';
 }
+
+/**
+ * Errors that may be a refusal because of the fleet's state (StartFleet on a fleet still
+ * STOPPING, UpdateFleet on a STARTING one): whether they are is read from the fleet
+ * (DescribeFleets), not from the wording of the message, which AWS does not document.
+ */
+const STATE_REFUSALS = [
+  'ConcurrentModificationException',
+  'OperationNotPermittedException',
+  'InvalidParameterCombinationException',
+  'ResourceNotAvailableException',
+];
+
+/** Where a write of the plan left the fleet, re-read after a refusal. */
+type Settled = 'done' | 'busy' | undefined;
+
+/**
+ * Re-describes the fleet after a refused write: 'done' when it already is where the plan takes it
+ * (an earlier attempt of this step succeeded before a later call of it failed, and Step Functions
+ * retried the step), 'busy' when it is STARTING or STOPPING toward something else, undefined
+ * (a real failure) otherwise.
+ */
+async function settle(plan: FleetPlan, appstream: AppStreamClient, call: Call): Promise<Settled> {
+  const out = await call('DescribeFleets', () =>
+    appstream.send(new DescribeFleetsCommand({ Names: [plan.fleet] })),
+  );
+  const fleet = out.Fleets?.[0];
+  if (!fleet?.Name) return undefined;
+  const now = factsOf(fleet, plan.region, {});
+  const at = now.current === plan.after;
+  if (plan.action === 'start' && (now.state === 'STARTING' || now.state === 'RUNNING') && at) return 'done';
+  if (plan.action === 'stop' && (now.state === 'STOPPING' || now.state === 'STOPPED')) return 'done';
+  if ((plan.action === 'resize' || plan.action === 'set-min-max') && at && now.state !== 'STOPPING')
+    return 'done';
+  if (now.state === 'STARTING' || now.state === 'STOPPING') return 'busy';
+  return undefined;
+}
+
+type Call = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
 
 /** The UpdateFleet input that sets a fleet's capacity in its unit. */
 export function capacityUpdate(plan: FleetPlan, capacity: number): UpdateFleetCommandInput {
@@ -63,6 +99,9 @@ export async function applyPlan(input: { plan: FleetPlan }, deps: ScheduleDeps):
     return aws(what, fn);
   };
   const done = { fleet: plan.fleet, region: plan.region, calls };
+  // A busy fleet has nothing to apply (and no last action to record): the next run acts. Evaluate
+  // sends none (needsApply); this keeps a stray one from tagging `retry-later`.
+  if (plan.action === 'retry-later') return { ...done, result: 'skipped', action: 'retry-later' };
   try {
     if (plan.scalableTarget && (plan.action === 'set-min-max' || plan.action === 'start'))
       await call('RegisterScalableTarget', () =>
@@ -90,9 +129,15 @@ export async function applyPlan(input: { plan: FleetPlan }, deps: ScheduleDeps):
     if (plan.action === 'stop')
       await call('StopFleet', () => appstream.send(new StopFleetCommand({ Name: plan.fleet })));
   } catch (err) {
-    if (!isBusy(err)) throw err;
     const e = err as Error;
-    return { ...done, result: 'skipped', action: 'retry-later', error: `${e.name}: ${e.message}` };
+    const refused = STATE_REFUSALS.includes(e?.name) && calls.at(-1) !== 'RegisterScalableTarget';
+    let settled = refused ? await settle(plan, appstream, call) : undefined;
+    // The declared "busy" errors stay busy whatever the fleet looks like now.
+    if (settled === undefined && isBusy(err)) settled = 'busy';
+    if (settled === undefined) throw err;
+    if (settled === 'busy')
+      return { ...done, result: 'skipped', action: 'retry-later', error: `${e.name}: ${e.message}` };
+    // 'done': an earlier attempt made the change; record it below.
   }
   if (plan.arn && plan.clearOverride)
     await call('UntagResource', () =>

@@ -12,9 +12,11 @@
  * fires for a local time skipped or repeated by DST is not documented.
  */
 import { Temporal } from 'temporal-polyfill';
-import { minutesOf, type Period, type Schedule } from './config';
+import type { Period, Schedule } from './config';
+import { capacityAt, changePoints, type Decision, periodMatchers, periodWindow } from './engine';
 import { type DayMatcher, parseExpression } from './expressions';
 import { MINUTES_PER_DAY } from './time';
+import { ZONE_LINKS } from './zone-links';
 
 export interface ScheduledAction {
   /** ScheduledActionName (AAS forbids : / |). */
@@ -25,7 +27,40 @@ export interface ScheduledAction {
   min: number;
   max: number;
 }
-export type CompileResult = { actions: ScheduledAction[]; notes: string[] } | { unsupported: string[] };
+/** Min/Max of the scalable target. */
+export interface Bounds {
+  min: number;
+  max: number;
+}
+export type CompileResult =
+  | {
+      actions: ScheduledAction[];
+      /** RegisterScalableTarget's Min/Max: the schedule's value in force at `now`. */
+      register: Bounds;
+      /** The canonical IANA name the actions use (a link such as Asia/Calcutta is resolved). */
+      timezone: string;
+      notes: string[];
+    }
+  | { unsupported: string[] };
+
+export interface CompileOptions {
+  /** The fleet's maxCapacity guard: Min/Max are clamped to it, as a run clamps them (plan.ts). */
+  maxCapacity?: number;
+}
+
+/**
+ * Min/Max for a decision, as a run sets them on a scalable target (plan.ts planSize): Min =
+ * minCapacity ?? capacity, Max = maxCapacity ?? capacity, Max under the fleet's guard, Min ≤ Max.
+ */
+export function boundsOf(
+  d: Pick<Decision, 'capacity' | 'minCapacity' | 'maxCapacity'>,
+  guard?: number,
+): Bounds {
+  const wantedMin = d.minCapacity ?? d.capacity;
+  const wantedMax = Math.max(d.maxCapacity ?? d.capacity, wantedMin);
+  const max = guard === undefined ? wantedMax : Math.min(wantedMax, guard);
+  return { min: Math.min(wantedMin, max), max };
+}
 
 const DOW = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'];
 /** Four years from a Monday: every weekday/month/leap-year combination a simple rule can depend on. */
@@ -117,17 +152,18 @@ export function compileScheduledActions(
   schedule: Schedule,
   fleetName: string,
   now: Temporal.Instant = Temporal.Now.instant(),
+  options: CompileOptions = {},
 ): CompileResult {
   const unsupported: string[] = [];
   if (schedule.holidays.length > 0) unsupported.push('holidays (scheduled actions have no holiday calendar)');
   const windows = dstWindows(schedule.timezone, now);
-  const pin = (c: number, p?: Period) => ({ min: p?.minCapacity ?? c, max: p?.maxCapacity ?? c });
+  const guard = options.maxCapacity;
   const starts: { minute: number; days: Days; p: Period }[] = [];
   const ends: { minute: number; days: Days; p: Period }[] = [];
   for (const p of schedule.periods) {
-    const begin = p.begin === undefined ? 0 : minutesOf(p.begin);
-    const endRaw = p.end === undefined ? MINUTES_PER_DAY : minutesOf(p.end);
-    const shift = endRaw <= begin || endRaw === MINUTES_PER_DAY;
+    const { begin, end: endRaw } = periodWindow(p);
+    // An end at or past 24:00 fires on the next day.
+    const shift = endRaw >= MINUTES_PER_DAY;
     const start = days(p, false);
     const end = days(p, shift);
     for (const d of [start, end]) if ('why' in d) unsupported.push(d.why);
@@ -147,14 +183,15 @@ export function compileScheduledActions(
   if (unsupported.length > 0) return { unsupported: [...new Set(unsupported)] };
 
   const actions: ScheduledAction[] = [];
-  const timezone = schedule.timezone;
+  // AAS takes canonical IANA names; temporal-polyfill keeps a link as written (zone-links.ts).
+  const timezone = ZONE_LINKS[schedule.timezone] ?? schedule.timezone;
   for (const { minute, days: d, p } of starts)
     if (!('why' in d))
       actions.push({
         name: safeName(`${fleetName}-${p.name}-begin`),
         schedule: cron(minute, d),
         timezone,
-        ...pin(p.capacity, p),
+        ...boundsOf(p, guard),
       });
   for (const { minute, days: d, p } of ends) {
     if ('why' in d) continue;
@@ -175,30 +212,55 @@ export function compileScheduledActions(
       name: safeName(`${fleetName}-${p.name}-end`),
       schedule: cron(minute, rest),
       timezone,
-      ...pin(schedule.default),
+      ...boundsOf({ capacity: schedule.default }, guard),
     });
   }
-  const notes = [
-    `until the first action fires, the fleet keeps its current Min/Max (the default ${schedule.default} has no action of its own)`,
-  ];
+  const inForce = capacityAt(schedule, now.epochMilliseconds);
+  const register = boundsOf(inForce, guard);
+  return { actions, register, timezone, notes: notes(schedule, now, register, inForce, timezone, guard) };
+}
+
+/** What a person must know about the compiled actions: where they are not the same as a run. */
+function notes(
+  schedule: Schedule,
+  now: Temporal.Instant,
+  register: Bounds,
+  inForce: Decision,
+  timezone: string,
+  guard: number | undefined,
+): string[] {
+  const out: string[] = [];
+  const zone = schedule.timezone;
+  const local = (ms: number) =>
+    Temporal.Instant.fromEpochMilliseconds(ms)
+      .toZonedDateTimeISO(zone)
+      .toString({ timeZoneName: 'never', smallestUnit: 'minute' });
+  const next = changePoints(schedule, now.epochMilliseconds, now.epochMilliseconds + 8 * 86_400_000)[1];
+  out.push(
+    next
+      ? `register-scalable-target sets Min/Max ${register.min}/${register.max}, the schedule's value at ${local(now.epochMilliseconds)} (${inForce.reason}); the actions take over from the next change at ${local(next.at)}: run the commands before then, or compile again`
+      : `no period: no scheduled action; register-scalable-target sets Min/Max ${register.min}/${register.max} (the default) for good`,
+  );
+  if (timezone !== schedule.timezone)
+    out.push(`timezone ${schedule.timezone} is written as its canonical IANA name ${timezone} (same rules)`);
+  if (guard !== undefined)
+    out.push(`the fleet's maxCapacity guard ${guard} caps every Max (and Min), as a run does`);
+  if (schedule.enforced)
+    out.push(
+      'enforced: true is not equivalent: scheduled actions act only at their cron times, so a Min/Max or capacity a person changes stays until the next action (like enforced: false); autopilot puts it back within one run',
+    );
   if (schedule.periods.some((p) => p.minCapacity !== undefined || p.maxCapacity !== undefined))
-    notes.push(
+    out.push(
       'scheduled actions set Min/Max only: desired capacity is moved into the range, then scaling policies decide',
     );
-  return { actions, notes };
+  return out;
 }
 
 /** Two periods that can be in force at once (conservatively: same sample day, intersecting hours). */
 function overlaps(schedule: Schedule, unsupported: string[]): void {
   const ranges = schedule.periods.map((p) => {
-    const begin = p.begin === undefined ? 0 : minutesOf(p.begin);
-    let end = p.end === undefined ? MINUTES_PER_DAY : minutesOf(p.end);
-    if (end <= begin) end += MINUTES_PER_DAY;
-    const matchers = [
-      p.weekdays && parseExpression(p.weekdays, 'weekdays'),
-      p.monthdays && parseExpression(p.monthdays, 'monthdays'),
-      p.months && parseExpression(p.months, 'months'),
-    ].filter((m): m is DayMatcher => typeof m === 'function');
+    const { begin, end } = periodWindow(p);
+    const matchers = periodMatchers(p);
     return { p, begin, end, on: (d: Temporal.PlainDate) => matchers.every((m) => m(d)) };
   });
   for (let i = 0; i < ranges.length; i++)

@@ -102,20 +102,32 @@ const calendarHoliday = z.strictObject({
 });
 const holiday = z.union([dateHoliday, calendarHoliday]);
 
-const timezone = z.string().refine(
-  (zone) => {
-    // IANA names only (Europe/Berlin, UTC): Temporal would also take "+02:00", which has no DST
-    // and is not what an admin means by a time zone.
-    if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone)) return false;
-    try {
-      Temporal.PlainDate.from('2026-01-01').toZonedDateTime(zone);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an IANA time zone such as Europe/Berlin' },
-);
+/**
+ * The IANA zone `zone` names, spelled as Temporal spells it (case normalised: `europe/berlin` →
+ * `Europe/Berlin`), or undefined when it isn't one. Offsets (`+02:00`) are refused although
+ * Temporal takes them: they have no DST and are not what an admin means by a time zone.
+ * temporal-polyfill keeps a link as written (`Asia/Calcutta` stays `Asia/Calcutta`, not
+ * `Asia/Kolkata`): see canonicalZoneProblem (compile.ts) for where that matters.
+ */
+export function ianaZone(zone: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone)) return undefined;
+  try {
+    return Temporal.PlainDate.from('2026-01-01').toZonedDateTime(zone).timeZoneId;
+  } catch {
+    return undefined;
+  }
+}
+
+export const ZONE_MESSAGE = 'must be an IANA time zone such as Europe/Berlin';
+
+const timezone = z.string().transform((zone, ctx) => {
+  const id = ianaZone(zone);
+  if (id === undefined) {
+    ctx.addIssue({ code: 'custom', message: ZONE_MESSAGE });
+    return z.NEVER;
+  }
+  return id;
+});
 
 export const scheduleSchema = z
   .strictObject({

@@ -23,6 +23,13 @@ export interface ScheduleDeps {
   tagging(region: string): ResourceGroupsTaggingAPIClient;
   clock: Clock;
   /**
+   * Minutes between runs (the deployment's trigger; default 5, DEFAULT_CADENCE_MINUTES): capacity
+   * due before the next run could act in time is acted on now (lib/schedule/decide.ts). Deployed:
+   * SCHEDULE_CADENCE_MINUTES (serverless.yml param scheduleCadenceMinutes, which also sets the
+   * cron); locally: runScheduleLocally's `cadenceMinutes`.
+   */
+  cadenceMinutes?: number;
+  /**
    * The schedule file when the execution input carries none (deployed: the bundled file named by
    * SCHEDULE_FILE). Absent: the input must carry `config`.
    */

@@ -75,14 +75,30 @@ function compile(schedule: Schedule): Compiled {
   return compiled;
 }
 
-function compilePeriod(p: Period, index: number): CompiledPeriod {
+/**
+ * A period's local minutes on the day it begins: `begin` (0 when absent) and `end` (1440 = 24:00
+ * when absent; past 1440 for an overnight period, which ends on the next day).
+ */
+export function periodWindow(p: Period): { begin: number; end: number; overnight: boolean } {
+  const begin = p.begin === undefined ? 0 : minutesOf(p.begin);
+  const end = p.end === undefined ? MINUTES_PER_DAY : minutesOf(p.end);
+  return end <= begin
+    ? { begin, end: end + MINUTES_PER_DAY, overnight: true }
+    : { begin, end, overnight: false };
+}
+
+/** A period's day expressions, parsed (every one must match the day the period begins on). */
+export function periodMatchers(p: Period): DayMatcher[] {
   const matchers: DayMatcher[] = [];
   if (p.weekdays !== undefined) matchers.push(parseExpression(p.weekdays, 'weekdays'));
   if (p.monthdays !== undefined) matchers.push(parseExpression(p.monthdays, 'monthdays'));
   if (p.months !== undefined) matchers.push(parseExpression(p.months, 'months'));
-  const begin = p.begin === undefined ? 0 : minutesOf(p.begin);
-  let end = p.end === undefined ? MINUTES_PER_DAY : minutesOf(p.end);
-  if (end <= begin) end += MINUTES_PER_DAY; // overnight: ends on the next day
+  return matchers;
+}
+
+function compilePeriod(p: Period, index: number): CompiledPeriod {
+  const matchers = periodMatchers(p);
+  const { begin, end } = periodWindow(p);
   const decision: Decision = { capacity: p.capacity, reason: `period ${p.name}` };
   if (p.minCapacity !== undefined) decision.minCapacity = p.minCapacity;
   if (p.maxCapacity !== undefined) decision.maxCapacity = p.maxCapacity;

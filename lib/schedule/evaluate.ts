@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors';
-import { validateScheduleFile } from './config';
+import { type ScheduleFile, validateScheduleFile } from './config';
 import { decisionsFor } from './decide';
 import type { ScheduleDeps } from './deps';
 import { type FleetFacts, freeAddresses, type RegionInventory, readRegion } from './inventory';
@@ -54,15 +54,20 @@ export async function evaluateSchedules(
     throw new ConfigError('no schedule file: pass {"config": …} in the input (or set SCHEDULE_FILE)');
   const file = validateScheduleFile(raw);
   const now = deps.clock.now();
-  const regions = [...new Set(file.fleets.map((s) => regionOf(s, deps.region)))];
-  const inventories = new Map<string, RegionInventory>(
-    (await Promise.all(regions.map((r) => readRegion(deps, r)))).map((inv) => [inv.region, inv]),
-  );
+  const { inventories, unreadable } = await readRegions(deps, file);
   let reads = [...inventories.values()].reduce((n, inv) => n + inv.reads, 0);
-  const { managed, problems } = selectFleets(file, inventories, deps.region);
+  const readable = file.fleets.filter((s) => !unreadable.has(regionOf(s, deps.region)));
+  const { managed, problems } = selectFleets({ ...file, fleets: readable }, inventories, deps.region);
+  problems.push(...unreadableProblems(file, unreadable, deps.region));
   const planOf = (m: ManagedFleet, freeIps?: number) => {
     const schedule = file.schedules[m.schedule];
-    const decisions = decisionsFor(schedule, m.facts.tags, now, m.selector.startLeadMinutes);
+    const decisions = decisionsFor(
+      schedule,
+      m.facts.tags,
+      now,
+      m.selector.startLeadMinutes,
+      deps.cadenceMinutes,
+    );
     return planFleet({
       fleet: m.facts,
       schedule: m.schedule,
@@ -96,6 +101,47 @@ export async function evaluateSchedules(
     arnPrefix,
     reads,
   };
+}
+
+/**
+ * Reads every region the file names, in parallel. A region that can't be read for good (access
+ * denied by an SCP, a region not enabled: any error but AwsTransientError) fails only its own
+ * fleets; throttling and 5xx still fail the step, which the state machine retries.
+ */
+async function readRegions(deps: ScheduleDeps, file: ScheduleFile) {
+  const regions = [...new Set(file.fleets.map((s) => regionOf(s, deps.region)))];
+  const inventories = new Map<string, RegionInventory>();
+  const unreadable = new Map<string, string>();
+  await Promise.all(
+    regions.map(async (region) => {
+      try {
+        inventories.set(region, await readRegion(deps, region));
+      } catch (err) {
+        const e = err as Error;
+        if (e?.name === 'AwsTransientError') throw err;
+        unreadable.set(region, `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`);
+      }
+    }),
+  );
+  return { inventories, unreadable };
+}
+
+/** The selectors of unreadable regions, each reported failed with the region's error. */
+function unreadableProblems(
+  file: ScheduleFile,
+  unreadable: Map<string, string>,
+  home: string,
+): SelectionProblem[] {
+  return file.fleets.flatMap((s): SelectionProblem[] => {
+    const region = regionOf(s, home);
+    const error = unreadable.get(region);
+    if (error === undefined) return [];
+    return [
+      'name' in s
+        ? { fleet: s.name, region, schedule: s.schedule, error: `RegionUnreadable: ${error}` }
+        : { fleet: `tag:${s.tag}`, region, error: `RegionUnreadable: ${error}` },
+    ];
+  });
 }
 
 /**

@@ -188,6 +188,7 @@ export async function freeAddresses(
   const out = await aws('DescribeSubnets', () =>
     deps.ec2(region).send(new DescribeSubnetsCommand({ SubnetIds: [...new Set(subnetIds)] })),
   ).catch((err: Error) => {
+    // Throttling (EC2's RequestLimitExceeded included, lib/aws/call.ts): the state machine retries Evaluate.
     if (err.name === 'AwsTransientError') throw err;
     return { Subnets: [] };
   });

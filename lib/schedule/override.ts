@@ -22,7 +22,11 @@ export function formatOverride(o: Override): string {
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 
-function instant(text: string): number | undefined {
+/**
+ * An ISO-8601 instant with `Z` or a `±HH:MM` offset as epoch ms; undefined when it isn't one or
+ * names an impossible date (Temporal rejects 2026-02-30, which Date.parse rolls to 2 March).
+ */
+export function instant(text: string): number | undefined {
   if (!ISO_INSTANT.test(text)) return undefined;
   try {
     return Temporal.Instant.from(text).epochMilliseconds;

@@ -5,8 +5,10 @@
  *    ConcurrentModificationException): retry-later, the next run acts.
  * 2. `enforced: false`: act only at change points: when TAG.lastAction recorded the same schedule
  *    value (capacity and reason) as now, a person's manual change stays (lib/schedule/last-action.ts).
- * 3. `stopWhenZero` fleets: stopped when the schedule says 0 and nothing is in use (or `force`);
- *    started `startLeadMinutes` before capacity is due, sized to it (fleets take minutes to start).
+ * 3. `stopWhenZero` fleets: stopped when the schedule says 0 and nothing is in use (or `force`).
+ *    Capacity due within `startLeadMinutes` (+ the cadence, decide.ts) is there in time: a stopped
+ *    fleet starts, a running one scales up, sized to it (fleets take minutes to start); scale-downs
+ *    happen at their time.
  * 4. Capacity, in the fleet's unit (lib/schedule/units.ts), is capped by the per-fleet maxCapacity
  *    guard, then by the free IP addresses of its subnets plus the interfaces it already holds, and
  *    is never set below what is in use (InUse / ActiveUserSessions) unless `force` (then `forced`).
@@ -54,7 +56,7 @@ export interface FleetPlan {
 export interface PlanInput {
   fleet: FleetFacts;
   schedule: string;
-  /** The schedule's value now and at the start lead (lib/schedule/decide.ts). */
+  /** The schedule's value now and the highest one ahead (lib/schedule/decide.ts). */
   decisions: { now: Decision; lead: Decision; overrideExpired?: boolean; notes?: string[] };
   enforced: boolean;
   /** The schedule's force, or the fleet selector's. */
@@ -71,9 +73,11 @@ const noun = (unit: CapacityUnit) => (unit === 'DesiredInstances' ? 'instances' 
 export function planFleet(p: PlanInput): FleetPlan {
   const f = p.fleet;
   const { now, lead } = p.decisions;
-  // A stopped (or stopping-window) fleet comes up `startLeadMinutes` early, sized for what's next.
-  const startAhead = p.stopWhenZero && now.capacity === 0 && lead.capacity > 0;
-  const target = startAhead ? lead : now;
+  // Capacity due within the start lead (+ the cadence) is there in time: a stopped fleet comes up
+  // early, a running one scales up early, sized for what's next. Scale-downs wait for their time.
+  const ahead = lead.capacity > now.capacity;
+  const startAhead = ahead && p.stopWhenZero && now.capacity === 0;
+  const target = ahead ? lead : now;
   const notes = [...(p.decisions.notes ?? [])];
   const plan: FleetPlan = {
     fleet: f.name,
@@ -93,17 +97,28 @@ export function planFleet(p: PlanInput): FleetPlan {
   };
   if (p.decisions.overrideExpired) plan.clearOverride = true;
   if (startAhead) notes.push(`${lead.capacity} due within ${p.startLeadMinutes} min: started ahead`);
+  else if (ahead) notes.push(`${lead.capacity} due within ${p.startLeadMinutes} min: sized ahead`);
 
   if (f.state === 'STARTING' || f.state === 'STOPPING') {
     notes.push(`fleet is ${f.state}: acted on at the next run`);
-    return { ...plan, action: 'retry-later' };
+    // Nothing is written to a busy fleet, not even the removal of an expired override (next run).
+    const { clearOverride: _later, ...busy } = plan;
+    return { ...busy, action: 'retry-later' };
   }
   const running = f.state === 'RUNNING';
   const last = parseLastAction(f.tags[TAG.lastAction]);
   // A stop deferred for users in session is still owed at the same change point (the last action
   // recorded a resize to 0, not a stop); a fleet a person started after our stop is theirs.
   const stopOwed = p.stopWhenZero && target.capacity === 0 && running && last?.action !== 'stop';
-  if (!p.enforced && !stopOwed && sameScheduleValue(last, target.capacity, target.reason)) {
+  // Likewise a change held back (users in session, the IP cap) is still owed while the fleet
+  // stays where we left it; a fleet a person resized since is theirs. (Auto-scaled fleets move by
+  // themselves: their recorded after says nothing of a person.)
+  const heldOwed =
+    last !== undefined &&
+    !f.scalableTarget &&
+    last.after !== last.wanted &&
+    sameCapacity(f.unit, f.current, last.after, f.maxSessionsPerInstance);
+  if (!p.enforced && !stopOwed && !heldOwed && sameScheduleValue(last, target.capacity, target.reason)) {
     notes.push(`enforced: false and no change point since ${last!.at}: manual changes stay`);
     return plan;
   }
@@ -117,7 +132,9 @@ export function planFleet(p: PlanInput): FleetPlan {
       notes.push('fleet is STOPPED and stopWhenZero is off: sized, not started');
     decided = planSize(plan, p, target);
   }
-  if (!p.enforced && decided.action === 'none') decided.record = true;
+  // Record the change point once (a change still held back is not recorded again every run).
+  const recorded = sameScheduleValue(last, target.capacity, target.reason) && last?.after === decided.after;
+  if (!p.enforced && decided.action === 'none' && !recorded) decided.record = true;
   return decided;
 }
 
@@ -152,11 +169,18 @@ function planSize(plan: FleetPlan, p: PlanInput, target: Decision): FleetPlan {
     // RegisterScalableTarget): one we start is sized by us (apply.ts) to the schedule's value
     // within the new range, not left at the capacity it stopped with.
     const from = starting ? target.capacity : f.current;
-    const after = Math.min(Math.max(from, min), max);
+    // A new range moves a running fleet into it (RegisterScalableTarget); a capacity set outside
+    // an unchanged range later, by UpdateFleet (a person in the console), it leaves: scaling
+    // activities come from registration and scaling-policy alarms only (Application Auto Scaling
+    // user guide, "out-of-band changes"). We put that one back (resize); a stopped fleet we don't
+    // start keeps its capacity.
+    const running = f.state === 'RUNNING';
+    const after = starting || running ? Math.min(Math.max(from, min), max) : f.current;
+    const outside = running && after !== f.current;
     return {
       ...plan,
       after,
-      action: starting ? 'start' : unchanged ? 'none' : 'set-min-max',
+      action: starting ? 'start' : !unchanged ? 'set-min-max' : outside ? 'resize' : 'none',
       scalableTarget: { min, max, wantedMin, wantedMax },
     };
   }
@@ -218,4 +242,4 @@ export function extraInterfaces(plan: FleetPlan, fleet: FleetFacts): number {
 
 /** Plans the Map state applies: a change, an expired override to remove, a change point to record. */
 export const needsApply = (plan: FleetPlan) =>
-  (plan.action !== 'none' && plan.action !== 'retry-later') || Boolean(plan.clearOverride || plan.record);
+  plan.action !== 'retry-later' && (plan.action !== 'none' || Boolean(plan.clearOverride || plan.record));

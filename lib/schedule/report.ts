@@ -134,3 +134,54 @@ export function errorText(e: string | { Error?: string; Cause?: string }): strin
   }
   return message ? `${e.Error ?? 'Error'}: ${message}` : (e.Error ?? 'Error');
 }
+
+/** CloudWatch namespace of the fleet schedule's metrics (serverless.yml FleetScheduleFailedAlarm). */
+export const METRICS_NAMESPACE = 'appstream-autopilot';
+
+/**
+ * What the Report step logs about a run (Express executions keep no history): the counts, every
+ * failed fleet with its error, every capped and forced fleet. Built from the compact output.
+ */
+export function runSummary(out: RunOutput) {
+  const rows = expandReport(out).fleets;
+  const name = (r: ReportRow) => `${r.fleet}@${r.region}`;
+  return {
+    at: out.at,
+    dryRun: out.dryRun,
+    counts: out.counts,
+    failed: rows.filter((r) => r.result === 'failed').map((r) => ({ fleet: name(r), error: r.error })),
+    capped: rows
+      .filter((r) => r.cap && r.result !== 'failed')
+      .map((r) => ({ fleet: name(r), wanted: r.wanted, after: r.after, cap: r.cap!.reason })),
+    forced: rows.filter((r) => r.forced).map((r) => ({ fleet: name(r), after: r.after, inUse: r.inUse })),
+  };
+}
+
+/**
+ * The run's counts as CloudWatch metrics in the embedded metric format: a log line whose `_aws`
+ * member names the metrics, which CloudWatch Logs extracts from the function's log group
+ * (CloudWatch User Guide, "Specification: Embedded metric format"); no PutMetricData call, no
+ * permission beyond writing logs. Dimension `service`: the Powertools logger puts it on every
+ * line (POWERTOOLS_SERVICE_NAME, appstream-autopilot).
+ */
+export function runMetrics(out: RunOutput, at: number) {
+  const values = {
+    FleetsChanged: out.counts.applied ?? 0,
+    FleetsFailed: out.failed.length,
+    FleetsSkipped: out.counts.skipped ?? 0,
+    FleetsForced: expandReport(out).fleets.filter((r) => r.forced && r.result === 'applied').length,
+  };
+  return {
+    _aws: {
+      Timestamp: at,
+      CloudWatchMetrics: [
+        {
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: [['service']],
+          Metrics: Object.keys(values).map((Name) => ({ Name, Unit: 'Count' })),
+        },
+      ],
+    },
+    ...values,
+  };
+}

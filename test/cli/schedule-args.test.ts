@@ -28,4 +28,21 @@ describe('autopilot schedule: instants on the command line', () => {
       expect.objectContaining({ name: 'UsageError' }),
     );
   });
+
+  it('refuses an impossible date or a malformed offset with Z or an offset too (no Date.parse rollover)', () => {
+    for (const text of [
+      '2026-02-30T10:00Z',
+      '2026-02-30T10:00:00+01:00',
+      '2026-12-24T07:30+0100',
+      '2026-04-31T00:00Z',
+    ])
+      expect(() => parseInstant('from', text, 'UTC'), text).toThrow(
+        expect.objectContaining({
+          name: 'UsageError',
+          message: expect.stringMatching(/^--from '.*' is not an ISO-8601 date-time/),
+        }),
+      );
+    // Leap day exists in 2028 and takes the same path.
+    expect(utcIso(parseInstant('until', '2028-02-29T10:00Z', 'UTC'))).toBe('2028-02-29T10:00:00Z');
+  });
 });

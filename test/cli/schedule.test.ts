@@ -205,19 +205,30 @@ describe('CLI: autopilot schedule compile', () => {
         '  - { name: sales, schedule: simple, region: us-east-2 }',
       ].join('\n'),
     );
-    const out = await autopilot(['compile', file]);
+    // Tuesday 2026-11-24 12:00 in New York: the day period (Min 5, Max 15) is in force.
+    const out = await autopilot(['compile', file, '--at', '2026-11-24T12:00']);
     expect(out.code).toBe(0);
-    const lines = out.stdout.trim().split('\n');
-    expect(lines[1]).toBe(
-      'aws application-autoscaling register-scalable-target --service-namespace appstream --resource-id fleet/sales --scalable-dimension appstream:fleet:DesiredCapacity --region us-east-2 --min-capacity 1 --max-capacity 15',
+    const lines = out.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('#'));
+    expect(lines[0]).toBe(
+      'aws application-autoscaling register-scalable-target --service-namespace appstream --resource-id fleet/sales --scalable-dimension appstream:fleet:DesiredCapacity --region us-east-2 --min-capacity 5 --max-capacity 15',
     );
+    expect(out.stdout).toContain(
+      "#   note: register-scalable-target sets Min/Max 5/15, the schedule's value at 2026-11-24T12:00-05:00 (period day); the actions take over from the next change at 2026-11-24T17:30-05:00",
+    );
+    expect(out.stdout).toMatch(/# {3}note: enforced: true is not equivalent/);
     expect(
       lines.filter((l) => l.startsWith('aws application-autoscaling put-scheduled-action')),
     ).toHaveLength(2);
     expect(out.stdout).toContain(
       "--schedule 'cron(0 8 ? * MON,TUE,WED,THU,FRI *)' --timezone America/New_York --scalable-target-action MinCapacity=5,MaxCapacity=15",
     );
-    const json = JSON.parse((await autopilot(['compile', file, '--json'])).stdout);
+    const json = JSON.parse(
+      (await autopilot(['compile', file, '--json', '--at', '2026-11-24T20:00'])).stdout,
+    );
+    expect(json.fleets[0].register).toEqual({ MinCapacity: 1, MaxCapacity: 1 }); // 20:00: the default
     expect(json.fleets[0].actions[1]).toEqual({
       ServiceNamespace: 'appstream',
       ResourceId: 'fleet/sales',
@@ -229,6 +240,36 @@ describe('CLI: autopilot schedule compile', () => {
     });
   });
 
+  it("clamps to the fleet's maxCapacity guard; a schedule without periods registers its default", async () => {
+    const file = join(dir, 'guarded.yaml');
+    writeFileSync(
+      file,
+      [
+        'schedules:',
+        '  day: { timezone: Europe/Berlin, default: 2, enforced: false, periods: [{ name: d, weekdays: mon-fri, begin: "08:00", end: "18:00", capacity: 40 }] }',
+        '  flat: { timezone: asia/calcutta, default: 5 }',
+        'fleets:',
+        '  - { name: capped, schedule: day, maxCapacity: 25 }',
+        '  - { name: flat, schedule: flat }',
+      ].join('\n'),
+    );
+    const out = await autopilot(['compile', file, '--json', '--at', '2026-11-24T12:00Z']);
+    expect(out.code).toBe(0);
+    const [capped, flat] = JSON.parse(out.stdout).fleets;
+    expect(capped.actions.map((a: { ScalableTargetAction: unknown }) => a.ScalableTargetAction)).toEqual([
+      { MinCapacity: 25, MaxCapacity: 25 },
+      { MinCapacity: 2, MaxCapacity: 2 },
+    ]);
+    expect(capped.register).toEqual({ MinCapacity: 25, MaxCapacity: 25 });
+    expect(capped.notes.join(' ')).toMatch(/maxCapacity guard 25/);
+    expect(capped.notes.join(' ')).not.toMatch(/enforced/);
+    expect(flat.actions).toEqual([]);
+    expect(flat.register).toEqual({ MinCapacity: 5, MaxCapacity: 5 });
+    const text = await autopilot(['compile', file, '--fleet', 'flat']);
+    expect(text.stdout).toContain('--min-capacity 5 --max-capacity 5');
+    expect(text.stdout).toContain('Asia/Calcutta is written as its canonical IANA name Asia/Kolkata');
+  });
+
   it("says why the example's schedules can't be compiled, exit 1", async () => {
     const out = await autopilot(['compile', EXAMPLE, '--json']);
     expect(out.code).toBe(1);
@@ -237,6 +278,45 @@ describe('CLI: autopilot schedule compile', () => {
     expect(fleets[0].unsupported?.join(' ')).toMatch(/stopWhenZero.*holidays/);
     expect(fleets[1].unsupported?.join(' ')).toContain('holidays');
   });
+});
+
+describe('CLI: autopilot schedule override checks its arguments before any AWS call', () => {
+  // Port 9 (discard) on localhost: nothing listens, so any call would fail with ECONNREFUSED.
+  const DEAD = 'http://127.0.0.1:9';
+  const override = (...args: string[]) =>
+    autopilot(['override', '--fleet', 'finance', '--endpoint-url', DEAD, ...args]);
+
+  it.each([
+    [
+      ['--capacity', '10001', '--until', '2030-01-01T10:00Z'],
+      /^autopilot schedule override: --capacity must be a whole number from 0 to 10000, got '10001'/,
+    ],
+    [['--capacity', 'x', '--until', '2030-01-01T10:00Z'], /--capacity must be a whole number/],
+    [
+      ['--capacity', '3', '--until', '2026-02-30T10:00Z'],
+      /--until '2026-02-30T10:00Z' is not an ISO-8601 date-time/,
+    ],
+    [['--capacity', '3', '--until', '2026-02-30T10:00'], /--until '2026-02-30T10:00' is not a date-time/],
+    [
+      ['--capacity', '3', '--until', '2030-01-01T10:00', '--zone', '+02:00'],
+      /--zone '\+02:00' must be an IANA time zone/,
+    ],
+    [
+      ['--capacity', '3', '--until', '2030-01-01T10:00', '--zone', 'Mars/Olympus'],
+      /--zone 'Mars\/Olympus' must be an IANA/,
+    ],
+  ])('%j: a usage error (exit 2), no network call', async (args, message) => {
+    const out = await override(...args);
+    expect(out.code).toBe(2);
+    expect(oneLine(out.stderr)).toMatch(message);
+    expect(out.stderr).not.toMatch(/ECONNREFUSED|FleetNotFound/);
+  });
+
+  it('valid arguments do reach the endpoint (so the cases above really stopped before it)', async () => {
+    const out = await override('--capacity', '3', '--until', '2030-01-01T10:00', '--zone', 'europe/berlin');
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/ECONNREFUSED|connect/i);
+  }, 30_000);
 });
 
 /** True when every element opened is closed in order (a minimal well-formedness check). */

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { allFunctions, functions, scheduleFunctions } from '../../functions';
+import { validateScheduleFile } from '../../lib/schedule/config';
+import { danglingReferences } from './references';
 
 const run = promisify(execFile);
 const out = mkdtempSync(join(tmpdir(), 'package-'));
@@ -106,14 +109,32 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
     expect(scheduleSubs).toHaveLength(Object.keys(scheduleFunctions).length);
     expect(scheduleSubs).toContainEqual({ 'Fn::GetAtt': ['ScheduleApplyLambdaFunction', 'Arn'] });
     const [scheduler] = resources.filter((r) => r.Type === 'AWS::Scheduler::Schedule');
+    // On the cadence (:00, :05, …), not counted from the deploy as rate(5 minutes) would be.
     expect(scheduler.Properties).toMatchObject({
-      ScheduleExpression: 'rate(5 minutes)',
+      ScheduleExpression: 'cron(0/5 * * * ? *)',
       State: 'ENABLED',
       FlexibleTimeWindow: { Mode: 'OFF' },
     });
-    const statements = role.Policies.flatMap((p: Cfn) => p.PolicyDocument.Statement);
+    // The schedule functions run under their own role; the pipeline's role has none of their calls.
+    for (const name of Object.keys(scheduleFunctions)) {
+      const logicalId = `${name[0].toUpperCase()}${name.slice(1)}LambdaFunction`;
+      expect(R[logicalId].Properties.Role, name).toEqual({ 'Fn::GetAtt': ['ScheduleFunctionsRole', 'Arn'] });
+    }
+    const pipelineActions = role.Policies.flatMap((p: Cfn) => p.PolicyDocument.Statement).flatMap((st: Cfn) =>
+      [st.Action].flat(),
+    );
+    for (const action of ['appstream:StartFleet', 'appstream:StopFleet', 'tag:GetResources'])
+      expect(pipelineActions, action).not.toContain(action);
+    expect(R.ScheduleFunctionsRole.Type).toBe('AWS::IAM::Role');
+    const statements = R.ScheduleFunctionsRole.Properties.Policies.flatMap(
+      (p: Cfn) => p.PolicyDocument.Statement,
+    );
     const actions = statements.flatMap((st: Cfn) => [st.Action].flat());
     for (const action of [
+      'appstream:DescribeFleets',
+      'appstream:UpdateFleet',
+      'appstream:TagResource',
+      'logs:PutLogEvents',
       'appstream:StartFleet',
       'appstream:StopFleet',
       'appstream:UntagResource',
@@ -130,12 +151,27 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
       'application-autoscaling:service-namespace': 'appstream',
       'application-autoscaling:scalable-dimension': 'appstream:fleet:DesiredCapacity',
     });
-    // The scheduled runs read the schedule file bundled beside ScheduleEvaluate (SCHEDULE_FILE).
+    // Alarms: a run that failed a fleet (Report's metric) and executions failed or timed out.
+    expect(R.FleetScheduleFailedAlarm.Properties).toMatchObject({
+      Namespace: 'appstream-autopilot',
+      MetricName: 'FleetsFailed',
+    });
+    expect(
+      R.FleetScheduleExecutionsAlarm.Properties.Metrics.map((m: Cfn) => m.MetricStat?.Metric.MetricName),
+    ).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut', undefined]);
+    // The scheduled runs read the schedule file bundled beside ScheduleEvaluate (SCHEDULE_FILE):
+    // by default one that manages no fleet (a bare deploy touches nothing).
     const evaluate = R.ScheduleEvaluateLambdaFunction.Properties;
-    expect(evaluate.Environment.Variables.SCHEDULE_FILE).toBe('examples/schedules.yaml');
+    expect(evaluate.Environment.Variables.SCHEDULE_FILE).toBe('config/schedules.yaml');
+    expect(evaluate.Environment.Variables.SCHEDULE_CADENCE_MINUTES).toBe('5');
     const evaluateDir = join(out, 'scheduleEvaluate');
     await run('python3', ['-m', 'zipfile', '-e', join(out, 'scheduleEvaluate.zip'), evaluateDir]);
-    expect(readdirSync(join(evaluateDir, 'examples'))).toContain('schedules.yaml');
+    const bundled = readFileSync(join(evaluateDir, 'config', 'schedules.yaml'), 'utf8');
+    expect(validateScheduleFile(parse(bundled))).toEqual({ schedules: {}, fleets: [] });
+
+    // Every reference in the template names something CloudFormation knows: a !Ref to a logical id
+    // that doesn't exist fails the deploy, not the package.
+    expect(danglingReferences(template)).toEqual([]);
 
     // The bundle runs as Lambda would load it: bad input is refused with a named error.
     const unpacked = join(out, 'resolve');

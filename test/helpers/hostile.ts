@@ -7,7 +7,12 @@ import type { RunningEmulator } from '../../emulator';
  * (a request from a new account or region creates one, which changes nothing observable).
  */
 export function stateDump(emu: RunningEmulator): string {
-  const state = emu.control.state() as { stores?: { [k: string]: unknown }[] };
+  // The CloudTrail event log is an audit trail, not resource state: it records refused calls too
+  // (with their errorCode), as CloudTrail does, so it is left out of "nothing changed".
+  const { events: _events, ...state } = emu.control.state() as {
+    stores?: { [k: string]: unknown }[];
+    events?: unknown;
+  };
   const stores = (state.stores ?? []).filter((s) =>
     Object.entries(s).some(
       ([k, v]) => k !== 'account' && k !== 'region' && (Array.isArray(v) ? v.length > 0 : false),

@@ -91,6 +91,17 @@ describe('Tag contract: tagValue', () => {
     expect(isTagValue(tagValue(`${"it's ".repeat(80)}`))).toBe(true);
   });
 
+  it('counts and cuts by Unicode characters, never splitting an astral letter (𠀀 is 2 UTF-16 units)', () => {
+    // AWS counts tag value length in Unicode characters ("0 to 256 Unicode characters in UTF-8").
+    const value = tagValue(`${'a'.repeat(255)}𠀀𠀀`);
+    expect([...value]).toHaveLength(MAX_TAG_VALUE);
+    expect(value.endsWith('a𠀀')).toBe(true);
+    expect(value).not.toMatch(/[\uD800-\uDBFF]$/); // no lone high surrogate
+    expect(isTagValue(value)).toBe(true);
+    expect(isTagValue('𠀀'.repeat(256))).toBe(true); // 512 UTF-16 units, 256 characters
+    expect(isTagValue('𠀀'.repeat(257))).toBe(false);
+  });
+
   it('accepts the empty value (AWS allows an empty tag value)', () => {
     expect(isTagValue('')).toBe(true);
     expect(tagValue('')).toBe('');

@@ -17,6 +17,10 @@ describe('isTransient', () => {
     expect(isTransient(err)).toBe(true);
   });
 
+  it('retries EC2’s RequestLimitExceeded (its throttling error, not ...Exception)', () => {
+    expect(isTransient({ name: 'RequestLimitExceeded', $metadata: { httpStatusCode: 400 } })).toBe(true);
+  });
+
   it('still retries ThrottlingException and 5xx; not a validation error', () => {
     expect(isTransient({ name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } })).toBe(true);
     expect(isTransient({ name: 'InternalServiceException', $metadata: { httpStatusCode: 500 } })).toBe(true);

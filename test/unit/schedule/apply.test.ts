@@ -4,6 +4,8 @@ import {
 } from '@aws-sdk/client-application-auto-scaling';
 import {
   AppStreamClient,
+  DescribeFleetsCommand,
+  type FleetState,
   StartFleetCommand,
   StopFleetCommand,
   TagResourceCommand,
@@ -188,14 +190,61 @@ describe('Fleet schedule apply: errors', () => {
     expect(appstream.commandCalls(TagResourceCommand)).toHaveLength(0);
   });
 
-  it('treats a StartFleet refused because the fleet is still STOPPING as busy too', async () => {
-    appstream
-      .on(StartFleetCommand)
-      .rejects(
-        serviceError('OperationNotPermittedException', "Fleet 'f1' is STOPPING; only a STOPPED fleet…"),
-      );
+  const described = (State: FleetState, Desired: number) => ({
+    Fleets: [
+      {
+        Name: 'f1',
+        Arn: ARN,
+        InstanceType: 'stream.standard.small',
+        State,
+        ComputeCapacityStatus: { Desired },
+      },
+    ],
+  });
+
+  it('treats a StartFleet refused because the fleet is still STOPPING as busy, whatever the message says', async () => {
+    appstream.on(StartFleetCommand).rejects(serviceError('OperationNotPermittedException', 'not now'));
+    appstream.on(DescribeFleetsCommand).resolves(described('STOPPING', 20));
     const out = await applyPlan({ plan: plan({ action: 'start', before: 20 }) }, deps);
     expect(out).toMatchObject({ result: 'skipped', action: 'retry-later' });
+    expect(out.calls).toEqual(['StartFleet', 'DescribeFleets']);
+    expect(appstream.commandCalls(TagResourceCommand)).toHaveLength(0);
+  });
+
+  it("fails a refusal the fleet's state does not explain (re-described RUNNING), even if the message names STARTING", async () => {
+    appstream
+      .on(UpdateFleetCommand)
+      .rejects(serviceError('InvalidParameterCombinationException', "Fleet 'f1' is STARTING"));
+    appstream.on(DescribeFleetsCommand).resolves(described('RUNNING', 3));
+    await expect(applyPlan({ plan: plan() }, deps)).rejects.toMatchObject({
+      name: 'InvalidParameterCombinationException',
+    });
+  });
+
+  it('resumes after a partial success: a retried start finds the fleet STARTING at its size and records the last action', async () => {
+    // The first attempt sized and started the fleet, then TagResource was throttled; Step
+    // Functions retries the step: UpdateFleet now meets a STARTING fleet.
+    appstream.on(UpdateFleetCommand).rejects(serviceError('ConcurrentModificationException', 'busy'));
+    appstream.on(DescribeFleetsCommand).resolves(described('STARTING', 12));
+    const out = await applyPlan(
+      { plan: plan({ action: 'start', state: 'STOPPED', before: 2, after: 12, wanted: 12 }) },
+      deps,
+    );
+    expect(out).toMatchObject({ result: 'applied' });
+    expect(out.calls).toEqual(['UpdateFleet', 'DescribeFleets', 'TagResource']);
+    expect(appstream.commandCalls(StartFleetCommand)).toHaveLength(0);
+    expect(appstream.commandCalls(TagResourceCommand)[0].args[0].input.Tags?.[TAG.lastAction]).toMatch(
+      / start 12\/12 /,
+    );
+  });
+
+  it('never applies or records a retry-later plan (a busy fleet with an expired override)', async () => {
+    const out = await applyPlan(
+      { plan: plan({ action: 'retry-later', state: 'STOPPING', clearOverride: true }) },
+      deps,
+    );
+    expect(out).toMatchObject({ result: 'skipped', action: 'retry-later', calls: [] });
+    expect(appstream.commandCalls(TagResourceCommand)).toHaveLength(0);
   });
 
   it('turns throttling left after the SDK retries into AwsTransientError (the state machine retries)', async () => {

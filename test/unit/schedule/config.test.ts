@@ -214,6 +214,14 @@ describe('Schedule file: errors name the field', () => {
 });
 
 describe('Schedule file: what admins may write', () => {
+  it('spells a zone as Temporal does (europe/berlin → Europe/Berlin); links stay as written', () => {
+    const zone = (timezone: string) => validateScheduleFile(file({ timezone })).schedules.s.timezone;
+    expect(zone('europe/berlin')).toBe('Europe/Berlin');
+    expect(zone('AMERICA/NEW_YORK')).toBe('America/New_York');
+    // temporal-polyfill doesn't resolve links: compile writes their canonical name (zone-links.ts).
+    expect(zone('Asia/Calcutta')).toBe('Asia/Calcutta');
+  });
+
   it('takes per-period min/max, months, numeric monthdays from YAML and a per-fleet guard', () => {
     const parsed = parseScheduleFile(`
 schedules:

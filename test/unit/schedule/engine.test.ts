@@ -140,6 +140,33 @@ describe('Schedule engine: holidays replace their whole local date', () => {
     expect(capacityAt(s, t('2026-12-25T21:00Z'))).toEqual({ capacity: 3, reason: 'period night' });
   });
 
+  it('an overnight period beginning on a holiday does not run after midnight (our rule; hard-coded instants)', () => {
+    // Friday 2026-05-01 is a holiday; the Friday night shift (22:00-06:00, Berlin UTC+2) would
+    // run until Saturday 06:00 = 04:00Z. It doesn't start at all: Saturday 00:00-06:00 is default.
+    const FRIDAY_NIGHT = { name: 'friday-night', weekdays: 'fri', begin: '22:00', end: '06:00', capacity: 7 };
+    const may = schedule(
+      'Europe/Berlin',
+      [FRIDAY_NIGHT],
+      [{ date: '2026-05-01', capacity: 1, name: 'May Day' }],
+    );
+    expect(capacityAt(may, t('2026-05-01T20:30Z'))).toEqual({ capacity: 1, reason: 'holiday May Day' });
+    expect(capacityAt(may, t('2026-05-01T22:00Z'))).toEqual({ capacity: 2, reason: 'default' }); // Sat 00:00
+    expect(capacityAt(may, t('2026-05-02T03:59Z'))).toEqual({ capacity: 2, reason: 'default' }); // Sat 05:59
+    // The next Friday (no holiday) runs into Saturday as usual.
+    expect(capacityAt(may, t('2026-05-08T22:00Z'))).toEqual({ capacity: 7, reason: 'period friday-night' });
+  });
+
+  it('a multi-day library holiday covers each of its days (AE Eid al-Fitr 20-22 Mar 2026)', () => {
+    const dubai = schedule('Asia/Dubai', [WORKDAY], [{ calendar: 'AE', capacity: 0 }]);
+    // Mon 23 Mar is a working day again; Sat 21 and Sun 22 are the 2nd and 3rd days of Eid.
+    expect(reason(dubai, '2026-03-20T06:00Z')).toMatch(/^holiday .*Eid al-Fitr/);
+    expect(reason(dubai, '2026-03-21T06:00Z')).toMatch(/^holiday .*Eid al-Fitr/);
+    expect(reason(dubai, '2026-03-22T06:00Z')).toMatch(/^holiday .*Eid al-Fitr/);
+    expect(reason(dubai, '2026-03-23T06:00Z')).toBe('period workday');
+    const yerevan = schedule('Asia/Yerevan', [WORKDAY], [{ calendar: 'AM', capacity: 0 }]);
+    expect(reason(yerevan, '2026-01-02T06:00Z')).toBe("holiday New Year's Day"); // Friday, 2nd day
+  });
+
   it('several holidays on one date: the largest capacity wins', () => {
     const both = schedule(
       'Europe/Berlin',

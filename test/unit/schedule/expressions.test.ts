@@ -122,3 +122,74 @@ describe('Schedule expressions: syntax errors name the token', () => {
     expect(daysIn('?', 'monthdays', NOV)).toHaveLength(30);
   });
 });
+
+/**
+ * Expected results read from Instance Scheduler's own tests and code (aws-solutions/
+ * instance-scheduler-on-aws, source/app/tests/cron/test_cron_to_running_period.py and
+ * source/app/instance_scheduler/cron/cron_to_running_period.py): April 2024 starts on a Monday and
+ * ends on a Tuesday, April 2023 starts on a Saturday and ends on a Sunday, September 2024 starts
+ * on a Sunday. Weekday numbers are 0 = Monday (Python's weekday()).
+ */
+describe('Instance Scheduler expressions: a table of matching days', () => {
+  it.each<[string, 'weekdays' | 'monthdays', string, number[]]>([
+    // Last weekday of the month (IS test_last_weekday_runs_on_expected_day, April 2024).
+    ['monL', 'weekdays', '2024-04', [29]],
+    ['1L', 'weekdays', '2024-04', [30]],
+    ['WedL', 'weekdays', '2024-04', [24]],
+    ['FRIL', 'weekdays', '2024-04', [26]],
+    ['6L', 'weekdays', '2024-04', [28]],
+    // nth weekday (IS test_nth_weekday_runs_on_expected_day, April 2024; September 2024).
+    ['mon#1', 'weekdays', '2024-04', [1]],
+    ['sun#1', 'weekdays', '2024-04', [7]],
+    ['mon#5', 'weekdays', '2024-04', [29]],
+    ['TUE#3', 'weekdays', '2024-04', [16]],
+    ['Tue#5', 'weekdays', '2024-04', [30]],
+    ['Thu#5', 'weekdays', '2024-04', []], // no fifth Thursday: never runs
+    ['mon#1', 'weekdays', '2024-09', [2]],
+    ['sun#2', 'weekdays', '2024-09', [8]],
+    ['fri#3', 'weekdays', '2024-09', [20]],
+    ['sat#4', 'weekdays', '2024-09', [28]],
+    // Weekday ranges wrap (fri-mon); steps, also across the wrap: 4-2/2 = fri, sun, tue (IS
+    // "5-4/2" → {5, 7, 2, 4} in a 1-7 domain: the step continues past the end from the start).
+    ['fri-mon', 'weekdays', '2024-04', [1, 5, 6, 7, 8, 12, 13, 14, 15, 19, 20, 21, 22, 26, 27, 28, 29]],
+    ['4-2/2', 'weekdays', '2024-04', [2, 5, 7, 9, 12, 14, 16, 19, 21, 23, 26, 28, 30]],
+    ['mon-fri/2', 'weekdays', '2024-04', [1, 3, 5, 8, 10, 12, 15, 17, 19, 22, 24, 26, 29]],
+    ['0/3', 'weekdays', '2024-04', [1, 4, 7, 8, 11, 14, 15, 18, 21, 22, 25, 28, 29]],
+    ['sat,sun', 'weekdays', '2024-04', [6, 7, 13, 14, 20, 21, 27, 28]],
+    // Nearest weekday within the month (IS test_nearest_weekday_runs_as_expected, April 2023).
+    ['1W', 'monthdays', '2023-04', [3]], // Saturday 1st → Monday 3rd (not back into March)
+    ['2W', 'monthdays', '2023-04', [3]],
+    ['3W', 'monthdays', '2023-04', [3]],
+    ['15W', 'monthdays', '2023-04', [14]],
+    ['16W', 'monthdays', '2023-04', [17]],
+    ['29W', 'monthdays', '2023-04', [28]],
+    ['30W', 'monthdays', '2023-04', [28]], // Sunday last day → Friday 28th (not into May)
+    // L, ranges to L, steps; a start past the month's end matches nothing (IS "8-L/2" → set()).
+    ['L', 'monthdays', '2023-04', [30]],
+    ['L', 'monthdays', '2024-02', [29]],
+    ['1-L/10', 'monthdays', '2024-02', [1, 11, 21]],
+    ['25-L', 'monthdays', '2023-04', [25, 26, 27, 28, 29, 30]],
+    ['1,15,L', 'monthdays', '2023-04', [1, 15, 30]],
+    ['10/7', 'monthdays', '2023-04', [10, 17, 24]],
+    ['10/7', 'monthdays', '2023-05', [10, 17, 24, 31]],
+    ['31', 'monthdays', '2023-04', []],
+    ['31-L', 'monthdays', '2023-04', []],
+    ['31-L', 'monthdays', '2023-05', [31]],
+    ['1-7/2', 'monthdays', '2023-04', [1, 3, 5, 7]], // IS "1-7/2" → {1, 3, 5, 7}
+    ['1-7/4', 'monthdays', '2023-04', [1, 5]], // IS "1-7/4" → {1, 5}
+  ])('%s (%s) in %s', (expression, field, month, expected) => {
+    expect(daysIn(expression, field, month)).toEqual(expected);
+  });
+
+  it.each<[string, number[]]>([
+    ['*', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]],
+    ['jan', [1]],
+    ['nov-feb', [1, 2, 11, 12]], // wraps
+    ['11-2/2', [1, 11]], // wraps with a step: 11, 13 → 1
+    ['jan/3', [1, 4, 7, 10]],
+    ['jun-aug', [6, 7, 8]],
+    ['March,sep', [3, 9]],
+  ])('months %s', (expression, expected) => {
+    expect(monthsOf(expression)).toEqual(expected);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calendarHolidays, calendarProblem } from '../../../lib/schedule/holidays';
+import { calendarHolidays, calendarProblem, localDates } from '../../../lib/schedule/holidays';
 
 describe('Holiday calendars (date-holidays)', () => {
   it('lists the public holidays of Berlin with English names', () => {
@@ -34,5 +34,27 @@ describe('Holiday calendars (date-holidays)', () => {
     ['Germany', /COUNTRY\[-STATE\[-REGION\]\]/],
   ])('names what is wrong with %s', (calendar, message) => {
     expect(calendarProblem(calendar)).toMatch(message);
+  });
+
+  it('counts a multi-day holiday on every local date it covers', () => {
+    // date-holidays reports AE Eid al-Fitr 2026 once (2026-03-20, a three-day span) and AM New
+    // Year once (2026-01-01, two days): each of their days is a holiday.
+    const ae = calendarHolidays('AE', 2026).filter((h) => h.name.includes('Eid al-Fitr'));
+    expect(ae.map((h) => h.date)).toEqual(['2026-03-20', '2026-03-21', '2026-03-22']);
+    const am = calendarHolidays('AM', 2026).filter((h) => h.name === "New Year's Day");
+    expect(am.map((h) => h.date)).toEqual(['2026-01-01', '2026-01-02']);
+  });
+
+  it('expands a span across the year boundary into both years', () => {
+    const span = localDates(
+      '2025-12-31 00:00:00',
+      new Date('2025-12-30T20:00Z'),
+      new Date('2026-01-02T20:00Z'),
+    );
+    expect(span).toEqual(['2025-12-31', '2026-01-01', '2026-01-02']);
+    // An afternoon holiday (10 hours) is still its one date.
+    expect(
+      localDates('2026-12-24 14:00:00', new Date('2026-12-24T13:00Z'), new Date('2026-12-24T23:00Z')),
+    ).toEqual(['2026-12-24']);
   });
 });

@@ -350,3 +350,74 @@ describe('Fleet schedule planner: enforced: false and stopWhenZero', () => {
     expect(plan.action).toBe('none');
   });
 });
+
+describe('Fleet schedule planner: auto-scaled fleets changed out of band', () => {
+  const period = d(8, 'period workday', { minCapacity: 4, maxCapacity: 12 });
+
+  it('puts a RUNNING fleet set above its unchanged range back to Max (Application Auto Scaling would not)', () => {
+    const f = fleet({ scalableTarget: { min: 4, max: 12 }, current: 30, heldInterfaces: 30 });
+    expect(planFleet(input({ now: period, fleet: f }))).toMatchObject({
+      action: 'resize',
+      before: 30,
+      after: 12,
+    });
+  });
+
+  it('respects the in-use floor when putting it back', () => {
+    const f = fleet({ scalableTarget: { min: 4, max: 12 }, current: 30, inUse: 20, heldInterfaces: 30 });
+    // Max is held at the 20 in use (never below without force); the fleet comes down to 20.
+    expect(planFleet(input({ now: period, fleet: f }))).toMatchObject({ action: 'set-min-max', after: 20 });
+  });
+
+  it('leaves a fleet inside its range (its scaling policies move it) and a STOPPED one at its capacity', () => {
+    const inside = fleet({ scalableTarget: { min: 4, max: 12 }, current: 9 });
+    expect(planFleet(input({ now: period, fleet: inside }))).toMatchObject({ action: 'none', after: 9 });
+    const stopped = fleet({ state: 'STOPPED', scalableTarget: { min: 4, max: 12 }, current: 30 });
+    expect(planFleet(input({ now: period, fleet: stopped }))).toMatchObject({ action: 'none', after: 30 });
+  });
+});
+
+describe('Fleet schedule planner: enforced: false finishes a change held back', () => {
+  const tag = (after: number, wanted: number, reason = 'default') =>
+    formatLastAction({ at: NOW, action: 'resize', after, wanted, reason });
+
+  it('finishes a shrink held up by users once they leave (the fleet is still where we left it)', () => {
+    const f = fleet({ current: 7, inUse: 0, tags: { [TAG.lastAction]: tag(7, 2) } });
+    expect(planFleet(input({ enforced: false, now: d(2, 'default'), fleet: f }))).toMatchObject({
+      action: 'resize',
+      after: 2,
+    });
+  });
+
+  it('finishes a scale-up held by the IP cap once addresses are free', () => {
+    const f = fleet({
+      current: 11,
+      heldInterfaces: 11,
+      subnetIds: ['subnet-1'],
+      tags: { [TAG.lastAction]: tag(11, 20, 'period workday') },
+    });
+    expect(planFleet(input({ enforced: false, fleet: f, freeIps: 30 }))).toMatchObject({
+      action: 'resize',
+      after: 20,
+    });
+    // Still capped: nothing to write, and the change point is not recorded again every run.
+    const still = planFleet(input({ enforced: false, fleet: f, freeIps: 0 }));
+    expect(still).toMatchObject({ action: 'none', after: 11 });
+    expect(needsApply(still)).toBe(false);
+  });
+
+  it('leaves a fleet a person resized after a held-back change alone', () => {
+    const f = fleet({ current: 9, tags: { [TAG.lastAction]: tag(7, 2) } });
+    expect(planFleet(input({ enforced: false, now: d(2, 'default'), fleet: f })).action).toBe('none');
+  });
+});
+
+describe('Fleet schedule planner: capacity due ahead', () => {
+  it('scales a RUNNING fleet up ahead of the period (the lead), and down only at its time', () => {
+    const up = planFleet(input({ now: d(2, 'default'), lead: d(20), fleet: fleet({ current: 2 }) }));
+    expect(up).toMatchObject({ action: 'resize', after: 20, wanted: 20, reason: 'period workday' });
+    expect(up.notes.join(' ')).toContain('sized ahead');
+    // A lower value ahead is not a lead: decide.ts gives `now` then.
+    expect(planFleet(input({ now: d(20), lead: d(20), fleet: fleet({ current: 20 }) })).action).toBe('none');
+  });
+});

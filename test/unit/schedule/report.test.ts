@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { FleetPlan } from '../../../lib/schedule/plan';
 import {
   buildReport,
@@ -6,6 +6,8 @@ import {
   expandReport,
   type ReportEntry,
   type ReportInput,
+  runMetrics,
+  runSummary,
 } from '../../../lib/schedule/report';
 import { PlanEncoder, toUnchanged } from '../../../lib/schedule/wire';
 
@@ -130,5 +132,86 @@ describe('Fleet schedule report', () => {
       'States.Timeout: took too long',
     );
     expect(errorText({ Error: 'X' })).toBe('X');
+  });
+});
+
+describe('Fleet schedule report: what the Report step logs (Express keeps no history)', () => {
+  const encoder = new PlanEncoder();
+  const out = buildReport({
+    ...base,
+    changes: [
+      plan('a'),
+      plan('b', { cap: { capacity: 11, reason: 'IP cap: 0 free addresses' }, after: 11, wanted: 20 }),
+      plan('c', { forced: true, after: 1, inUse: 3 }),
+      plan('d'),
+    ].map((p) => encoder.encode(p)),
+    unchanged: [plan('e', { action: 'none', after: 1 })].map(toUnchanged),
+    previewed: [],
+    kinds: encoder.kinds,
+    results: ['applied', 'applied', 'applied', { result: 'failed', error: 'LimitExceededException: quota' }],
+  });
+
+  it('summarises counts, failed fleets with their errors, caps and forced fleets', () => {
+    expect(runSummary(out)).toEqual({
+      at: base.at,
+      dryRun: false,
+      counts: { resize: 4, applied: 3, failed: 1, none: 1, unchanged: 1 },
+      failed: [{ fleet: 'd@us-east-1', error: 'LimitExceededException: quota' }],
+      capped: [{ fleet: 'b@us-east-1', wanted: 20, after: 11, cap: 'IP cap: 0 free addresses' }],
+      forced: [{ fleet: 'c@us-east-1', after: 1, inUse: 3 }],
+    });
+  });
+
+  it('emits the counts as CloudWatch embedded-metric-format metrics (FleetsFailed feeds the alarm)', () => {
+    const at = Date.parse(base.at);
+    expect(runMetrics(out, at)).toEqual({
+      _aws: {
+        Timestamp: at,
+        CloudWatchMetrics: [
+          {
+            Namespace: 'appstream-autopilot',
+            Dimensions: [['service']],
+            Metrics: ['FleetsChanged', 'FleetsFailed', 'FleetsSkipped', 'FleetsForced'].map((Name) => ({
+              Name,
+              Unit: 'Count',
+            })),
+          },
+        ],
+      },
+      FleetsChanged: 3,
+      FleetsFailed: 1,
+      FleetsSkipped: 0,
+      FleetsForced: 1,
+    });
+  });
+
+  it('the deployed Report function logs the summary and one EMF line with the service dimension', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const { logger } = await import('../../../lib/lambda/logger');
+    const capture = ((message: unknown, extra?: unknown) => {
+      lines.push({ message, ...(extra as object) });
+    }) as never;
+    const spy = vi.spyOn(logger, 'info').mockImplementation(capture);
+    const warn = vi.spyOn(logger, 'warn').mockImplementation(capture);
+    try {
+      const { withDeps } = await import('../../../functions/schedule-report');
+      const clock = { now: () => Date.parse(base.at) };
+      await withDeps({ clock } as never)({
+        at: base.at,
+        dryRun: false,
+        changes: [plan('a')].map((p) => encoder.encode(p)),
+        unchanged: [],
+        previewed: [],
+        kinds: encoder.kinds,
+        failed: [],
+        results: [{ result: 'failed', error: 'LimitExceededException: quota' }],
+      });
+    } finally {
+      spy.mockRestore();
+      warn.mockRestore();
+    }
+    expect(lines.map((l) => l.message)).toEqual(['fleet schedule run', 'fleet schedule metrics']);
+    expect(lines[0]).toMatchObject({ summary: { failed: [{ fleet: 'a@us-east-1' }] } });
+    expect(lines[1]).toMatchObject({ FleetsFailed: 1, _aws: { Timestamp: Date.parse(base.at) } });
   });
 });
