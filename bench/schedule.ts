@@ -102,7 +102,7 @@ async function measure(label: string): Promise<RunFigures> {
 }
 
 /** Express bills memory in 64-MB chunks (local/schedule-cost.ts): "50 MB + definition + data × Map steps". */
-const CHUNK_MB = EXPRESS_PRICES.memoryGb * 1024;
+const CHUNK_MB = EXPRESS_PRICES.chunkGb * 1024;
 
 /**
  * Orchestration cost of one run as Standard and as Express (Lambda is the same in both). Express

@@ -40,7 +40,7 @@ const target = (fleet: string) => ({
 });
 
 /** A PutScheduledAction request for one compiled action. */
-export function putScheduledActionInput(fleet: string, a: ScheduledAction) {
+function putScheduledActionInput(fleet: string, a: ScheduledAction) {
   return {
     ...target(fleet),
     ScheduledActionName: a.name,
@@ -54,7 +54,7 @@ export function putScheduledActionInput(fleet: string, a: ScheduledAction) {
 }
 
 /** POSIX shell quoting: bare when safe, else single quotes. */
-export const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
+const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
 
 type PutInput = ReturnType<typeof putScheduledActionInput>;
 
@@ -62,7 +62,7 @@ type PutInput = ReturnType<typeof putScheduledActionInput>;
  * The AWS CLI commands for one fleet: register the scalable target with the Min/Max in force
  * when they run (`register`), then one line per action.
  */
-export function cliCommands(fleet: string, actions: PutInput[], register: Bounds, region?: string): string[] {
+function cliCommands(fleet: string, actions: PutInput[], register: Bounds, region?: string): string[] {
   const t = target(fleet);
   const where = `--service-namespace ${t.ServiceNamespace} --resource-id ${shellQuote(t.ResourceId)} --scalable-dimension ${t.ScalableDimension}${region ? ` --region ${region}` : ''}`;
   const lines = [

@@ -117,7 +117,7 @@ export async function previewCommand(argv: string[]): Promise<number> {
 }
 
 /** The `--json` document: exactly these members, instants as UTC and as local time with offset. */
-export function previewJson(fleet: string, timezone: string, changes: Change[]) {
+function previewJson(fleet: string, timezone: string, changes: Change[]) {
   return {
     fleet,
     timezone,
@@ -131,7 +131,7 @@ export function previewJson(fleet: string, timezone: string, changes: Change[]) 
 }
 
 /** The change table: UTC, local time with the weekday, capacity, reason. */
-export function changeTable(changes: Change[], zone: string): string[] {
+function changeTable(changes: Change[], zone: string): string[] {
   const rows = changes.map((c) => {
     const local = localIso(c.at, zone);
     const weekday = new Intl.DateTimeFormat('en-GB', { weekday: 'short', timeZone: zone }).format(c.at);

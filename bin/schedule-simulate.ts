@@ -63,7 +63,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   return cutOff > 0 || sim.failedExecutions > 0 || sim.fleets.some((f) => f.failedRuns > 0) ? 1 : 0;
 }
 
-export function simulationJson(sim: Simulation) {
+function simulationJson(sim: Simulation) {
   return {
     from: utcIso(sim.from),
     to: utcIso(sim.to),

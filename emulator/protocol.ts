@@ -162,44 +162,30 @@ export class JsonProtocol {
     if (!emitsEvent(service, target.operation)) return;
     // The call's answer stands whatever happens here: a logging bug never fails or undoes it.
     try {
-      this.logEvent(req, caller, target, service as string, requestId, now, input, output, error);
+      const envelope = apiCallEnvelope({
+        service: service as string,
+        model: target.model,
+        operation: target.operation,
+        account: caller.account,
+        region: caller.region,
+        now,
+        identity: identityOf(
+          caller.accessKeyId,
+          caller.account,
+          this.world.issuedKeys.get(caller.accessKeyId),
+          now,
+        ),
+        requestId,
+        sourceIp: req.sourceIp ?? '127.0.0.1',
+        userAgent: req.userAgent ?? '',
+        input,
+        output,
+        error,
+      });
+      this.world.events.append(envelope, now);
     } catch (err) {
       console.error(`[emulator] logging the event of ${target.operation} failed:`, err);
     }
-  }
-
-  private logEvent(
-    req: ApiRequest,
-    caller: Caller,
-    target: Target,
-    service: string,
-    requestId: string,
-    now: number,
-    input: Record<string, unknown> | undefined,
-    output?: Record<string, unknown>,
-    error?: { code: string; message: string },
-  ): void {
-    const envelope = apiCallEnvelope({
-      service,
-      model: target.model,
-      operation: target.operation,
-      account: caller.account,
-      region: caller.region,
-      now,
-      identity: identityOf(
-        caller.accessKeyId,
-        caller.account,
-        this.world.issuedKeys.get(caller.accessKeyId),
-        now,
-      ),
-      requestId,
-      sourceIp: req.sourceIp ?? '127.0.0.1',
-      userAgent: req.userAgent ?? '',
-      input,
-      output,
-      error,
-    });
-    this.world.events.append(envelope, now);
   }
 
   private reply(

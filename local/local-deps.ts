@@ -1,6 +1,5 @@
 import { AppStreamClient } from '@aws-sdk/client-appstream';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import type { RunningEmulator } from '../emulator';
 import type { BuilderChannel } from '../lib/agent/channel';
 import {
@@ -12,6 +11,7 @@ import { perRegion } from '../lib/aws/per-region';
 import type { Notifier } from '../lib/notify/notifier';
 import { MemoryNotifier } from '../lib/notify/sns';
 import type { PipelineDeps } from '../lib/pipeline/deps';
+import { localClients } from './local-clients';
 
 export const LOCAL_ACCOUNT = '123456789012';
 
@@ -50,24 +50,13 @@ export function localDeps(
   } = {},
 ): PipelineDeps & { clients: { destroy(): void }[] } {
   const account = opts.account ?? LOCAL_ACCOUNT;
-  const clients: { destroy(): void }[] = [];
-  const track = <C extends { destroy(): void }>(c: C): C => {
-    clients.push(c);
-    return c;
-  };
-  const config = (region: string) => ({
-    endpoint: emu.endpoint,
-    region,
-    credentials: { accessKeyId: account, secretAccessKey: 'local' },
-    // Same 3 attempts as the SDK's standard mode, without real-time backoff pauses.
-    retryStrategy: new ConfiguredRetryStrategy(3, () => 5),
-  });
+  const { clients, make } = localClients(emu.endpoint, account);
   return {
     deployment: 'local',
     region: opts.region ?? 'us-east-1',
-    appstream: perRegion((region) => track(new AppStreamClient(config(region)))),
+    appstream: perRegion((region) => make(AppStreamClient, region)),
     // The emulator's EC2 subset (Query protocol on the same port, routed by the signing scope).
-    ec2: perRegion((region) => track(new EC2Client(config(region)))),
+    ec2: perRegion((region) => make(EC2Client, region)),
     channel: opts.channel ?? localChannel(emu, { account, runCommand: opts.runCommand }),
     notifier: opts.notifier ?? new MemoryNotifier(),
     clock: { now: () => emu.world.now() },

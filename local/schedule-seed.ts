@@ -10,8 +10,8 @@ export const seedTypeOf = (name: string): FleetType =>
   /elastic/i.test(name) ? 'ELASTIC' : /always/i.test(name) ? 'ALWAYS_ON' : 'ON_DEMAND';
 
 /**
- * The fleets a schedule file names that don't exist yet (and, per tag selector with no fleet
- * carrying the tag, one fleet tagged with the first schedule), as the one seeder
+ * The fleets a schedule file names that don't exist yet (and, per tag selector, a fleet
+ * `tagged-fleet-N` tagged with the first schedule unless it exists), as the one seeder
  * (local/simulate-seed.ts createFleets) makes them: capacity 1, each with a stack; fleets the
  * schedule doesn't stop and start are started. Returns the names created.
  */

@@ -11,15 +11,13 @@ import { type LocalHandler, type LocalRunResult, type ProgressEvent, runLocally 
 import { scheduleLocalDeps } from './schedule-deps';
 import { seedScheduleFleets } from './schedule-seed';
 
-export const SCHEDULE_ASL = fileURLToPath(
-  new URL('../statemachines/fleet-schedule.asl.json', import.meta.url),
-);
+const SCHEDULE_ASL = fileURLToPath(new URL('../statemachines/fleet-schedule.asl.json', import.meta.url));
 
 export const loadScheduleDefinition = (): AslDefinition =>
   JSON.parse(readFileSync(SCHEDULE_ASL, 'utf8')) as AslDefinition;
 
 /** The fleet schedule's functions as local handlers with these dependencies. */
-export function scheduleHandlers(deps: ScheduleDeps): Record<string, LocalHandler> {
+function scheduleHandlers(deps: ScheduleDeps): Record<string, LocalHandler> {
   return Object.fromEntries(
     Object.entries(scheduleFunctions).map(([name, f]) => [name, f.withDeps(deps) as LocalHandler]),
   );

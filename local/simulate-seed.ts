@@ -10,9 +10,9 @@ import {
   StartFleetCommand,
 } from '@aws-sdk/client-appstream';
 import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import type { RunningEmulator } from '../emulator';
 import { perRegion } from '../lib/aws/per-region';
+import { localClients } from './local-clients';
 import { LOCAL_ACCOUNT } from './local-deps';
 
 export type SeedType = 'ALWAYS_ON' | 'ON_DEMAND' | 'ELASTIC' | 'MULTI_SESSION';
@@ -52,16 +52,10 @@ export async function seedFleets(emu: RunningEmulator, fleets: SeedFleet[], batc
       stacks: fleets.length + 10,
       streamingInstances: 1_000_000,
     });
-  const config = (region: string) => ({
-    endpoint: emu.endpoint,
-    region,
-    credentials: { accessKeyId: LOCAL_ACCOUNT, secretAccessKey: 'local' },
-    retryStrategy: new ConfiguredRetryStrategy(3, () => 5),
-  });
-  const made: { destroy(): void }[] = [];
+  const { clients: made, make } = localClients(emu.endpoint, LOCAL_ACCOUNT);
   const clients: SeedClients = {
-    appstream: perRegion((r) => track(made, new AppStreamClient(config(r)))),
-    ec2: perRegion((r) => track(made, new EC2Client(config(r)))),
+    appstream: perRegion((r) => make(AppStreamClient, r)),
+    ec2: perRegion((r) => make(EC2Client, r)),
   };
   try {
     await createFleets(clients, fleets, batch);
@@ -69,11 +63,6 @@ export async function seedFleets(emu: RunningEmulator, fleets: SeedFleet[], batc
     for (const c of made) c.destroy();
   }
 }
-
-const track = <C extends { destroy(): void }>(list: { destroy(): void }[], c: C): C => {
-  list.push(c);
-  return c;
-};
 
 /**
  * The one fleet seeder (simulate, bench, and `schedule run --local` through

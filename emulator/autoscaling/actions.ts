@@ -32,7 +32,7 @@ const nextAfter = (a: ActionRec, after: number) =>
     end: a.endTime,
   });
 
-export function actionOut(a: ActionRec) {
+function actionOut(a: ActionRec) {
   return compact({
     ScheduledActionName: a.name,
     ScheduledActionARN: a.arn,
@@ -54,16 +54,15 @@ export function actionOut(a: ActionRec) {
 /** JSON 1.1 timestamps arrive as epoch seconds; the SDKs send numbers. */
 const ms = (t: number | undefined) => (t === undefined ? undefined : Math.round(t * 1000));
 
+/** The scheduled action a request names (its target and ScheduledActionName), if it exists. */
+const namedAction = (state: ScalingState, input: TargetId & { ScheduledActionName: string }) =>
+  state.action(input.ServiceNamespace, input.ResourceId, input.ScalableDimension, input.ScheduledActionName);
+
 const putScheduledAction: Handler = (input, ctx) => {
   checkTargetId(input);
   const target = getTarget(ctx, input);
   const state = scaling(ctx);
-  const existing = state.action(
-    input.ServiceNamespace,
-    input.ResourceId,
-    input.ScalableDimension,
-    input.ScheduledActionName,
-  );
+  const existing = namedAction(state, input);
   // "To update a scheduled action, specify the parameters that you want to change. If you don't
   // specify start and end times, the old values are deleted."
   const schedule: string | undefined = input.Schedule ?? existing?.schedule;
@@ -138,12 +137,7 @@ const describeScheduledActions: Handler = (input, ctx) => {
 const deleteScheduledAction: Handler = (input: TargetId & { ScheduledActionName: string }, ctx) => {
   checkTargetId(input);
   const state = scaling(ctx);
-  const a = state.action(
-    input.ServiceNamespace,
-    input.ResourceId,
-    input.ScalableDimension,
-    input.ScheduledActionName,
-  );
+  const a = namedAction(state, input);
   // "For any operation that deletes or deregisters a resource, this exception is thrown if the
   // resource cannot be found" (ObjectNotFoundException). AWS's exact message was not found.
   if (!a)

@@ -21,7 +21,7 @@ export const MAX_TARGETS_PER_TYPE = 500;
 const appStreamRole = (account: string) =>
   `arn:aws:iam::${account}:role/aws-service-role/appstream.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_AppStreamFleet`;
 
-export function targetOut(t: TargetRec) {
+function targetOut(t: TargetRec) {
   return {
     ServiceNamespace: t.serviceNamespace,
     ResourceId: t.resourceId,

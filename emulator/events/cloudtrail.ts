@@ -21,7 +21,7 @@ export const CONSOLE_USER_AGENT =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 /** Services whose calls become events: signing name → EventBridge source and CloudTrail eventSource. */
-export const EVENT_SOURCES: Readonly<Record<string, { source: string; eventSource: string }>> = {
+const EVENT_SOURCES: Readonly<Record<string, { source: string; eventSource: string }>> = {
   appstream: { source: 'aws.appstream', eventSource: 'appstream.amazonaws.com' },
 };
 
@@ -64,7 +64,7 @@ const USER_ARN = /^arn:aws:iam::(\d{12}):user\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1
 const ROOT_ARN = /^arn:aws:iam::(\d{12}):root$/;
 
 /** Stable upper-case id characters derived from `text` (AIDA…/AROA… principal ids). */
-export function idCode(text: string, length = 17): string {
+function idCode(text: string, length = 17): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   const bytes = createHash('sha256').update(text).digest();
   let out = '';

@@ -24,7 +24,7 @@ import { type ArnPrefixes, fromWire, type PlanKind, type WirePlan } from './wire
  * RegisterScalableTarget declares ConcurrentUpdateException ("concurrent updates caused an
  * exception", Application Auto Scaling API reference).
  */
-export function isBusy(err: unknown): boolean {
+function isBusy(err: unknown): boolean {
   const name = (err as { name?: string })?.name;
   return name === 'ConcurrentModificationException' || name === 'ConcurrentUpdateException';
 }
@@ -69,17 +69,11 @@ async function settle(plan: FleetPlan, appstream: AppStreamClient, call: Call): 
 type Call = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
 
 /** The UpdateFleet input that sets a fleet's capacity in its unit. */
-export function capacityUpdate(plan: FleetPlan, capacity: number): UpdateFleetCommandInput {
+function capacityUpdate(plan: FleetPlan, capacity: number): UpdateFleetCommandInput {
   if (plan.unit === 'MaxConcurrentSessions') return { Name: plan.fleet, MaxConcurrentSessions: capacity };
   return { Name: plan.fleet, ComputeCapacity: { [plan.unit]: capacity } };
 }
 
-/**
- * Executes one plan (the Map's Apply step), then records TAG.lastAction. Idempotent: running it
- * twice leaves the same fleet. A busy fleet is `skipped` with action retry-later (the next run
- * acts); throttling and 5xx become AwsTransientError (the state machine retries with backoff);
- * any other error keeps its name and fails this fleet only (the Map's Catch).
- */
 /** What applyPlan did to one fleet: its result and the calls it made (tests, logs). */
 export interface ApplyResult {
   fleet: string;
@@ -90,6 +84,14 @@ export interface ApplyResult {
   calls: string[];
 }
 
+/**
+ * Executes one plan (the Map's Apply step), then records TAG.lastAction. Idempotent: running it
+ * twice leaves the same fleet. A busy fleet is `skipped` with action retry-later (the next run
+ * acts); throttling and 5xx become AwsTransientError (the state machine retries with backoff);
+ * a refusal that may come from the fleet's state re-reads the fleet (settle): already done is
+ * recorded, STARTING/STOPPING is busy; any other error keeps its name and fails this fleet only
+ * (the Map's Catch).
+ */
 export async function applyPlan(input: { plan: FleetPlan }, deps: ScheduleDeps): Promise<ApplyResult> {
   const { plan } = input;
   const appstream = deps.appstream(plan.region);

@@ -129,7 +129,7 @@ const timezone = z.string().transform((zone, ctx) => {
   return id;
 });
 
-export const scheduleSchema = z
+const scheduleSchema = z
   .strictObject({
     description: z.string().optional(),
     timezone,
@@ -188,7 +188,7 @@ const scheduleName = z
   .max(128)
   .refine(isTagValue, 'schedule names are tag values: letters, digits, spaces and _ . : / = + - @');
 
-export const scheduleFileSchema = z
+const scheduleFileSchema = z
   .strictObject({
     schedules: z.record(scheduleName, scheduleSchema),
     fleets: z.array(fleetSelector).default([]),

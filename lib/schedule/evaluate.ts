@@ -32,7 +32,7 @@ export interface Evaluation {
   previewed: WirePlan[];
   /** What the plans of `changes` / `previewed` share (region, schedule, type, unit, state, reason), once. */
   kinds: PlanKind[];
-  /** Selectors that matched no fleet or name an unknown schedule. */
+  /** Selectors that matched no fleet, name an unknown schedule, or lie in a region that can't be read. */
   failed: ReportEntry[];
   /** Per region, the fleets' ARN without the name (Apply tags by ARN). */
   arnPrefix: ArnPrefixes;

@@ -4,7 +4,8 @@
  * 1. A fleet STARTING or STOPPING can't be edited (UpdateFleet answers
  *    ConcurrentModificationException): retry-later, the next run acts.
  * 2. `enforced: false`: act only at change points: when TAG.lastAction recorded the same schedule
- *    value (capacity and reason) as now, a person's manual change stays (lib/schedule/last-action.ts).
+ *    value (capacity and reason) as now, a person's manual change stays (lib/schedule/last-action.ts),
+ *    unless a stop deferred for sessions or a change held back is still owed.
  * 3. `stopWhenZero` fleets: stopped when the schedule says 0 and nothing is in use (or `force`).
  *    Capacity due within `startLeadMinutes` (+ the cadence, decide.ts) is there in time: a stopped
  *    fleet starts, a running one scales up, sized to it (fleets take minutes to start); scale-downs

@@ -1,3 +1,4 @@
+import type { Evaluation } from './evaluate';
 import type { FleetPlan } from './plan';
 import {
   fromUnchanged,
@@ -8,7 +9,6 @@ import {
   type ReportRow,
   toWireRow,
   type UnchangedFleet,
-  type WirePlan,
   type WireRow,
 } from './wire';
 
@@ -62,14 +62,8 @@ export type ApplyOutcome =
       error?: string | { Error?: string; Cause?: string };
     };
 
-export interface ReportInput {
-  at: string;
-  dryRun: boolean;
-  changes: WirePlan[];
-  unchanged: UnchangedFleet[];
-  previewed: WirePlan[];
-  kinds: PlanKind[];
-  failed: ReportEntry[];
+/** The Report step's input: the Evaluate step's output (less what only Apply uses) and the Map's. */
+export interface ReportInput extends Omit<Evaluation, 'arnPrefix' | 'reads'> {
   /** The Map's output, in the order of `changes`. */
   results: ApplyOutcome[];
 }

@@ -1,30 +1,16 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { autopilot } from '../helpers/cli';
 import { rawCall } from '../helpers/emulator';
 
-const exec = promisify(execFile);
 /** Generous bound for a stop (it takes tens of ms; the orphaned emulator used to live on for seconds). */
 const STOP_BOUND_MS = 3000;
 const dir = mkdtempSync(join(tmpdir(), 'cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const autopilot = (args: string[], cwd = process.cwd()) =>
-  exec(process.execPath, [join(process.cwd(), 'bin/autopilot.mjs'), ...args], {
-    cwd,
-    env: { ...process.env },
-  }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({
-      code: e.code,
-      stdout: e.stdout,
-      stderr: e.stderr,
-    }),
-  );
 
 function startCli(args: string[]): Promise<{ child: ChildProcess; endpoint: string }> {
   const child = spawn(process.execPath, ['bin/autopilot.mjs', 'emulator', ...args], {
@@ -154,7 +140,7 @@ describe('CLI: autopilot pipeline', () => {
   it('runs the sample pipeline locally and prints the summary (what npm start does)', async () => {
     const out = await autopilot(
       ['pipeline', 'run', 'examples/office-apps.yaml', '--local', '--name', 'cli-run'],
-      process.cwd(),
+      { cwd: process.cwd() },
     );
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toMatch(/→ Resolve/);

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   AssociateRouteTableCommand,
   CreateRouteTableCommand,
@@ -12,24 +10,12 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { afterAll, describe, expect, it } from 'vitest';
+import { autopilot } from '../helpers/cli';
 import { ACCOUNT, useEmulator } from '../helpers/emulator';
 
-const exec = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'cli-validate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const f = useEmulator();
-
-const autopilot = (args: string[]) =>
-  exec(process.execPath, [join(process.cwd(), 'bin/autopilot.mjs'), ...args], {
-    env: { ...process.env },
-  }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({
-      code: e.code,
-      stdout: e.stdout,
-      stderr: e.stderr,
-    }),
-  );
 
 function pipelineFile(name: string, lines: string[]) {
   const file = join(dir, `${name}.yaml`);

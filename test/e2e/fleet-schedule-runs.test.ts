@@ -1,5 +1,5 @@
 import {
-  AppStreamClient,
+  CreateFleetCommand,
   ListTagsForResourceCommand,
   StopFleetCommand,
   TagResourceCommand,
@@ -153,24 +153,14 @@ describe('Fleet schedule: busy fleets and retried steps', () => {
 describe('Fleet schedule: failures stay per region, throttled reads are retried', () => {
   it('a region that refuses its reads (AccessDenied) fails only its own fleets', async () => {
     const world = await setUp();
-    const eu = new AppStreamClient({
-      endpoint: world.emu.endpoint,
-      region: 'eu-west-1',
-      maxAttempts: 1,
-      credentials: { accessKeyId: ACCOUNT, secretAccessKey: 'secret' },
-    });
-    try {
-      await eu.send(
-        new (await import('@aws-sdk/client-appstream')).CreateFleetCommand({
-          Name: 'b',
-          InstanceType: 'stream.standard.medium',
-          ImageName: WIN2022,
-          ComputeCapacity: { DesiredInstances: 1 },
-        }),
-      );
-    } finally {
-      eu.destroy();
-    }
+    await world.appstreamIn('eu-west-1').send(
+      new CreateFleetCommand({
+        Name: 'b',
+        InstanceType: 'stream.standard.medium',
+        ImageName: WIN2022,
+        ComputeCapacity: { DesiredInstances: 1 },
+      }),
+    );
     // One DescribeFleets is refused: whichever region asked first can't be read.
     world.emu.control.failCalls({ code: 'AccessDeniedException', operation: 'DescribeFleets', count: 1 });
     const config = {

@@ -1,4 +1,6 @@
-import type { ServiceModel } from '../../emulator/model';
+import { beforeAll } from 'vitest';
+import { declaredErrors, type ServiceModel } from '../../emulator/model';
+import type { EmulatorFixture } from './emulator';
 
 /** Errors every AWS JSON service may answer, whatever the operation declares. */
 export const COMMON_ERRORS = [
@@ -63,6 +65,36 @@ export function outputProblems(model: ServiceModel, shapeName: string, value: un
       break;
     default:
       break;
+  }
+  return problems;
+}
+
+/** A response the emulator answered: its operation, HTTP status and JSON body text. */
+export interface RecordedResponse {
+  operation: string;
+  status: number;
+  body: string;
+}
+
+/** Records every response of the fixture's emulator for the whole file (checked against a model at the end). */
+export function recordResponses(f: EmulatorFixture): RecordedResponse[] {
+  const seen: RecordedResponse[] = [];
+  beforeAll(() => {
+    f.emu.onResponse((operation, status, body) => seen.push({ operation, status, body }));
+  });
+  return seen;
+}
+
+/** Problems of responses against the model: an output off its shape, or an error the operation does not declare. */
+export function responseProblems(model: ServiceModel, responses: RecordedResponse[]): string[] {
+  const problems: string[] = [];
+  for (const s of responses) {
+    const body = JSON.parse(s.body);
+    if (s.status === 200) {
+      const shape = model.operations[s.operation].output?.shape;
+      if (shape) problems.push(...outputProblems(model, shape, body).map((p) => `${s.operation} ${p}`));
+    } else if (![...declaredErrors(model, s.operation), ...COMMON_ERRORS].includes(body.__type))
+      problems.push(`${s.operation} answered undeclared ${body.__type}`);
   }
   return problems;
 }

@@ -8,7 +8,22 @@ export const OTHER_ACCOUNT = '210987654321';
 export interface EmulatorFixture {
   emu: RunningEmulator;
   /** A real SDK client pointed at the emulator; the access key picks the account. */
-  client(opts?: { account?: string; region?: string; maxAttempts?: number }): AppStreamClient;
+  client(opts?: ClientOptions): AppStreamClient;
+  /** Any real SDK client (Application Auto Scaling, Resource Groups Tagging, ...) pointed at the emulator. */
+  sdk<C extends { destroy(): void }>(Client: new (config: SdkConfig) => C, opts?: ClientOptions): C;
+}
+
+export interface ClientOptions {
+  account?: string;
+  region?: string;
+  maxAttempts?: number;
+}
+
+interface SdkConfig {
+  endpoint: string;
+  region: string;
+  maxAttempts: number;
+  credentials: { accessKeyId: string; secretAccessKey: string };
 }
 
 /**
@@ -16,7 +31,7 @@ export interface EmulatorFixture {
  * stops it after the file. Jitter is off so durations are exactly the configured medians.
  */
 export function useEmulator(options: EmulatorOptions = {}): EmulatorFixture {
-  const clients: AppStreamClient[] = [];
+  const clients: { destroy(): void }[] = [];
   const fixture = {} as EmulatorFixture;
   beforeAll(async () => {
     fixture.emu = await startEmulator({ jitterSigma: 0, ...options });
@@ -28,8 +43,8 @@ export function useEmulator(options: EmulatorOptions = {}): EmulatorFixture {
     for (const c of clients) c.destroy();
     await fixture.emu?.stop();
   });
-  fixture.client = ({ account = ACCOUNT, region = 'us-east-1', maxAttempts = 1 } = {}) => {
-    const c = new AppStreamClient({
+  fixture.sdk = (Client, { account = ACCOUNT, region = 'us-east-1', maxAttempts = 1 } = {}) => {
+    const c = new Client({
       endpoint: fixture.emu.endpoint,
       region,
       maxAttempts,
@@ -38,6 +53,7 @@ export function useEmulator(options: EmulatorOptions = {}): EmulatorFixture {
     clients.push(c);
     return c;
   };
+  fixture.client = (opts) => fixture.sdk(AppStreamClient, opts);
   return fixture;
 }
 

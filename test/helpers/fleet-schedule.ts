@@ -37,6 +37,8 @@ export interface ScheduleWorld {
   appstream: AppStreamClient;
   autoscaling: ApplicationAutoScalingClient;
   ec2: EC2Client;
+  /** An AppStream client in another region (destroyed with the others at `stop()`). */
+  appstreamIn(region: string): AppStreamClient;
   /** API calls answered since the last `take()`, by operation. */
   calls: { take(): Record<string, number> };
   stop(): Promise<void>;
@@ -49,15 +51,16 @@ export interface ScheduleWorld {
 export async function scheduleWorld(start: number): Promise<ScheduleWorld> {
   const emu = await startEmulator({ jitterSigma: 0, start, speed: 1e-9 });
   emu.control.setQuotas({ streamingInstances: 1000, fleets: 50, stacks: 50 });
-  const config = {
+  const config = (region = 'us-east-1') => ({
     endpoint: emu.endpoint,
-    region: 'us-east-1',
+    region,
     maxAttempts: 1,
     credentials: { accessKeyId: ACCOUNT, secretAccessKey: 'secret' },
-  };
-  const appstream = new AppStreamClient(config);
-  const autoscaling = new ApplicationAutoScalingClient(config);
-  const ec2 = new EC2Client(config);
+  });
+  const appstream = new AppStreamClient(config());
+  const autoscaling = new ApplicationAutoScalingClient(config());
+  const ec2 = new EC2Client(config());
+  const clients: { destroy(): void }[] = [appstream, autoscaling, ec2];
   let seen: Record<string, number> = {};
   emu.onResponse((op) => {
     seen[op] = (seen[op] ?? 0) + 1;
@@ -67,6 +70,11 @@ export async function scheduleWorld(start: number): Promise<ScheduleWorld> {
     appstream,
     autoscaling,
     ec2,
+    appstreamIn(region) {
+      const c = new AppStreamClient(config(region));
+      clients.push(c);
+      return c;
+    },
     calls: {
       take() {
         const out = seen;
@@ -75,7 +83,7 @@ export async function scheduleWorld(start: number): Promise<ScheduleWorld> {
       },
     },
     async stop() {
-      for (const c of [appstream, autoscaling, ec2]) c.destroy();
+      for (const c of clients) c.destroy();
       await emu.stop();
     },
   };

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AslDefinition } from '../../local/asl';
 import { type ProgressEvent, runLocally } from '../../local/runner';
-
-function virtualTime(start = Date.parse('2026-11-26T09:00:00Z')) {
-  let now = start;
-  return {
-    now: () => now,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
-}
+import { virtualTime } from '../helpers/virtual-time';
 
 /** Items → Map(Work: TimeoutSeconds 10, retried on Flaky, failures caught per item) → Done. */
 const mapDefinition: AslDefinition = {

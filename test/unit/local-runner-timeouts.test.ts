@@ -11,17 +11,7 @@ import type { AslDefinition } from '../../local/asl';
 import { loadDefinition } from '../../local/pipeline';
 import { type ExecutionStatusChangeEvent, runLocally } from '../../local/runner';
 import { samplePipeline } from '../helpers/pipeline';
-
-/** A virtual clock the runtime advances. */
-function virtualTime(start = Date.parse('2026-11-26T09:00:00Z')) {
-  let now = start;
-  return {
-    now: () => now,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
-}
+import { virtualTime } from '../helpers/virtual-time';
 
 const task = (fn: string, extra: Record<string, unknown> = {}) => ({
   Type: 'Task',

@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import {
   ApplicationAutoScalingClient,
   DeleteScheduledActionCommand,
@@ -21,35 +19,19 @@ import {
   StopFleetCommand,
   UpdateFleetCommand,
 } from '@aws-sdk/client-appstream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_TARGETS_PER_TYPE } from '../../../emulator/autoscaling/targets';
-import { declaredErrors, loadModel } from '../../../emulator/model';
+import { loadModel } from '../../../emulator/model';
+import { awsCliEnv, run } from '../../helpers/aws-cli';
 import { createFleet } from '../../helpers/builders';
-import { COMMON_ERRORS, outputProblems } from '../../helpers/contract';
+import { recordResponses, responseProblems } from '../../helpers/contract';
 import { MIN, useEmulator } from '../../helpers/emulator';
 
-const run = promisify(execFile);
 const f = useEmulator();
-const clients: ApplicationAutoScalingClient[] = [];
-afterAll(() => {
-  for (const c of clients) c.destroy();
-});
 /** Every response of this file, checked against the model at the end. */
-const seen: { operation: string; status: number; body: string }[] = [];
-beforeAll(() => {
-  f.emu.onResponse((operation, status, body) => seen.push({ operation, status, body }));
-});
+const seen = recordResponses(f);
 
-function aas(region = 'us-east-1') {
-  const c = new ApplicationAutoScalingClient({
-    endpoint: f.emu.endpoint,
-    region,
-    maxAttempts: 1,
-    credentials: { accessKeyId: '123456789012', secretAccessKey: 'secret' },
-  });
-  clients.push(c);
-  return c;
-}
+const aas = (region = 'us-east-1') => f.sdk(ApplicationAutoScalingClient, { region });
 
 const fleetTarget = (name = 'f1') => ({
   ServiceNamespace: 'appstream' as const,
@@ -484,21 +466,13 @@ describe('Emulator: scheduled actions', () => {
 });
 
 describe('Emulator: Application Auto Scaling with the AWS CLI and boto3', () => {
-  const env = () => ({
-    ...process.env,
-    AWS_ACCESS_KEY_ID: '123456789012',
-    AWS_SECRET_ACCESS_KEY: 'secret',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-  });
-
   it('registers and describes targets with `aws application-autoscaling`', async () => {
     await runningFleet('f1', 1);
     const cli = async (...args: string[]) => {
       const { stdout } = await run(
         'aws',
         ['application-autoscaling', ...args, '--endpoint-url', f.emu.endpoint, '--output', 'json'],
-        { env: env() },
+        { env: awsCliEnv() },
       );
       return stdout.trim() ? JSON.parse(stdout) : {};
     };
@@ -557,7 +531,7 @@ except c.exceptions.ObjectNotFoundException as e:
 print(json.dumps({'pages': [[t['ResourceId'] for t in p['ScalableTargets']] for p in pages],
                   'action': [actions[0]['Schedule'], actions[0]['Timezone']], 'err': err}))
 `;
-    const { stdout } = await run('python3', ['-c', script, f.emu.endpoint], { env: env() });
+    const { stdout } = await run('python3', ['-c', script, f.emu.endpoint], { env: awsCliEnv() });
     expect(JSON.parse(stdout)).toEqual({
       pages: [['fleet/a', 'fleet/b'], ['fleet/c']],
       action: ['cron(0 8 ? * MON-FRI *)', 'Europe/Berlin'],
@@ -569,17 +543,8 @@ print(json.dumps({'pages': [[t['ResourceId'] for t in p['ScalableTargets']] for 
 describe('Emulator: Application Auto Scaling responses against the model', () => {
   it('answers every call of this file with the output shape or an error the operation declares', () => {
     const model = loadModel('application-autoscaling');
-    const problems: string[] = [];
     const ops = seen.filter((s) => Object.hasOwn(model.operations, s.operation));
     expect(ops.length).toBeGreaterThan(20);
-    for (const s of ops) {
-      const body = JSON.parse(s.body);
-      if (s.status === 200) {
-        const shape = model.operations[s.operation].output?.shape;
-        if (shape) problems.push(...outputProblems(model, shape, body).map((p) => `${s.operation} ${p}`));
-      } else if (![...declaredErrors(model, s.operation), ...COMMON_ERRORS].includes(body.__type))
-        problems.push(`${s.operation} answered undeclared ${body.__type}`);
-    }
-    expect(problems).toEqual([]);
+    expect(responseProblems(model, ops)).toEqual([]);
   });
 });

@@ -1,25 +1,15 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { awsCliEnv, run } from '../../helpers/aws-cli';
 import { useEmulator } from '../../helpers/emulator';
 
-const run = promisify(execFile);
 const f = useEmulator();
-
-const env = () => ({
-  ...process.env,
-  AWS_ACCESS_KEY_ID: '123456789012',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_PAGER: '',
-});
 
 async function aws(...args: string[]): Promise<Record<string, unknown>> {
   const { stdout } = await run(
     'aws',
     ['appstream', ...args, '--endpoint-url', f.emu.endpoint, '--output', 'json'],
     {
-      env: env(),
+      env: awsCliEnv(),
     },
   );
   return stdout.trim() ? JSON.parse(stdout) : {};
@@ -79,7 +69,7 @@ async function awsQuery(service: string, ...args: string[]): Promise<Record<stri
     'aws',
     [service, ...args, '--endpoint-url', f.emu.endpoint, '--output', 'json'],
     {
-      env: env(),
+      env: awsCliEnv(),
     },
   );
   return stdout.trim() ? JSON.parse(stdout) : {};
@@ -145,7 +135,7 @@ who = boto3.client('sts', endpoint_url=sys.argv[1], region_name='us-east-1', aws
 print(json.dumps({'vpc': vpc['CidrBlock'], 'free': sub['AvailableIpAddressCount'], 'err': err, 'account': who['Account'],
                   'expires': str(creds['Expiration'].year)}))
 `;
-    const { stdout } = await run('python3', ['-c', script, f.emu.endpoint], { env: env() });
+    const { stdout } = await run('python3', ['-c', script, f.emu.endpoint], { env: awsCliEnv() });
     expect(JSON.parse(stdout)).toMatchObject({
       vpc: '172.31.0.0/16',
       free: 11,
@@ -177,7 +167,7 @@ fleet = c.describe_fleets(Names=['py-f'])['Fleets'][0]
 print(json.dumps({'state': b['State'], 'created': str(b['CreatedTime'].year), 'images': len(images), 'err': err,
                   'fleet': fleet['State']}))
 `;
-    const { stdout } = await run('python3', ['-c', script, f.emu.endpoint], { env: env() });
+    const { stdout } = await run('python3', ['-c', script, f.emu.endpoint], { env: awsCliEnv() });
     const out = JSON.parse(stdout);
     expect(out).toMatchObject({ state: 'PENDING', err: 'OperationNotPermittedException', fleet: 'RUNNING' });
     expect(Number(out.created)).toBeGreaterThan(2020);

@@ -1,18 +1,8 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { awsCliEnv, run } from '../../helpers/aws-cli';
 import { useEmulator } from '../../helpers/emulator';
 
-const run = promisify(execFile);
 const f = useEmulator();
-
-const env = () => ({
-  ...process.env,
-  AWS_ACCESS_KEY_ID: '123456789012',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_PAGER: '',
-});
 
 // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON output, read field by field
 async function ec2(...args: string[]): Promise<any> {
@@ -20,7 +10,7 @@ async function ec2(...args: string[]): Promise<any> {
     'aws',
     ['ec2', ...args, '--endpoint-url', f.emu.endpoint, '--output', 'json'],
     {
-      env: env(),
+      env: awsCliEnv(),
     },
   );
   return stdout.trim() ? JSON.parse(stdout) : {};

@@ -48,9 +48,13 @@ async function events(query = '', endpoint = t.emu.endpoint): Promise<Page> {
 const names = (page: Page) => page.events.map((e) => e.detail.eventName);
 const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 
-function clientWith(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) {
+/** An AppStream client with these credentials against the file's emulator (or another at `endpoint`). */
+function clientWith(
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
+  endpoint = t.emu.endpoint,
+) {
   const c = new AppStreamClient({
-    endpoint: t.emu.endpoint,
+    endpoint,
     region: 'us-east-1',
     maxAttempts: 1,
     credentials,
@@ -301,13 +305,7 @@ describe('Emulator: GET /_emulator/events', () => {
   it('keeps the newest N events per account+region; an older cursor reads from the oldest kept, truncated', async () => {
     const emu = await startEmulator({ jitterSigma: 0, events: { retention: 3 } });
     try {
-      const client = new AppStreamClient({
-        endpoint: emu.endpoint,
-        region: 'us-east-1',
-        maxAttempts: 1,
-        credentials: { accessKeyId: ACCOUNT, secretAccessKey: 's' },
-      });
-      extra.push(client);
+      const client = clientWith({ accessKeyId: ACCOUNT, secretAccessKey: 's' }, emu.endpoint);
       for (const name of ['s1', 's2', 's3', 's4', 's5']) await createStack(client, name);
       const page = await events('?since=0', emu.endpoint);
       expect(page.events.map((e) => e.detail.requestParameters)).toEqual([
@@ -448,13 +446,7 @@ describe('Emulator: events in the state file', () => {
     const stateFile = join(dir, 'state.json');
     try {
       const first = await startEmulator({ jitterSigma: 0, stateFile });
-      const client = new AppStreamClient({
-        endpoint: first.endpoint,
-        region: 'us-east-1',
-        maxAttempts: 1,
-        credentials: { accessKeyId: ACCOUNT, secretAccessKey: 's' },
-      });
-      extra.push(client);
+      const client = clientWith({ accessKeyId: ACCOUNT, secretAccessKey: 's' }, first.endpoint);
       await createStack(client);
       const before = await events('', first.endpoint);
       await first.stop();

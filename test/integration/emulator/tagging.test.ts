@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-appstream';
 import {
   GetResourcesCommand,
@@ -10,36 +8,20 @@ import {
   ResourceGroupsTaggingAPIClient,
   ThrottledException,
 } from '@aws-sdk/client-resource-groups-tagging-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { declaredErrors, loadModel } from '../../../emulator/model';
 import { isTransient } from '../../../lib/aws/call';
 import { TAG } from '../../../lib/tags';
+import { awsCliEnv, run } from '../../helpers/aws-cli';
 import { createBuilder, createFleet, createStack } from '../../helpers/builders';
-import { COMMON_ERRORS, outputProblems } from '../../helpers/contract';
-import { MIN, OTHER_ACCOUNT, useEmulator } from '../../helpers/emulator';
+import { recordResponses, responseProblems } from '../../helpers/contract';
+import { type ClientOptions, MIN, OTHER_ACCOUNT, useEmulator } from '../../helpers/emulator';
 
-const run = promisify(execFile);
 const f = useEmulator();
-const clients: ResourceGroupsTaggingAPIClient[] = [];
-afterAll(() => {
-  for (const c of clients) c.destroy();
-});
 /** Every response of this file, checked against the model at the end. */
-const seen: { operation: string; status: number; body: string }[] = [];
-beforeAll(() => {
-  f.emu.onResponse((operation, status, body) => seen.push({ operation, status, body }));
-});
+const seen = recordResponses(f);
 
-function tagging({ region = 'us-east-1', account = '123456789012', maxAttempts = 1 } = {}) {
-  const c = new ResourceGroupsTaggingAPIClient({
-    endpoint: f.emu.endpoint,
-    region,
-    maxAttempts,
-    credentials: { accessKeyId: account, secretAccessKey: 'secret' },
-  });
-  clients.push(c);
-  return c;
-}
+const tagging = (opts: ClientOptions = {}) => f.sdk(ResourceGroupsTaggingAPIClient, opts);
 
 const arn = (type: string, name: string) => `arn:aws:appstream:us-east-1:123456789012:${type}/${name}`;
 
@@ -229,14 +211,6 @@ describe('Emulator: Resource Groups Tagging API GetResources', () => {
 });
 
 describe('Emulator: GetResources with the AWS CLI and boto3', () => {
-  const env = () => ({
-    ...process.env,
-    AWS_ACCESS_KEY_ID: '123456789012',
-    AWS_SECRET_ACCESS_KEY: 'secret',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-  });
-
   it('filters with `aws resourcegroupstaggingapi get-resources`', async () => {
     await resources();
     const { stdout } = await run(
@@ -253,7 +227,7 @@ describe('Emulator: GetResources with the AWS CLI and boto3', () => {
         '--output',
         'json',
       ],
-      { env: env() },
+      { env: awsCliEnv() },
     );
     expect(JSON.parse(stdout).ResourceTagMappingList).toEqual([
       {
@@ -280,7 +254,7 @@ except c.exceptions.InvalidParameterException as e:
     err = e.response['Error']['Code']
 print(json.dumps({'pages': [len(p['ResourceTagMappingList']) for p in pages], 'err': err}))
 `;
-    const { stdout } = await run('python3', ['-c', script, f.emu.endpoint], { env: env() });
+    const { stdout } = await run('python3', ['-c', script, f.emu.endpoint], { env: awsCliEnv() });
     expect(JSON.parse(stdout)).toEqual({ pages: [3, 1], err: 'InvalidParameterException' });
   });
 });
@@ -288,17 +262,8 @@ print(json.dumps({'pages': [len(p['ResourceTagMappingList']) for p in pages], 'e
 describe('Emulator: Resource Groups Tagging API responses against the model', () => {
   it('answers every call of this file with the output shape or an error the operation declares', () => {
     const model = loadModel('resourcegroupstaggingapi');
-    const problems: string[] = [];
     const ops = seen.filter((s) => Object.hasOwn(model.operations, s.operation));
     expect(ops.length).toBeGreaterThan(20);
-    for (const s of ops) {
-      const body = JSON.parse(s.body);
-      if (s.status === 200) {
-        const shape = model.operations[s.operation].output?.shape;
-        if (shape) problems.push(...outputProblems(model, shape, body).map((p) => `${s.operation} ${p}`));
-      } else if (![...declaredErrors(model, s.operation), ...COMMON_ERRORS].includes(body.__type))
-        problems.push(`${s.operation} answered undeclared ${body.__type}`);
-    }
-    expect(problems).toEqual([]);
+    expect(responseProblems(model, ops)).toEqual([]);
   });
 });

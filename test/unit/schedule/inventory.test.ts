@@ -1,42 +1,15 @@
-import {
-  ApplicationAutoScalingClient,
-  DescribeScalableTargetsCommand,
-} from '@aws-sdk/client-application-auto-scaling';
-import { AppStreamClient, DescribeFleetsCommand, type Fleet } from '@aws-sdk/client-appstream';
-import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import {
-  GetResourcesCommand,
-  ResourceGroupsTaggingAPIClient,
-} from '@aws-sdk/client-resource-groups-tagging-api';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
+import { DescribeFleetsCommand, type Fleet } from '@aws-sdk/client-appstream';
+import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ScheduleDeps } from '../../../lib/schedule/deps';
 import { evaluateSchedules } from '../../../lib/schedule/evaluate';
 import { factsOf, readRegion } from '../../../lib/schedule/inventory';
 import { fromWire } from '../../../lib/schedule/wire';
+import { mockScheduleDeps } from '../../helpers/schedule-mocks';
 
-const clients = {
-  appstream: new AppStreamClient({ region: 'us-east-1', maxAttempts: 1 }),
-  autoscaling: new ApplicationAutoScalingClient({ region: 'us-east-1', maxAttempts: 1 }),
-  ec2: new EC2Client({ region: 'us-east-1', maxAttempts: 1 }),
-  tagging: new ResourceGroupsTaggingAPIClient({ region: 'us-east-1', maxAttempts: 1 }),
-};
-const mocks = {
-  appstream: mockClient(clients.appstream),
-  autoscaling: mockClient(clients.autoscaling),
-  ec2: mockClient(clients.ec2),
-  tagging: mockClient(clients.tagging),
-};
-const deps: ScheduleDeps = {
-  deployment: 'local',
-  region: 'us-east-1',
-  appstream: () => clients.appstream,
-  autoscaling: () => clients.autoscaling,
-  ec2: () => clients.ec2,
-  tagging: () => clients.tagging,
-  // Monday 2026-11-30 10:00 UTC.
-  clock: { now: () => Date.parse('2026-11-30T10:00:00Z') },
-};
+// Monday 2026-11-30 10:00 UTC.
+const { mocks, deps } = mockScheduleDeps(Date.parse('2026-11-30T10:00:00Z'));
 
 const arn = (name: string) => `arn:aws:appstream:us-east-1:123456789012:fleet/${name}`;
 const fleet = (name: string, over: Partial<Fleet> = {}): Fleet => ({

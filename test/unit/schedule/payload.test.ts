@@ -1,19 +1,11 @@
-import {
-  ApplicationAutoScalingClient,
-  DescribeScalableTargetsCommand,
-} from '@aws-sdk/client-application-auto-scaling';
-import { AppStreamClient, DescribeFleetsCommand } from '@aws-sdk/client-appstream';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import {
-  GetResourcesCommand,
-  ResourceGroupsTaggingAPIClient,
-} from '@aws-sdk/client-resource-groups-tagging-api';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
+import { DescribeFleetsCommand } from '@aws-sdk/client-appstream';
+import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ScheduleDeps } from '../../../lib/schedule/deps';
 import { evaluateSchedules } from '../../../lib/schedule/evaluate';
 import { type ApplyOutcome, buildReport, expandReport } from '../../../lib/schedule/report';
 import { TAG } from '../../../lib/tags';
+import { mockScheduleDeps } from '../../helpers/schedule-mocks';
 
 /**
  * Step Functions' limit on a state's input and output, and on the execution's output:
@@ -28,27 +20,8 @@ import { TAG } from '../../../lib/tags';
  */
 const LIMIT = 256 * 1024;
 
-const clients = {
-  appstream: new AppStreamClient({ region: 'us-east-1', maxAttempts: 1 }),
-  autoscaling: new ApplicationAutoScalingClient({ region: 'us-east-1', maxAttempts: 1 }),
-  ec2: new EC2Client({ region: 'us-east-1', maxAttempts: 1 }),
-  tagging: new ResourceGroupsTaggingAPIClient({ region: 'us-east-1', maxAttempts: 1 }),
-};
-const mocks = {
-  appstream: mockClient(clients.appstream),
-  autoscaling: mockClient(clients.autoscaling),
-  tagging: mockClient(clients.tagging),
-};
-const deps: ScheduleDeps = {
-  deployment: 'local',
-  region: 'us-east-1',
-  appstream: () => clients.appstream,
-  autoscaling: () => clients.autoscaling,
-  ec2: () => clients.ec2,
-  tagging: () => clients.tagging,
-  // Monday 2026-11-30 10:00 UTC: 11:00 in Berlin, the workday period (capacity 8).
-  clock: { now: () => Date.parse('2026-11-30T10:00:00Z') },
-};
+// Monday 2026-11-30 10:00 UTC: 11:00 in Berlin, the workday period (capacity 8).
+const { mocks, deps } = mockScheduleDeps(Date.parse('2026-11-30T10:00:00Z'));
 const config = {
   schedules: {
     'office-hours': {
