@@ -1,0 +1,339 @@
+/**
+ * Property tests of the cleanup decision: random policies and random histories of one builder —
+ * people connecting, logging on, stopping and starting it, pipeline runs owning it, opt-out tags
+ * coming and going, the connection signal missing, marks garbled, intermediate states — with a
+ * run after every time step whose decision is applied the way the workflow applies it (tags
+ * written, stop → STOPPED, delete → gone). After every run the invariants of issue 9 hold.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type CleanupDecision, decide, type ExecutionStatus } from '../../../lib/cleanup/decide';
+import { MINUTE } from '../../../lib/cleanup/duration';
+import {
+  isoMinute,
+  optOut,
+  parseLastConnection,
+  parseMark,
+  recordConnection,
+} from '../../../lib/cleanup/marks';
+import { type CleanupPolicy, validateCleanupPolicy } from '../../../lib/cleanup/policy';
+import { isTagValue, TAG } from '../../../lib/tags';
+
+const T0 = Date.parse('2026-11-26T10:00:00Z');
+const INTERMEDIATE = ['PENDING', 'STOPPING', 'SNAPSHOTTING', 'REBOOTING', 'UPDATING', 'FAILED', 'DELETING'];
+
+type Event =
+  | { kind: 'run'; minutes: number; seconds: number }
+  | { kind: 'connect' }
+  | { kind: 'presence' }
+  | { kind: 'personStop' }
+  | { kind: 'personStart' }
+  | { kind: 'transient'; state: string }
+  | { kind: 'keep'; value: 'true' | 'stop-only' | 'no-notify' | 'future' | 'past' | undefined }
+  | { kind: 'execution'; status: ExecutionStatus | undefined }
+  | { kind: 'signal'; on: boolean }
+  | { kind: 'garble' };
+
+const event: fc.Arbitrary<Event> = fc.oneof(
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      kind: fc.constant('run' as const),
+      minutes: fc.integer({ min: 1, max: 240 }),
+      // Runs off the minute too: marks round up, thresholds compare exact times.
+      seconds: fc.constantFrom(0, 0, 1, 30, 59),
+    }),
+  },
+  { weight: 2, arbitrary: fc.constant({ kind: 'connect' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'presence' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'personStop' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'personStart' as const }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('transient' as const),
+      state: fc.constantFrom(...INTERMEDIATE),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('keep' as const),
+      value: fc.constantFrom(
+        'true' as const,
+        'stop-only' as const,
+        'no-notify' as const,
+        'future' as const,
+        'past' as const,
+        undefined,
+      ),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('execution' as const),
+      status: fc.constantFrom<ExecutionStatus | undefined>(
+        'RUNNING',
+        'SUCCEEDED',
+        'FAILED',
+        'UNKNOWN',
+        undefined,
+      ),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('signal' as const), on: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'garble' as const }) },
+);
+
+const policyArb = fc
+  .record({
+    warn: fc.integer({ min: 1, max: 240 }),
+    gap: fc.integer({ min: 1, max: 240 }),
+    del: fc.option(fc.integer({ min: 1, max: 1440 }), { nil: undefined }),
+    grace: fc.integer({ min: 0, max: 600 }),
+    notice: fc.option(fc.integer({ min: 1, max: 120 }), { nil: undefined }),
+    mode: fc.constantFrom('warn-only' as const, 'age' as const),
+  })
+  .map(({ warn, gap, del, grace, notice, mode }) =>
+    validateCleanupPolicy({
+      warnAfter: `${warn}m`,
+      stopAfter: `${warn + gap}m`,
+      ...(del === undefined ? {} : { deleteStoppedAfter: `${del}m` }),
+      ...(notice === undefined ? {} : { minNotice: `${notice}m` }),
+      sessionGrace: `${grace}m`,
+      withoutConnectionSignal: mode,
+      scope: { regions: ['eu-west-1'] },
+    }),
+  );
+
+interface World {
+  t: number;
+  state: 'RUNNING' | 'STOPPED' | 'GONE';
+  transient?: string;
+  tags: Record<string, string>;
+  startedAt?: number;
+  /** Time of the last connection, heartbeat or start by a person. */
+  lastActivity: number;
+  /** Time of the last state change (created, stopped, started). */
+  lastStateChange: number;
+  signal: boolean;
+  status?: ExecutionStatus;
+  /** The last warning per operation, with its time. */
+  warned: { stop?: number; delete?: number };
+  runs: { at: number; decision: CleanupDecision; state: string }[];
+}
+
+/** Applies one decision the way the workflow does: tags written after the action succeeded. */
+function apply(w: World, d: CleanupDecision) {
+  if (d.action === 'delete') {
+    w.state = 'GONE';
+    return;
+  }
+  if (d.action === 'stop') {
+    w.state = 'STOPPED';
+    w.lastStateChange = w.t;
+  }
+  if (d.action === 'warn' && d.planned) w.warned[d.planned.op] = w.t;
+  for (const key of d.tags?.remove ?? []) delete w.tags[key];
+  Object.assign(w.tags, d.tags?.set ?? {});
+}
+
+/** Runs `events` against `policy`, checking the invariants after every run. */
+function simulate(policy: CleanupPolicy, events: Event[], createdKnown: boolean) {
+  const w: World = {
+    t: T0,
+    state: 'RUNNING',
+    tags: {},
+    lastActivity: T0,
+    lastStateChange: T0,
+    signal: true,
+    warned: {},
+    runs: [],
+  };
+  for (const e of events) {
+    if (w.state === 'GONE') break;
+    if (e.kind === 'run') {
+      w.t += e.minutes * MINUTE + e.seconds * 1000;
+      run(w, policy, createdKnown);
+      continue;
+    }
+    // Events happen a minute after the last run (and each other): distinct minutes.
+    w.t += MINUTE;
+    switch (e.kind) {
+      case 'connect':
+      case 'presence':
+        if (w.state !== 'RUNNING') break;
+        w.tags[TAG.lastConnection] = recordConnection(w.tags[TAG.lastConnection], {
+          kind: e.kind === 'connect' ? 'connect' : 'presence',
+          at: w.t,
+        });
+        w.lastActivity = w.t;
+        break;
+      case 'personStop':
+        if (w.state !== 'RUNNING') break;
+        w.state = 'STOPPED';
+        w.lastStateChange = w.t;
+        break;
+      case 'personStart':
+        if (w.state !== 'STOPPED') break;
+        w.state = 'RUNNING';
+        w.startedAt = w.t; // the start event is known (CloudTrail)
+        w.lastActivity = w.t;
+        w.lastStateChange = w.t;
+        break;
+      case 'transient':
+        w.transient = e.state;
+        break;
+      case 'keep': {
+        const v = e.value;
+        if (v === undefined) delete w.tags[TAG.keep];
+        else if (v === 'future') w.tags[TAG.keep] = isoMinute(w.t + 600 * MINUTE);
+        else if (v === 'past') w.tags[TAG.keep] = isoMinute(w.t - 600 * MINUTE);
+        else w.tags[TAG.keep] = v;
+        break;
+      }
+      case 'execution':
+        w.status = e.status;
+        if (e.status === undefined) delete w.tags[TAG.execution];
+        else w.tags[TAG.execution] = 'office-run-1';
+        break;
+      case 'signal':
+        w.signal = e.on;
+        break;
+      case 'garble':
+        w.tags[TAG.cleanup] = 'hands off';
+        break;
+    }
+  }
+  return w;
+}
+
+function run(w: World, policy: CleanupPolicy, createdKnown: boolean) {
+  const state = w.transient ?? w.state;
+  w.transient = undefined;
+  const now = w.t;
+  const tagsBefore = { ...w.tags };
+  const d = decide(
+    { name: 'dev-1', state, createdAt: createdKnown ? T0 : undefined, startedAt: w.startedAt },
+    tagsBefore,
+    policy,
+    now,
+    { connectionSignal: w.signal, executionStatus: () => w.status ?? 'NOT_FOUND' },
+  );
+  const keep = optOut(tagsBefore[TAG.keep], now);
+  const mark = parseMark(tagsBefore[TAG.cleanup]);
+  const acted = d.action === 'stop' || d.action === 'delete';
+
+  // Tags written are valid AWS tag values.
+  for (const value of Object.values(d.tags?.set ?? {})) expect(isTagValue(value)).toBe(true);
+  // Never act in intermediate states (nor write anything there).
+  if (state !== 'RUNNING' && state !== 'STOPPED') {
+    expect(d.action).toBe('skip');
+    expect(d.tags).toBeUndefined();
+  }
+  // Stop only RUNNING, delete only STOPPED.
+  if (d.action === 'stop') expect(state).toBe('RUNNING');
+  if (d.action === 'delete') expect(state).toBe('STOPPED');
+  // Never warn, stop or delete an opted-out builder; stop-only is never deleted.
+  if (!keep.stop) expect(d.action).toBe('skip');
+  if (!keep.delete) expect(d.action).not.toBe('delete');
+  if (!keep.notify) expect(d.notify).toBe(false);
+  // Never under a pipeline run still using it.
+  if (tagsBefore[TAG.execution] !== undefined && (w.status === 'RUNNING' || w.status === 'UNKNOWN'))
+    expect(d.action).toBe('skip');
+  // Never stop (nor warn) a builder connected within sessionGrace with no presence heartbeat since.
+  const c = parseLastConnection(tagsBefore[TAG.lastConnection]);
+  if (
+    state === 'RUNNING' &&
+    c?.connectedAt !== undefined &&
+    now < c.connectedAt + policy.sessionGrace &&
+    !(c.presenceAt !== undefined && c.presenceAt >= c.connectedAt)
+  )
+    expect(['none', 'skip']).toContain(d.action);
+  // First sight only marks.
+  if (mark === undefined) expect(['none', 'skip']).toContain(d.action);
+  // No connection signal, warn-only, no heartbeat: never stopped.
+  if (!w.signal && policy.withoutConnectionSignal === 'warn-only' && c?.presenceAt === undefined)
+    expect(d.action).not.toBe('stop');
+  // A stop or delete was announced by a warning in an earlier run, minNotice before at least,
+  // with no connection, heartbeat or start (and no stop or start) since.
+  if (acted) {
+    const op = d.action as 'stop' | 'delete';
+    const warnedAt = w.warned[op];
+    expect(warnedAt, `${op} at ${isoMinute(now)} without a warning`).toBeDefined();
+    expect(warnedAt!).toBeLessThan(now);
+    expect(now - warnedAt!).toBeGreaterThanOrEqual(policy.minNotice);
+    expect(warnedAt!).toBeGreaterThan(w.lastActivity);
+    expect(warnedAt!).toBeGreaterThan(w.lastStateChange);
+    expect(w.runs.some((r) => r.at === warnedAt && r.decision.action === 'warn')).toBe(true);
+  }
+  // A stop needs idle ≥ stopAfter since the last activity the builder showed.
+  if (d.action === 'stop') expect(now - w.lastActivity).toBeGreaterThanOrEqual(policy.stopAfter);
+  // A delete needs the builder stopped for deleteStoppedAfter at least.
+  if (d.action === 'delete') {
+    expect(policy.deleteStoppedAfter).toBeDefined();
+    expect(now - w.lastStateChange).toBeGreaterThanOrEqual(policy.deleteStoppedAfter!);
+  }
+  w.runs.push({ at: now, decision: d, state });
+  apply(w, d);
+}
+
+describe('Cleanup decide: properties over random histories', () => {
+  it('never acts where it must not, and always warns in an earlier run before a stop or delete', () => {
+    fc.assert(
+      fc.property(
+        policyArb,
+        fc.array(event, { minLength: 1, maxLength: 80 }),
+        fc.boolean(),
+        (policy, events, createdKnown) => {
+          simulate(policy, events, createdKnown);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('an idle builder left alone is warned, then stopped, then (when enabled) deleted', () => {
+    fc.assert(
+      fc.property(policyArb, fc.integer({ min: 1, max: 60 }), (policy, cadence) => {
+        const events: Event[] = Array.from({ length: 4000 }, () => ({
+          kind: 'run',
+          minutes: cadence,
+          seconds: 0,
+        }));
+        const w = simulate(policy, events, true);
+        const actions = w.runs.map((r) => r.decision.action).filter((a) => a !== 'none');
+        const expected =
+          policy.deleteStoppedAfter === undefined ? ['warn', 'stop'] : ['warn', 'stop', 'warn', 'delete'];
+        expect(actions).toEqual(expected);
+        // Each action comes at the first run at or after its due time (exact to the minute).
+        const stop = w.runs.find((r) => r.decision.action === 'stop')!;
+        const warn = w.runs.find((r) => r.decision.action === 'warn')!;
+        const due = Math.max(T0 + policy.stopAfter, warn.at + policy.minNotice);
+        expect(stop.at).toBeGreaterThanOrEqual(due);
+        expect(stop.at - due).toBeLessThan(cadence * MINUTE);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('a dry run (tags never written) never gets past the first sight', () => {
+    fc.assert(
+      fc.property(
+        policyArb,
+        fc.array(fc.integer({ min: 1, max: 600 }), { maxLength: 30 }),
+        (policy, steps) => {
+          let t = T0;
+          for (const step of steps) {
+            t += step * MINUTE;
+            const d = decide({ name: 'dev-1', state: 'RUNNING', createdAt: T0 }, {}, policy, t, {
+              connectionSignal: true,
+            });
+            expect(d.action).toBe('none');
+          }
+        },
+      ),
+    );
+  });
+});

@@ -1,0 +1,109 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  CONNECTION_EVENT_NAMES,
+  CONNECTION_EVENT_PATTERN,
+  isConnectionEvent,
+  matchesPattern,
+} from '../../../lib/cleanup/events';
+
+const envelope = (over: Record<string, unknown> = {}, detail: Record<string, unknown> = {}) => ({
+  version: '0',
+  id: 'e1',
+  'detail-type': 'AWS API Call via CloudTrail',
+  source: 'aws.appstream',
+  account: '123456789012',
+  time: '2026-11-26T09:13:00Z',
+  region: 'us-east-1',
+  resources: [],
+  detail: {
+    eventSource: 'appstream.amazonaws.com',
+    eventName: 'CreateImageBuilderStreamingURL',
+    requestParameters: { name: 'b1' },
+    ...detail,
+  },
+  ...over,
+});
+
+describe('Cleanup recorder: CONNECTION_EVENT_PATTERN', () => {
+  it('is the EventBridge rule serverless.yml deploys (plain JSON data)', () => {
+    expect(JSON.parse(JSON.stringify(CONNECTION_EVENT_PATTERN))).toEqual({
+      source: ['aws.appstream'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['appstream.amazonaws.com'],
+        eventName: ['CreateImageBuilderStreamingURL'],
+      },
+    });
+    expect(CONNECTION_EVENT_PATTERN.detail.eventName).toEqual([...CONNECTION_EVENT_NAMES]);
+  });
+
+  it('matches a connection event, failed calls and console connects included', () => {
+    expect(isConnectionEvent(envelope())).toBe(true);
+    expect(isConnectionEvent(envelope({}, { errorCode: 'OperationNotPermittedException' }))).toBe(true);
+    expect(isConnectionEvent(envelope({}, { sessionCredentialFromConsole: 'true' }))).toBe(true);
+  });
+
+  it.each([
+    ['another source', envelope({ source: 'aws.ec2' })],
+    ['another detail-type', envelope({ 'detail-type': 'AWS Service Event via CloudTrail' })],
+    ['another call', envelope({}, { eventName: 'CreateStreamingURL' })],
+    ['another eventSource', envelope({}, { eventSource: 'ec2.amazonaws.com' })],
+    ['no detail', envelope({ detail: undefined })],
+    ['detail not an object', envelope({ detail: 'CreateImageBuilderStreamingURL' })],
+    ['a differently cased value', envelope({}, { eventName: 'createimagebuilderstreamingurl' })],
+    ['a number for a string', envelope({ source: 1 })],
+    ['not an object', 'aws.appstream'],
+    ['null', null],
+  ])('does not match %s', (_what, event) => {
+    expect(isConnectionEvent(event)).toBe(false);
+  });
+
+  it('matches an array value when any element is one of the pattern’s values (EventBridge semantics)', () => {
+    expect(matchesPattern({ resources: ['a', 'b'] }, { resources: ['b'] })).toBe(true);
+    expect(matchesPattern({ resources: [] }, { resources: ['b'] })).toBe(false);
+    expect(matchesPattern({ resources: ['c'] }, { resources: ['b'] })).toBe(false);
+  });
+
+  it('means exactly: source, detail-type, detail.eventSource and detail.eventName each one of the listed values', () => {
+    const pick = <T>(xs: T[]) => fc.constantFrom(...xs);
+    const absent = Symbol('absent');
+    const field = (values: string[]) => fc.oneof(pick<string | symbol | number>([...values, absent, 7]));
+    const put = (o: Record<string, unknown>, k: string, v: unknown) => {
+      if (v !== absent) o[k] = v;
+    };
+    fc.assert(
+      fc.property(
+        field(['aws.appstream', 'aws.ec2', 'aws.states']),
+        field(['AWS API Call via CloudTrail', 'AWS Service Event via CloudTrail', 'Scheduled Event']),
+        field(['appstream.amazonaws.com', 'ec2.amazonaws.com']),
+        field([
+          'CreateImageBuilderStreamingURL',
+          'CreateStreamingURL',
+          'StartImageBuilder',
+          'DescribeImageBuilders',
+        ]),
+        fc.boolean(),
+        (source, detailType, eventSource, eventName, hasDetail) => {
+          const event: Record<string, unknown> = { account: '123456789012' };
+          put(event, 'source', source);
+          put(event, 'detail-type', detailType);
+          if (hasDetail) {
+            const detail: Record<string, unknown> = { requestParameters: { name: 'b1' } };
+            put(detail, 'eventSource', eventSource);
+            put(detail, 'eventName', eventName);
+            event.detail = detail;
+          }
+          const expected =
+            source === 'aws.appstream' &&
+            detailType === 'AWS API Call via CloudTrail' &&
+            hasDetail &&
+            eventSource === 'appstream.amazonaws.com' &&
+            eventName === 'CreateImageBuilderStreamingURL';
+          expect(isConnectionEvent(event)).toBe(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
