@@ -285,6 +285,7 @@ export function controlRoutes(control: Control): Map<string, ControlRoute> {
     queryRoute(
       z.strictObject({
         ...where,
+        // Cursors start at a log's base, the wall clock in µs: 16 digits, safe integers.
         since: wholeParam(0, Number.MAX_SAFE_INTEGER).optional(),
         limit: wholeParam(1, 1000).optional(),
       }),

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { applicationAutoScalingService } from './autoscaling';
 import { Control } from './control';
 import { ec2Service } from './ec2';
-import type { EventEnvelope } from './events/log';
+import type { EventListener } from './events/log';
 import { appstreamService } from './operations';
-import { JsonProtocol } from './protocol';
+import { JsonProtocol, type ResponseListener } from './protocol';
 import { QueryProtocol } from './query/protocol';
 import { listen } from './server';
 import { stsService } from './sts';
@@ -26,13 +26,18 @@ export interface RunningEmulator {
   world: World;
   /** API calls answered, by operation and status (for benchmarks and run summaries). */
   calls: Map<string, number>;
-  /** Subscribe to every API response as sent (operation, HTTP status, raw JSON body); returns unsubscribe. */
-  onResponse(listener: (operation: string, status: number, body: string) => void): () => void;
+  /**
+   * Subscribe to every API response as sent (operation, HTTP status, raw JSON body); returns
+   * unsubscribe. A listener may be async; one that throws or rejects is logged to the console and
+   * changes nothing.
+   */
+  onResponse(listener: ResponseListener): () => void;
   /**
    * Subscribe to every CloudTrail-shaped event (the EventBridge envelope of an AppStream write
-   * call, see emulator/README.md "CloudTrail events") as it is logged; returns unsubscribe.
+   * call, see emulator/README.md "CloudTrail events") as it is logged; returns unsubscribe. A
+   * listener may be async; one that throws or rejects is logged to the console and fails nothing.
    */
-  onEvent(listener: (event: EventEnvelope) => void): () => void;
+  onEvent(listener: EventListener): () => void;
   stop(): Promise<void>;
 }
 
@@ -81,8 +86,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 }
 
 export { Control } from './control';
-export type { EventEnvelope, EventPage, EventQuery } from './events/log';
+export type { EventEnvelope, EventListener, EventPage, EventQuery } from './events/log';
 export type { DurationsMs } from './lifecycle';
 export { DEFAULT_DURATIONS } from './lifecycle';
+export type { ResponseListener } from './protocol';
 export type { Quotas } from './world';
 export { World } from './world';

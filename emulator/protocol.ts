@@ -3,6 +3,7 @@ import { type Caller, callerFrom } from './auth';
 import type { Ctx, Handler, ServiceDefinition } from './context';
 import { ServiceError } from './errors';
 import { apiCallEnvelope, emitsEvent, identityOf } from './events/cloudtrail';
+import { tell } from './listeners';
 import { type ServiceModel, throttlingError } from './model';
 import { RequestValidator } from './validate';
 import type { World } from './world';
@@ -21,6 +22,12 @@ export interface ApiResponse {
   headers: Record<string, string>;
   body: string;
 }
+
+/**
+ * Told about an API response as sent (operation, HTTP status, raw body). It may be async (a
+ * rejection is reported, never left unhandled); its result is otherwise ignored.
+ */
+export type ResponseListener = (operation: string, status: number, body: string) => unknown;
 
 /** One operation a target names: looked up in a Map built from the model's own operations. */
 interface Target {
@@ -50,8 +57,11 @@ export const MAX_JSON_DEPTH = 1000;
  */
 export class JsonProtocol {
   private readonly targets = new Map<string, Target>();
-  /** Called after every API call with what went on the wire (request logs, counters, contract tests). */
-  readonly listeners: ((operation: string, status: number, body: string) => void)[] = [];
+  /**
+   * Called after every API call with what went on the wire (request logs, counters, contract
+   * tests); may be async. A listener that throws or rejects is reported, never changes the answer.
+   */
+  readonly listeners: ResponseListener[] = [];
 
   constructor(
     private readonly world: World,
@@ -78,6 +88,8 @@ export class JsonProtocol {
     let target: Target | undefined;
     let input: Record<string, unknown> | undefined;
     let now = this.world.now();
+    // Set once the call's event is logged: a fault after the change must not log it again as failed.
+    let logged = false;
     try {
       caller = callerFrom(req.authorization, this.world);
       // Only the exact `<Prefix>.<Operation>` of a model operation: no prototype names, no suffixes.
@@ -113,8 +125,11 @@ export class JsonProtocol {
       };
       const output = (await target.handler(input, ctx)) ?? {};
       const body = JSON.stringify(output);
-      this.world.faults.afterCall(op);
+      // The change happened: its event is the successful call's, whatever the caller hears next
+      // (CloudTrail logs what the service did, also when the response is lost on the way back).
+      logged = true;
       this.event(req, caller, target, requestId, now, input, output as Record<string, unknown>);
+      this.world.faults.afterCall(op);
       return this.reply(operation, 200, requestId, body);
     } catch (err) {
       const e =
@@ -126,7 +141,7 @@ export class JsonProtocol {
               500,
             );
       if (!(err instanceof ServiceError)) console.error(`[emulator] ${shorten(operation)} failed:`, err);
-      if (caller && target)
+      if (caller && target && !logged)
         this.event(req, caller, target, requestId, now, input, undefined, {
           code: e.code,
           message: e.message,
@@ -173,7 +188,6 @@ export class JsonProtocol {
           caller.accessKeyId,
           caller.account,
           this.world.issuedKeys.get(caller.accessKeyId),
-          now,
         ),
         requestId,
         sourceIp: req.sourceIp ?? '127.0.0.1',
@@ -195,7 +209,9 @@ export class JsonProtocol {
     body: string,
     extra: Record<string, string> = {},
   ): ApiResponse {
-    for (const listen of this.listeners) listen(operation, status, body);
+    tell(this.listeners, [operation, status, body], (err) =>
+      console.error(`[emulator] response listener failed (${shorten(operation)}):`, err),
+    );
     return {
       status,
       body,

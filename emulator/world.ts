@@ -88,7 +88,7 @@ export interface WorldOptions {
   regions?: string[];
   /** Regions where EC2 and STS run (default: AWS_REGIONS, every commercial region; regions.ts). */
   partitionRegions?: string[];
-  /** CloudTrail event log retention (events kept per account+region, virtual max age). */
+  /** CloudTrail event log retention (events kept per account+region and in all, virtual max age). */
   events?: EventLogOptions;
 }
 
@@ -290,10 +290,25 @@ export class World {
       const state = ScalingState.fromJSON(sc as never);
       this.scalings.set(`${state.account}/${state.region}`, state);
     }
-    for (const k of data.issuedKeys ?? []) this.issuedKeys.set(k.accessKeyId, k);
+    for (const k of data.issuedKeys ?? []) this.issuedKeys.set(k.accessKeyId, withIssuedAt(k, data.now));
     for (const [arn, role] of data.roles ?? []) this.roles.set(arn, role);
     if (data.quotas) this.quotas = { ...this.quotas, ...data.quotas };
     for (const [scope, q] of data.quotaOverrides ?? []) this.quotaOverrides.set(scope, q);
     if (data.events) this.events.load(data.events);
   }
+}
+
+/** AssumeRole's default DurationSeconds, in ms. */
+const DEFAULT_SESSION_MS = 3_600_000;
+
+/**
+ * A key of an older state file, saved before keys kept when they were issued, gets a fixed
+ * issuedAt (CloudTrail's sessionContext creationDate, the same in every event of the session):
+ * its expiration less AssumeRole's default hour, but no later than the saved clock (the key
+ * existed by then).
+ */
+function withIssuedAt(key: IssuedKey, savedNow: number): IssuedKey {
+  if (key.issuedAt !== undefined) return key;
+  const issuedAt = Math.min(savedNow, key.expiration - DEFAULT_SESSION_MS);
+  return Number.isFinite(issuedAt) ? { ...key, issuedAt } : key;
 }

@@ -55,8 +55,22 @@ export interface IssuedKeyInfo {
   arn: string;
   userId: string;
   roleArn?: string;
+  /** Virtual epoch ms AssumeRole issued the key (absent in older state files). */
   issuedAt?: number;
+  /** Virtual epoch ms the key expires. */
+  expiration?: number;
 }
+
+/** AssumeRole's default DurationSeconds, in ms. */
+const DEFAULT_SESSION_MS = 3_600_000;
+
+/**
+ * When a key was issued: its issuedAt; for keys saved before issuedAt was kept, its expiration
+ * less AssumeRole's default duration (a fixed time, so every event of the session shows the same
+ * creationDate), or the epoch when even that is unknown.
+ */
+const issuedAtOf = (issued: IssuedKeyInfo): number =>
+  issued.issuedAt ?? (issued.expiration === undefined ? 0 : issued.expiration - DEFAULT_SESSION_MS);
 
 const LONG_TERM_KEY = /^AKIA(\d{12})([A-Z0-9]{4})$/;
 const ASSUMED_ROLE_ARN = /^arn:aws:sts::(\d{12}):assumed-role\/([\w+=,.@-]{1,64})\/([\w+=,.@-]{2,64})$/;
@@ -139,9 +153,8 @@ export function identityOf(
   accessKeyId: string,
   account: string,
   issued: IssuedKeyInfo | undefined,
-  now: number,
 ): UserIdentity {
-  if (issued) return assumedRole(issued, accessKeyId, issued.issuedAt ?? now);
+  if (issued) return assumedRole(issued, accessKeyId, issuedAtOf(issued));
   const m = LONG_TERM_KEY.exec(accessKeyId);
   if (m) return iamUser(m[1], '', `user-${m[2]}`, accessKeyId);
   return root(account, accessKeyId);

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { callerFrom } from '../auth';
 import { ServiceError } from '../errors';
+import { tell } from '../listeners';
 import type { ServiceModel } from '../model';
-import type { ApiResponse } from '../protocol';
+import type { ApiResponse, ResponseListener } from '../protocol';
 import { RequestValidator } from '../validate';
 import type { World } from '../world';
 import type { QueryCtx, QueryServiceDefinition } from './context';
@@ -116,7 +117,7 @@ export class QueryProtocol {
     private readonly world: World,
     services: QueryServiceDefinition[],
     /** Told about every response (operation, HTTP status, body), as JsonProtocol's listeners. */
-    readonly listeners: ((operation: string, status: number, body: string) => void)[] = [],
+    readonly listeners: ResponseListener[] = [],
   ) {
     for (const service of services)
       this.services.set(service.signingName, {
@@ -272,11 +273,9 @@ export class QueryProtocol {
   }
 
   private reply(operation: string, status: number, body: string, requestId?: string): ApiResponse {
-    // A listener that fails (e.g. one that expects JSON bodies) must not change the answer.
-    for (const listen of this.listeners)
-      try {
-        listen(operation, status, body);
-      } catch {}
+    // A listener that fails (e.g. one that expects JSON bodies), thrown or rejected, must not
+    // change the answer; it is not reported, as listeners written for JSON bodies fail on XML.
+    tell(this.listeners, [operation, status, body], () => {});
     const headers: Record<string, string> = {
       'content-type': 'text/xml;charset=UTF-8',
       'content-length': String(Buffer.byteLength(body)),

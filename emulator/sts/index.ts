@@ -33,7 +33,7 @@ export function identityOf(ctx: QueryCtx): { Account: string; Arn: string; UserI
       throw new ServiceError('ExpiredToken', 'The security token included in the request is expired', 403);
     return { Account: issued.account, Arn: issued.arn, UserId: issued.userId };
   }
-  const who = principalOf(ctx.accessKeyId, ctx.account, undefined, ctx.now);
+  const who = principalOf(ctx.accessKeyId, ctx.account, undefined);
   return { Account: who.accountId, Arn: who.arn, UserId: who.principalId };
 }
 

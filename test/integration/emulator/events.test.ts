@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -15,7 +15,7 @@ import {
   TagResourceCommand,
 } from '@aws-sdk/client-appstream';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { type EventEnvelope, startEmulator } from '../../../emulator';
 import { accessKeyFor } from '../../../emulator/auth';
 import { trailTimestamp } from '../../../emulator/events/cloudtrail';
@@ -36,6 +36,7 @@ interface Page {
   events: EventEnvelope[];
   nextCursor: number;
   truncated: boolean;
+  unknownCursor: boolean;
   oldestCursor: number;
 }
 
@@ -210,6 +211,32 @@ describe('Emulator: CloudTrail-shaped events of AppStream write calls', () => {
   });
 });
 
+describe('Emulator: events of faulted calls', () => {
+  it('logs a call whose response was lost after the change (an "after" fault) as the successful call', async () => {
+    const before = (await events()).nextCursor;
+    t.emu.control.failCalls({ code: 'InternalFailure', operation: 'CreateStack', after: true });
+    const res = await rawCall(t.emu.endpoint, 'CreateStack', { Name: 's1' });
+    expect(res.status).toBe(500);
+    // The stack was created: the event says so, once, without an error.
+    const stacks = await t.client().send(new DescribeStacksCommand({}));
+    expect(stacks.Stacks?.map((x) => x.Name)).toEqual(['s1']);
+    const page = await events(`?since=${before}`);
+    expect(page.events).toHaveLength(1);
+    expect(page.events[0].detail).toMatchObject({
+      eventName: 'CreateStack',
+      requestParameters: { name: 's1' },
+      responseElements: { stack: { name: 's1' } },
+    });
+    expect(page.events[0].detail).not.toHaveProperty('errorCode');
+    // A fault before the call still logs the refused call.
+    t.emu.control.failCalls({ code: 'InternalFailure', operation: 'CreateStack' });
+    await rawCall(t.emu.endpoint, 'CreateStack', { Name: 's2' });
+    expect((await events(`?since=${page.nextCursor}`)).events.map((e) => e.detail.errorCode)).toEqual([
+      'InternalFailure',
+    ]);
+  });
+});
+
 describe('Emulator: event identities', () => {
   it('names an STS assumed role with its role and session, issued at the virtual time of AssumeRole', async () => {
     const role = `arn:aws:iam::${OTHER_ACCOUNT}:role/autopilot-cleanup`;
@@ -300,6 +327,61 @@ describe('Emulator: GET /_emulator/events', () => {
     const after = await events(`?since=${third.nextCursor}`);
     expect(after.events.map((e) => e.detail.requestParameters)).toEqual([{ name: 'after' }]);
     expect(after.truncated).toBe(false);
+    // A reader that had not caught up when the log was reset lost the events it had not read.
+    const behind = await events(`?since=${first.nextCursor}`);
+    expect(behind.events.map((e) => e.detail.requestParameters)).toEqual([{ name: 'after' }]);
+    expect(behind.truncated).toBe(true);
+  });
+
+  it('says truncated for a cursor of an earlier emulator run, however many events the new run logged', async () => {
+    const first = await startEmulator({ jitterSigma: 0 });
+    let stale: number;
+    try {
+      const client = clientWith({ accessKeyId: ACCOUNT, secretAccessKey: 's' }, first.endpoint);
+      await createStack(client, 'old');
+      stale = (await events('', first.endpoint)).nextCursor;
+    } finally {
+      await first.stop();
+    }
+    // Restarted without its state file: the new run logs past the old cursor's position.
+    const second = await startEmulator({ jitterSigma: 0 });
+    try {
+      const client = clientWith({ accessKeyId: ACCOUNT, secretAccessKey: 's' }, second.endpoint);
+      for (const name of ['n1', 'n2', 'n3']) await createStack(client, name);
+      const page = await events(`?since=${stale}`, second.endpoint);
+      expect([page.truncated, page.unknownCursor]).toEqual([true, true]);
+      expect(page.events.map((e) => e.detail.requestParameters)).toEqual([
+        { name: 'n1' },
+        { name: 'n2' },
+        { name: 'n3' },
+      ]);
+      expect(page.nextCursor).toBeGreaterThan(stale);
+      // Its own cursors (16 digits, within the route's bounds) read on without a gap.
+      expect(await events(`?since=${page.nextCursor - 1}`, second.endpoint)).toMatchObject({
+        truncated: false,
+        events: [expect.objectContaining({ detail: expect.objectContaining({ eventName: 'CreateStack' }) })],
+      });
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('keeps at most totalRetention events over all accounts and regions', async () => {
+    const emu = await startEmulator({ jitterSigma: 0, events: { totalRetention: 2 } });
+    try {
+      const key = { secretAccessKey: 's' };
+      await createStack(clientWith({ accessKeyId: ACCOUNT, ...key }, emu.endpoint), 'a1');
+      await createStack(clientWith({ accessKeyId: OTHER_ACCOUNT, ...key }, emu.endpoint), 'b1');
+      await createStack(clientWith({ accessKeyId: ACCOUNT, ...key }, emu.endpoint), 'a2');
+      const page = await events('?since=0', emu.endpoint);
+      expect(
+        page.events.map((e) => `${e.account}/${(e.detail.requestParameters as { name: string }).name}`),
+      ).toEqual([`${OTHER_ACCOUNT}/b1`, `${ACCOUNT}/a2`]);
+      expect(page.truncated).toBe(true);
+      expect((await events(`?since=0&accountId=${OTHER_ACCOUNT}`, emu.endpoint)).truncated).toBe(false);
+    } finally {
+      await emu.stop();
+    }
   });
 
   it('keeps the newest N events per account+region; an older cursor reads from the oldest kept, truncated', async () => {
@@ -313,11 +395,13 @@ describe('Emulator: GET /_emulator/events', () => {
         { name: 's4' },
         { name: 's5' },
       ]);
-      expect(page).toMatchObject({ truncated: true, oldestCursor: 2, nextCursor: 5 });
-      expect((await events('?since=2', emu.endpoint)).truncated).toBe(false);
+      // Cursors start at the log's base (see "a cursor of an earlier emulator run" below).
+      const base = page.nextCursor - 5;
+      expect(page).toMatchObject({ truncated: true, oldestCursor: base + 2, nextCursor: base + 5 });
+      expect((await events(`?since=${base + 2}`, emu.endpoint)).truncated).toBe(false);
       // A cursor this log never issued (e.g. from an emulator restarted without its state file).
-      const unknown = await events('?since=99', emu.endpoint);
-      expect([unknown.truncated, unknown.events.length, unknown.nextCursor]).toEqual([true, 3, 5]);
+      const unknown = await events(`?since=${base + 99}`, emu.endpoint);
+      expect([unknown.truncated, unknown.events.length, unknown.nextCursor]).toEqual([true, 3, base + 5]);
     } finally {
       await emu.stop();
     }
@@ -335,6 +419,8 @@ describe('Emulator: GET /_emulator/events', () => {
   it.each([
     ['?since=abc', "'since': must be a whole number from 0 to"],
     ['?since=-1', "'since': must be a whole number"],
+    ['?since=9007199254740992', "'since': must be a whole number from 0 to 9007199254740991"],
+    ['?since=12345678901234567', "'since': must be a whole number from 0 to 9007199254740991"],
     ['?limit=0', "'limit': must be a whole number from 1 to 1000"],
     ['?limit=1001', "'limit': must be a whole number from 1 to 1000"],
     ['?accountId=1234', "'accountId': must be a 12-digit AWS account id"],
@@ -371,6 +457,81 @@ describe('Emulator: onEvent', () => {
     await createStack(client, 's2');
     expect(seen.map((e) => e.detail.eventName)).toEqual(['CreateStack', 'TagResource']);
     expect((await events()).events.slice(0, 2)).toEqual(seen);
+  });
+
+  it('reports async listeners that reject (onEvent and onResponse) and keeps serving', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const offEvent = t.emu.onEvent(async () => {
+      throw new Error('async recorder failed');
+    });
+    const offResponse = t.emu.onResponse(async () => {
+      throw new Error('async response listener failed');
+    });
+    try {
+      const res = await rawCall(t.emu.endpoint, 'CreateStack', { Name: 's1' });
+      expect(res.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled).toEqual([]);
+      const messages = error.mock.calls.map((c) => String(c[0]));
+      expect(messages).toContain('[emulator] event listener failed:');
+      expect(messages.some((m) => m.startsWith('[emulator] response listener failed'))).toBe(true);
+      // The emulator still answers, and logged the call once.
+      expect((await rawCall(t.emu.endpoint, 'DescribeStacks', {})).status).toBe(200);
+      expect(names(await events())).toEqual(['CreateStack']);
+    } finally {
+      offEvent();
+      offResponse();
+      error.mockRestore();
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('tells every listener of an event when one unsubscribes itself while being told', async () => {
+    const seen: string[] = [];
+    const offFirst = t.emu.onEvent(() => {
+      seen.push('first');
+      offFirst();
+    });
+    const offSecond = t.emu.onEvent(() => {
+      seen.push('second');
+    });
+    const responses: string[] = [];
+    const offR1 = t.emu.onResponse(() => {
+      responses.push('first');
+      offR1();
+    });
+    const offR2 = t.emu.onResponse(() => {
+      responses.push('second');
+    });
+    try {
+      await createStack(t.client());
+      await createStack(t.client(), 's2');
+    } finally {
+      offSecond();
+      offR2();
+    }
+    expect(seen).toEqual(['first', 'second', 'second']);
+    expect(responses).toEqual(['first', 'second', 'second']);
+  });
+
+  it('answers as usual when a response listener throws, and logs the call once', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const off = t.emu.onResponse(() => {
+      throw new Error('listener bug');
+    });
+    try {
+      const res = await rawCall(t.emu.endpoint, 'CreateStack', { Name: 's1' });
+      expect(res.status).toBe(200);
+    } finally {
+      off();
+      error.mockRestore();
+    }
+    expect((await events()).events.map((e) => [e.detail.eventName, e.detail.errorCode])).toEqual([
+      ['CreateStack', undefined],
+    ]);
   });
 });
 
@@ -441,6 +602,49 @@ describe('Emulator: POST /_emulator/image-builders/connect', () => {
 });
 
 describe('Emulator: events in the state file', () => {
+  it('gives an STS key of an older state file (no issuedAt) one creationDate in every event', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'events-'));
+    const stateFile = join(dir, 'state.json');
+    try {
+      const key = accessKeyFor(ACCOUNT, true, 'OLD1');
+      const state = JSON.parse(JSON.stringify(t.emu.world.toJSON())) as Record<string, unknown>;
+      state.now = START;
+      state.issuedKeys = [
+        {
+          accessKeyId: key,
+          account: ACCOUNT,
+          arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Old/sess`,
+          userId: 'AROAEXAMPLEOLD:sess',
+          expiration: START + 2 * 3_600_000,
+        },
+      ];
+      delete state.events;
+      writeFileSync(stateFile, JSON.stringify(state));
+      const emu = await startEmulator({ jitterSigma: 0, stateFile, speed: 1e-9 });
+      try {
+        const client = clientWith(
+          { accessKeyId: key, secretAccessKey: 's', sessionToken: 't' },
+          emu.endpoint,
+        );
+        await createStack(client, 's1');
+        emu.control.advance(30 * MIN);
+        await createStack(client, 's2');
+        const page = await events('', emu.endpoint);
+        const dates = page.events.map(
+          (e) =>
+            (e.detail.userIdentity as { sessionContext: { attributes: { creationDate: string } } })
+              .sessionContext.attributes.creationDate,
+        );
+        // Issued no later than the saved clock (expiration less AssumeRole's default hour is later).
+        expect(dates).toEqual([iso(START), iso(START)]);
+      } finally {
+        await emu.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('saves and loads the log with its cursor', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'events-'));
     const stateFile = join(dir, 'state.json');
@@ -455,6 +659,13 @@ describe('Emulator: events in the state file', () => {
         const after = await events('', second.endpoint);
         expect(after.events).toEqual(before.events);
         expect(after.nextCursor).toBe(before.nextCursor);
+        // The loaded log keeps its base: cursors of the saved run still read on, not truncated.
+        await createStack(clientWith({ accessKeyId: ACCOUNT, secretAccessKey: 's' }, second.endpoint), 's2');
+        const more = await events(`?since=${before.nextCursor}`, second.endpoint);
+        expect([more.truncated, more.events.map((e) => e.detail.requestParameters)]).toEqual([
+          false,
+          [{ name: 's2' }],
+        ]);
         second.control.reset();
         expect((await events('', second.endpoint)).events).toEqual([]);
       } finally {
