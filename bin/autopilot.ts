@@ -4,6 +4,7 @@ Commands:
   emulator   run the AppStream 2.0 control-plane emulator
   pipeline   run, validate or inspect image pipelines (run --local uses the embedded emulator)
   schedule   fleet scaling schedules: validate, preview, run, override, compile, simulate
+  cleanup    idle image-builder cleanup: validate, run, simulate
 
 \`autopilot <command> --help\` describes a command.
 `;
@@ -16,6 +17,7 @@ const commands = new Map<string, (argv: string[]) => Promise<void>>([
   ['emulator', async (argv) => (await import('./emulator-command')).emulatorCommand(argv)],
   ['pipeline', async (argv) => (await import('./pipeline-command')).pipelineCommand(argv)],
   ['schedule', async (argv) => (await import('./schedule-command')).scheduleCommand(argv)],
+  ['cleanup', async (argv) => (await import('./cleanup-command')).cleanupCommand(argv)],
 ]);
 
 const [name, ...rest] = process.argv.slice(2);

@@ -4,6 +4,10 @@ import * as checkBuilder from './check-builder';
 import * as checkCopies from './check-copies';
 import * as checkImage from './check-image';
 import * as cleanupBuilder from './cleanup-builder';
+import * as cleanupPlan from './cleanup-plan';
+import * as cleanupRecordConnection from './cleanup-record-connection';
+import * as cleanupSummarize from './cleanup-summarize';
+import * as cleanupSweep from './cleanup-sweep';
 import * as ensureBuilder from './ensure-builder';
 import * as executionBackstop from './execution-backstop';
 import * as finishBuilder from './finish-builder';
@@ -55,5 +59,18 @@ export const scheduleFunctions = {
 
 export type ScheduleFunctionName = keyof typeof scheduleFunctions;
 
+/**
+ * Idle builder cleanup's functions (CleanupDeps): the state machine's three steps and, not in the
+ * state machine, the connection recorder an EventBridge rule calls (CONNECTION_EVENT_PATTERN).
+ */
+export const cleanupFunctions = {
+  cleanupPlan,
+  cleanupSweep,
+  cleanupSummarize,
+  cleanupRecordConnection,
+};
+
+export type CleanupFunctionName = keyof typeof cleanupFunctions;
+
 /** Every deployed function of every workflow, by its serverless.yml name. */
-export const allFunctions = { ...functions, ...scheduleFunctions };
+export const allFunctions = { ...functions, ...scheduleFunctions, ...cleanupFunctions };

@@ -189,10 +189,9 @@ export async function catchUpConnections(
         break;
       }
       if (first && page.truncated) {
-        s.lost =
-          page.unknownCursor
-            ? `cursor ${cursor} is unknown to this emulator (another run, or restarted without its state file): read from the oldest kept event; connections logged in between are missing`
-            : `events after cursor ${cursor} were dropped by the log's retention (oldest kept after ${page.oldestCursor}): connections in that gap are missing`;
+        s.lost = page.unknownCursor
+          ? `cursor ${cursor} is unknown to this emulator (another run, or restarted without its state file): read from the oldest kept event; connections logged in between are missing`
+          : `events after cursor ${cursor} were dropped by the log's retention (oldest kept after ${page.oldestCursor}): connections in that gap are missing`;
       }
       first = false;
       let stopped = false;

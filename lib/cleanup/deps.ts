@@ -1,23 +1,66 @@
 import type { AppStreamClient } from '@aws-sdk/client-appstream';
+import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { Clock } from '../clock';
+import type { Notifier } from '../notify/notifier';
+import type { ExecutionStatus } from './decide';
+
+/**
+ * How to act in another account: the role (scope.accounts[].roleArn, defaulted from
+ * scope.roleName) and the sts:ExternalId its trust policy may ask for.
+ */
+export interface AccountAccess {
+  roleArn: string;
+  externalId?: string;
+}
+
+/** The RUNNING executions of the cleanup state machine (the overlap guard). */
+export interface CleanupExecutions {
+  /**
+   * The RUNNING executions of the state machine `self` (this execution's ARN) belongs to, this
+   * one included, with their start (epoch ms). AWS: states:ListExecutions (Standard workflows
+   * only); locally: the runtime's registry.
+   */
+  running(self: string): Promise<{ name: string; arn?: string; startDate: number }[]>;
+}
 
 /**
  * Everything the idle builder cleanup cores talk to; passed in, never built inside a core.
- * Deployed: lib/lambda/cleanup-deps.ts (from the environment); locally: the emulator (its
- * virtual clock), e.g. local/cleanup-events.ts recorderLocalDeps.
+ * Deployed: lib/lambda/cleanup-deps.ts (from the environment); locally: local/cleanup-deps.ts (the
+ * emulator, its virtual clock, its STS).
  */
 export interface CleanupDeps {
   /** This deployment's name (TAG.deployment): `<service>-<stage>` on AWS, `local` locally. */
   deployment: string;
   /** The deployment's own region. */
   region: string;
+  /** The deployment's own account (no scope.accounts: the one cleanup acts on). */
+  account?: string;
   /**
    * The AppStream client acting in `account` and `region`: the deployment's own account with its
-   * own credentials, any other through the role the deployment was given for it (scope.accounts
-   * roleArn; deployed: CLEANUP_ACCOUNT_ROLES). An account with no way in throws ConfigError.
+   * own credentials, any other through `access` (the policy's role) or else the role the
+   * deployment was given for it (deployed: CLEANUP_ACCOUNT_ROLES). No way in: ConfigError.
    */
-  appstream(account: string, region: string): AppStreamClient;
+  appstream(account: string, region: string, access?: AccountAccess): AppStreamClient;
+  /** Resource Groups Tagging API in `account`/`region` (every builder's tags in bulk). Absent: ListTagsForResource per builder. */
+  tagging?(account: string, region: string, access?: AccountAccess): ResourceGroupsTaggingAPIClient;
   clock: Clock;
+  /** Pause between attempts of a throttled call (default: none; deployed: real time). */
+  sleep?(ms: number): Promise<void>;
+  /**
+   * Whether connection events of `account`/`region` reach the recorder (a trail and the rule
+   * deployed there). Deployed: CLEANUP_CONNECTION_SIGNAL (param cleanupConnectionSignal);
+   * locally: everywhere (the emulator's event log is read by catchUpConnections). Absent: false.
+   */
+  connectionSignal?(account: string, region: string): boolean;
+  /** The status of an image-pipeline run of this deployment (TAG.execution); absent: UNKNOWN. */
+  executionStatus?(execution: string): Promise<ExecutionStatus>;
+  /** Who created a builder (its creation event), where known: named in notifications. */
+  creatorOf?(account: string, region: string, builder: string): Promise<string | undefined>;
+  /** The cleanup state machine's RUNNING executions (a run still going makes the next one skip). */
+  executions?: CleanupExecutions;
+  notifier?: Notifier;
+  /** The policy when the execution input carries none (deployed: the bundled CLEANUP_POLICY_FILE). */
+  loadPolicy?(): unknown;
 }
 
 /** What the connection recorder (lib/cleanup/recorder.ts) needs. */

@@ -1,9 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AppStreamClient } from '@aws-sdk/client-appstream';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import type { CleanupDeps } from '../cleanup/deps';
+import { parse } from 'yaml';
+import { aws } from '../aws/call';
+import { perRegion } from '../aws/per-region';
+import type { ExecutionStatus } from '../cleanup/decide';
+import type { AccountAccess, CleanupDeps } from '../cleanup/deps';
 import { systemClock } from '../clock';
 import { ConfigError } from '../errors';
+import { SnsNotifier } from '../notify/sns';
 import { deploymentName } from '../tags';
+import { SfnExecutions } from './sfn-executions';
 
 /** Temporary credentials as the SDK takes them (AwsCredentialIdentity). */
 interface AwsCredentialIdentity {
@@ -52,11 +63,18 @@ export function assumedRoleCredentials(
   roleArn: string,
   sessionName: string,
   now: () => number = Date.now,
+  externalId?: string,
 ): AwsCredentialIdentityProvider {
   let cached: { identity: AwsCredentialIdentity; expiresAt: number } | undefined;
   let pending: Promise<AwsCredentialIdentity> | undefined;
   const assume = async (): Promise<AwsCredentialIdentity> => {
-    const out = await sts().send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName }));
+    const out = await sts().send(
+      new AssumeRoleCommand({
+        RoleArn: roleArn,
+        RoleSessionName: sessionName,
+        ...(externalId ? { ExternalId: externalId } : {}),
+      }),
+    );
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey)
       throw new ConfigError(`AssumeRole ${roleArn}: no credentials in the answer`);
@@ -94,23 +112,28 @@ export interface AccountClientsOptions<C> {
 
 /**
  * The per-(account, region) client port: the home account with the default credentials, others
- * through their role (one client per account and region, one credentials cache per account). An
- * account that is neither → ConfigError naming it.
+ * through `access` (the cleanup policy's role for it) or else their role in `roles` (one client per
+ * account, region and role, one credentials cache per role). An account that is neither →
+ * ConfigError naming it.
  */
-export function accountClients<C>(o: AccountClientsOptions<C>): (account: string, region: string) => C {
+export function accountClients<C>(
+  o: AccountClientsOptions<C>,
+): (account: string, region: string, access?: AccountAccess) => C {
   const clients = new Map<string, C>();
   const credentials = new Map<string, AwsCredentialIdentityProvider>();
-  return (account, region) => {
-    const key = `${account}/${region}`;
+  return (account, region, access) => {
+    const roleArn = access?.roleArn ?? o.roles[account];
+    const externalId = access?.externalId;
+    const key = `${account}/${region}/${roleArn ?? ''}/${externalId ?? ''}`;
     const made = clients.get(key);
     if (made) return made;
-    const roleArn = o.roles[account];
     let client: C;
     if (roleArn && account !== o.homeAccount) {
-      let creds = credentials.get(account);
+      const credsKey = `${roleArn}/${externalId ?? ''}`;
+      let creds = credentials.get(credsKey);
       if (!creds) {
-        creds = assumedRoleCredentials(o.sts, roleArn, o.sessionName, o.now);
-        credentials.set(account, creds);
+        creds = assumedRoleCredentials(o.sts, roleArn, o.sessionName, o.now, externalId);
+        credentials.set(credsKey, creds);
       }
       client = o.make(region, creds);
     } else if (o.homeAccount === undefined || account === o.homeAccount) client = o.make(region);
@@ -123,31 +146,105 @@ export function accountClients<C>(o: AccountClientsOptions<C>): (account: string
   };
 }
 
+/**
+ * CLEANUP_CONNECTION_SIGNAL: where the connection recorder receives events (a trail logging
+ * management events and the recorder's rule, or a rule forwarding to its bus): a comma- or
+ * whitespace-separated list of `account/region`, `region` (any account), `account/*` or `*`.
+ * Empty or absent: the deployment's own account and region only (where serverless.yml deploys the
+ * rule). Elsewhere the policy's withoutConnectionSignal decides, and each run's summary lists
+ * the scopes without the signal.
+ */
+export function connectionSignalFrom(
+  value: string | undefined,
+  home: { account?: string; region: string },
+): (account: string, region: string) => boolean {
+  const entries = (value ?? '').split(/[\s,]+/).filter(Boolean);
+  if (entries.length === 0)
+    return (a, r) => r === home.region && (home.account === undefined || a === home.account);
+  for (const e of entries)
+    if (!/^(\*|[a-z]{2}(-[a-z]+)+-\d|\d{12}\/(\*|[a-z]{2}(-[a-z]+)+-\d))$/.test(e))
+      throw new ConfigError(
+        `CLEANUP_CONNECTION_SIGNAL: '${e}' is not account/region, region, account/* or *`,
+      );
+  return (a, r) => entries.some((e) => e === '*' || e === r || e === `${a}/${r}` || e === `${a}/*`);
+}
+
 let deps: CleanupDeps | undefined;
 
 /**
  * Dependencies of the deployed cleanup functions, built once per container: AUTOPILOT_ACCOUNT_ID
  * (serverless.yml `${aws:accountId}`) is the home account, CLEANUP_ACCOUNT_ROLES the roles of the
- * others (parseAccountRoles).
+ * others for callers that name none (the recorder; sweeps use the policy's roleArn),
+ * CLEANUP_CONNECTION_SIGNAL where connection events arrive, PIPELINE_STATE_MACHINE_ARN the image
+ * pipeline whose runs own builders (DescribeExecution), CLEANUP_POLICY_FILE the bundled policy.
  */
 export function cleanupAwsDeps(env: Record<string, string | undefined> = process.env): CleanupDeps {
   if (deps) return deps;
   const region = env.AWS_REGION ?? 'us-east-1';
+  const account = env.AUTOPILOT_ACCOUNT_ID || undefined;
   let sts: STSClient | undefined;
+  const common = {
+    homeAccount: account,
+    roles: parseAccountRoles(env.CLEANUP_ACCOUNT_ROLES),
+    sts: () => {
+      sts ??= new STSClient({ region });
+      return sts;
+    },
+    sessionName: `${deploymentName(env)}-cleanup`.slice(0, 64),
+  };
+  const sfn = perRegion((r) => new SFNClient({ region: r }));
+  const executions = new SfnExecutions(sfn);
+  const pipeline = env.PIPELINE_STATE_MACHINE_ARN;
+  const file = env.CLEANUP_POLICY_FILE;
   deps = {
     deployment: deploymentName(env),
     region,
+    account,
     appstream: accountClients({
-      homeAccount: env.AUTOPILOT_ACCOUNT_ID || undefined,
-      roles: parseAccountRoles(env.CLEANUP_ACCOUNT_ROLES),
+      ...common,
       make: (r, credentials) => new AppStreamClient({ region: r, ...(credentials ? { credentials } : {}) }),
-      sts: () => {
-        sts ??= new STSClient({ region });
-        return sts;
-      },
-      sessionName: `${deploymentName(env)}-cleanup`.slice(0, 64),
+    }),
+    tagging: accountClients({
+      ...common,
+      make: (r, credentials) =>
+        new ResourceGroupsTaggingAPIClient({ region: r, ...(credentials ? { credentials } : {}) }),
     }),
     clock: systemClock,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    connectionSignal: connectionSignalFrom(env.CLEANUP_CONNECTION_SIGNAL, { account, region }),
+    executionStatus: pipeline ? (name) => pipelineRunStatus(sfn, pipeline, name) : undefined,
+    executions: { running: (self) => executions.running(self) },
+    notifier: new SnsNotifier(perRegion((r) => new SNSClient({ region: r }))),
+    loadPolicy: file
+      ? () => loadCleanupPolicyText(file.startsWith('/') ? file : join(env.LAMBDA_TASK_ROOT ?? '.', file))
+      : undefined,
   };
   return deps;
+}
+
+/** A pipeline run's status by its name (TAG.execution): DescribeExecution; a run AWS no longer knows → NOT_FOUND. */
+async function pipelineRunStatus(
+  sfn: (region: string) => SFNClient,
+  stateMachineArn: string,
+  name: string,
+): Promise<ExecutionStatus> {
+  const arn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  try {
+    const out = await aws(`DescribeExecution ${name}`, () =>
+      sfn(stateMachineArn.split(':')[3]).send(new DescribeExecutionCommand({ executionArn: arn })),
+    );
+    return (out.status as ExecutionStatus | undefined) ?? 'UNKNOWN';
+  } catch (err) {
+    if ((err as Error)?.name === 'ExecutionDoesNotExist') return 'NOT_FOUND';
+    return 'UNKNOWN';
+  }
+}
+
+/** The policy file as parsed YAML (validated by each step, which names the field). */
+function loadCleanupPolicyText(path: string): unknown {
+  try {
+    return parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`${path}: ${(err as Error).message}`);
+  }
 }

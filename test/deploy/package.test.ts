@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { allFunctions, functions, scheduleFunctions } from '../../functions';
+import { allFunctions, cleanupFunctions, functions, scheduleFunctions } from '../../functions';
+import { CONNECTION_EVENT_PATTERN } from '../../lib/cleanup/events';
+import { validateCleanupPolicy } from '../../lib/cleanup/policy';
 import { validateScheduleFile } from '../../lib/schedule/config';
 import { danglingReferences } from './references';
 
@@ -15,7 +17,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('Deployment: serverless.yml packages offline with osls', () => {
   // osls + esbuild take ~10 s on a quiet machine and over 30 s on a loaded one: give them room.
-  it('bundles every function and compiles the image pipeline and fleet schedule state machines', {
+  it('bundles every function and compiles the image pipeline, fleet schedule and builder cleanup state machines', {
     timeout: 240_000,
   }, async () => {
     await run('npx', ['osls', 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', out], {
@@ -39,7 +41,7 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
     expect(zips).toHaveLength(Object.keys(allFunctions).length);
 
     const machines = resources.filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
-    expect(machines).toHaveLength(2);
+    expect(machines).toHaveLength(3);
     const definitionOf = (m: (typeof machines)[number]) => {
       const [text, subs] = (
         m.Properties.DefinitionString as { 'Fn::Sub': [string, Record<string, unknown>] }
@@ -53,9 +55,11 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
     // but the execution backstop and its sweep, which EventBridge calls).
     expect(Object.values(substitutions)).toHaveLength(Object.keys(functions).length - 2);
     // The backstop's rule: the pipeline state machine's executions that ended without cleanup.
-    const [rule] = resources.filter(
+    const rules = resources.filter(
       (r) => r.Type === 'AWS::Events::Rule' && (r.Properties as { EventPattern?: unknown }).EventPattern,
     );
+    const patternOf = (r: (typeof rules)[number]) => r.Properties.EventPattern as { source: string[] };
+    const rule = rules.find((r) => patternOf(r).source[0] === 'aws.states')!;
     expect(rule.Properties.EventPattern).toMatchObject({
       source: ['aws.states'],
       'detail-type': ['Step Functions Execution Status Change'],
@@ -108,7 +112,10 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
     const scheduleSubs = Object.values(definitionOf(schedule).substitutions);
     expect(scheduleSubs).toHaveLength(Object.keys(scheduleFunctions).length);
     expect(scheduleSubs).toContainEqual({ 'Fn::GetAtt': ['ScheduleApplyLambdaFunction', 'Arn'] });
-    const [scheduler] = resources.filter((r) => r.Type === 'AWS::Scheduler::Schedule');
+    const schedulers = resources.filter((r) => r.Type === 'AWS::Scheduler::Schedule');
+    const scheduler = schedulers.find(
+      (r) => (r.Properties.ScheduleExpression as string) === 'cron(0/5 * * * ? *)',
+    )!;
     // On the cadence (:00, :05, …), not counted from the deploy as rate(5 minutes) would be.
     expect(scheduler.Properties).toMatchObject({
       ScheduleExpression: 'cron(0/5 * * * ? *)',
@@ -168,6 +175,58 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
     await run('python3', ['-m', 'zipfile', '-e', join(out, 'scheduleEvaluate.zip'), evaluateDir]);
     const bundled = readFileSync(join(evaluateDir, 'config', 'schedules.yaml'), 'utf8');
     expect(validateScheduleFile(parse(bundled))).toEqual({ schedules: {}, fleets: [] });
+
+    // Idle builder cleanup: a Standard state machine (the overlap guard lists its executions)
+    // calling its three functions, every 15 minutes; the connection recorder's rule is exactly
+    // CONNECTION_EVENT_PATTERN; all four functions under their own role.
+    const cleanup = machines.find((m) => definitionOf(m).definition.StartAt === 'Plan')!;
+    expect(cleanup.Properties.StateMachineType ?? 'STANDARD').toBe('STANDARD');
+    expect(Object.values(definitionOf(cleanup).substitutions)).toHaveLength(
+      Object.keys(cleanupFunctions).length - 1,
+    );
+    const recorderRule = rules.find((r) => patternOf(r).source[0] === 'aws.appstream')!;
+    expect(recorderRule.Properties.EventPattern).toEqual(CONNECTION_EVENT_PATTERN);
+    expect(recorderRule.Properties.Targets).toEqual([
+      expect.objectContaining({ Arn: { 'Fn::GetAtt': ['CleanupRecordConnectionLambdaFunction', 'Arn'] } }),
+    ]);
+    const cleanupScheduler = schedulers.find(
+      (r) => (r.Properties.ScheduleExpression as string) === 'cron(0/15 * * * ? *)',
+    )!;
+    expect(cleanupScheduler.Properties).toMatchObject({
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+    });
+    for (const name of Object.keys(cleanupFunctions)) {
+      const logicalId = `${name[0].toUpperCase()}${name.slice(1)}LambdaFunction`;
+      expect(R[logicalId].Properties.Role, name).toEqual({ 'Fn::GetAtt': ['CleanupFunctionsRole', 'Arn'] });
+    }
+    const cleanupActions = R.CleanupFunctionsRole.Properties.Policies.flatMap(
+      (p: Cfn) => p.PolicyDocument.Statement,
+    ).flatMap((st: Cfn) => [st.Action].flat());
+    for (const action of [
+      'appstream:DescribeImageBuilders',
+      'appstream:StopImageBuilder',
+      'appstream:DeleteImageBuilder',
+      'appstream:TagResource',
+      'appstream:UntagResource',
+      'tag:GetResources',
+      'sts:AssumeRole',
+      'sns:Publish',
+      'states:ListExecutions',
+    ])
+      expect(cleanupActions, action).toContain(action);
+    expect(
+      R.BuilderCleanupExecutionsAlarm.Properties.Metrics.map((m: Cfn) => m.MetricStat?.Metric.MetricName),
+    ).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut', undefined]);
+    // The bundled default policy is a dry run: a bare deploy changes nothing.
+    const plan = R.CleanupPlanLambdaFunction.Properties;
+    expect(plan.Environment.Variables.CLEANUP_POLICY_FILE).toBe('config/cleanup.yaml');
+    const planDir = join(out, 'cleanupPlan');
+    await run('python3', ['-m', 'zipfile', '-e', join(out, 'cleanupPlan.zip'), planDir]);
+    const policy = validateCleanupPolicy(
+      parse(readFileSync(join(planDir, 'config', 'cleanup.yaml'), 'utf8')),
+    );
+    expect(policy.dryRun).toBe(true);
 
     // Every reference in the template names something CloudFormation knows: a !Ref to a logical id
     // that doesn't exist fails the deploy, not the package.

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { allFunctions, functions, scheduleFunctions } from '../../../functions';
+import { allFunctions, cleanupFunctions, functions, scheduleFunctions } from '../../../functions';
 import { TRANSIENT_ERRORS } from '../../../lib/errors';
 import {
   type AslDefinition,
@@ -21,6 +21,7 @@ const tasksOf = (file: string) =>
 const FUNCTIONS_OF: Record<string, Record<string, unknown>> = {
   'image-pipeline.asl.json': functions,
   'fleet-schedule.asl.json': scheduleFunctions,
+  'builder-cleanup.asl.json': cleanupFunctions,
 };
 
 describe('State machine definitions', () => {
@@ -104,6 +105,40 @@ describe('State machine definitions', () => {
     });
     // Express workflows run at most 5 minutes.
     expect(def.TimeoutSeconds).toBeLessThanOrEqual(300);
+  });
+
+  it('builder cleanup: skips while a run goes on, sweeps batches at most 10 at a time, one batch failing never fails the run', () => {
+    const def = load('builder-cleanup.asl.json');
+    expect(def.States.Plan.Parameters).toEqual({ 'input.$': '$', 'execution.$': '$$.Execution.Id' });
+    expect(def.States.Overlapping).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.skip', IsPresent: true, Next: 'Skipped' }],
+      Default: 'SweepBatches',
+    });
+    const map = def.States.SweepBatches;
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.batches',
+      ResultPath: '$.results',
+      Next: 'Summarize',
+    });
+    expect(map.MaxConcurrency).toBeGreaterThan(0);
+    expect(map.MaxConcurrency).toBeLessThanOrEqual(10);
+    const inner = (map.ItemProcessor as AslDefinition).States;
+    expect(inner.Sweep.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'BatchFailed' },
+    ]);
+    expect(inner.BatchFailed).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'error.$': '$.error' },
+      End: true,
+    });
+    // A run ends before the next one (every 15 minutes) is due.
+    expect(def.TimeoutSeconds).toBeLessThan(15 * 60);
+    // The recorder is not in the state machine (EventBridge calls it).
+    expect(
+      tasksOf('builder-cleanup.asl.json').map(([, s]) => functionNameOf(s.Resource as string)),
+    ).not.toContain('cleanupRecordConnection');
   });
 
   it('lists the Lambda service errors AWS recommends retrying', () => {

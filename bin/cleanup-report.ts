@@ -1,0 +1,75 @@
+/** The decision table and summary of a cleanup run, as text and as the CLI's JSON. */
+import type { CleanupDecisionRow, CleanupRunSummary } from '../local/cleanup';
+import { idleFor, table } from './cleanup-args';
+
+/** `--json`: exactly these fields per decision (idleMinutes null when no idle clock applies). */
+export function decisionsJson(decisions: CleanupDecisionRow[], summary: CleanupRunSummary) {
+  return {
+    decisions: decisions.map((d) => ({
+      account: d.account,
+      region: d.region,
+      builder: d.builder,
+      state: d.state,
+      idleMinutes: d.idleMinutes ?? null,
+      action: d.action,
+      reason: d.reason,
+    })),
+    summary,
+  };
+}
+
+/** The action as the table shows it: `stop`, `stop (dry run)`, `stop FAILED: …`. */
+function actionCell(d: CleanupDecisionRow): string {
+  if (d.result === 'failed') return `${d.action} FAILED${d.error ? `: ${d.error}` : ''}`;
+  if (d.result === 'dry-run' && d.action !== 'none' && d.action !== 'skip') return `${d.action} (dry run)`;
+  return d.action;
+}
+
+export function decisionLines(decisions: CleanupDecisionRow[]): string[] {
+  if (decisions.length === 0) return ['  (no image builders in scope)'];
+  return table(
+    ['ACCOUNT', 'REGION', 'BUILDER', 'STATE', 'IDLE FOR', 'ACTION', 'REASON'],
+    decisions.map((d) => [
+      d.account,
+      d.region,
+      d.builder,
+      d.state,
+      idleFor(d.idleMinutes),
+      actionCell(d),
+      d.reason,
+    ]),
+  ).map((l) => `  ${l}`);
+}
+
+const counts = (c: Record<string, number>) =>
+  Object.entries(c)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ') || 'nothing';
+
+export function summaryLines(s: CleanupRunSummary): string[] {
+  const lines = [`Summary at ${s.at}${s.dryRun ? ' (dry run: nothing changed)' : ''}: ${counts(s.counts)}`];
+  if (s.skipped) lines.push(`  skipped: ${s.skipped}`);
+  for (const p of s.perScope)
+    lines.push(
+      `  ${p.account}/${p.region}: ${p.error ? `FAILED: ${p.error}` : counts(p.counts)}${p.connectionSignal ? '' : '; no connection signal here (withoutConnectionSignal applies)'}`,
+    );
+  for (const f of s.failedScopes) lines.push(`  failed ${f.account}/${f.region}: ${f.error}`);
+  if (s.withoutConnectionSignal?.length)
+    lines.push(`  no connection signal in: ${s.withoutConnectionSignal.join(', ')}`);
+  if (s.calls) lines.push(`  AWS calls: ${s.calls.reads} reads, ${s.calls.writes} writes`);
+  if (s.notification)
+    lines.push(
+      `  notification to ${s.notification.topicArn}: ${s.notification.builders} builder(s)${s.notification.error ? `, FAILED: ${s.notification.error}` : ''}`,
+    );
+  const e = s.connectionEvents;
+  lines.push(
+    `  connection events recorded: ${e.recorded}${e.truncated ? ' (some were lost: see notes)' : ''}`,
+  );
+  for (const n of e.notes) lines.push(`    ${n}`);
+  return lines;
+}
+
+/** 1 when a builder's action or an account/region failed. */
+export const failedExit = (decisions: CleanupDecisionRow[], summary: CleanupRunSummary) =>
+  decisions.some((d) => d.result === 'failed') || summary.failedScopes.length > 0 ? 1 : 0;

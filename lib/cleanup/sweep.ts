@@ -1,0 +1,209 @@
+/**
+ * The Sweep step: for each account-region of a batch (lib/cleanup/targets.ts): list the builders
+ * with their tags (inventory.ts) → decide each (decide.ts, pure) → act (act.ts) → one row per
+ * builder. Scopes of a batch are swept a few at a time; one scope failing (AccessDenied on
+ * AssumeRole, a region not enabled, throttling past every retry) is reported with its error and
+ * the others finish.
+ *
+ * Throttling: the SDK retries each call (standard mode, 3 attempts); what is left is retried here
+ * up to RETRIES more times with backoff (deps.sleep) before it counts: listing calls fail the scope
+ * (nothing acted yet), an action call fails only its builder (its decision is taken again next
+ * run). Nothing is lost: marks are written only after the action succeeded.
+ */
+import { aws } from '../aws/call';
+import { ConfigError } from '../errors';
+import { TAG } from '../tags';
+import { act } from './act';
+import { type CleanupAction, type CleanupSignals, decide, type ExecutionStatus } from './decide';
+import type { CleanupDeps } from './deps';
+import { type Call, readBuilders } from './inventory';
+import { type CleanupPolicy, validateCleanupPolicy } from './policy';
+import { accessOf, type CleanupTarget } from './targets';
+
+/** One builder's decision and what came of it (the CLI's table row; `--json` decisions). */
+export interface CleanupDecisionRow {
+  account: string;
+  region: string;
+  builder: string;
+  state: string;
+  idleMinutes?: number;
+  action: CleanupAction;
+  reason: string;
+  result?: 'applied' | 'dry-run' | 'failed' | 'skipped';
+  error?: string;
+  /** Listed in the notification (warn/stop/delete, unless opted out with no-notify). */
+  notify?: boolean;
+  /** Who created the builder, where known. */
+  creator?: string;
+}
+
+export interface ScopeResult {
+  account: string;
+  region: string;
+  connectionSignal: boolean;
+  /** Builders per action and per result (none/warn/stop/delete/skip, applied/dry-run/failed/skipped). */
+  counts: Record<string, number>;
+  /** Every builder's row with `detail`, else only those acted on, announced or failed (payload size). */
+  rows: CleanupDecisionRow[];
+  /** Notable rows left out of `rows` (payload size, see MAX_ROWS_PER_BATCH): the Sweep log has them. */
+  omitted?: number;
+  /** The scope could not be swept (its builders are retried next run). */
+  error?: string;
+  /** AWS calls made: reads (listing, tags, lookups) and writes (stop, delete, tags). */
+  reads: number;
+  writes: number;
+}
+
+export interface SweepInput {
+  /** The run's "now" (ISO), fixed by Plan: every scope decides at the same instant. */
+  at: string;
+  dryRun: boolean;
+  /** Return every row (local runs, the CLI); deployed runs return the notable ones only. */
+  detail?: boolean;
+  /** The policy as written; absent: deps.loadPolicy(). */
+  policy?: unknown;
+  targets: CleanupTarget[];
+}
+
+/** Extra attempts of a throttled call beyond the SDK's own. */
+export const RETRIES = 3;
+/** Scopes of one batch swept at once. */
+export const SCOPE_CONCURRENCY = 5;
+/**
+ * Notable rows a batch returns without `detail`: Step Functions passes at most 256 KiB between
+ * states, the Map's output included (32 batches × 20 rows × ~250 bytes ≈ 160 KiB); the rest are
+ * counted (`omitted`) and logged by the Sweep function.
+ */
+export const MAX_ROWS_PER_BATCH = 20;
+
+export function policyFrom(input: { policy?: unknown }, deps: CleanupDeps): CleanupPolicy {
+  const raw = input.policy ?? deps.loadPolicy?.();
+  if (raw === undefined)
+    throw new ConfigError('no cleanup policy: pass {"policy": …} in the input (or set CLEANUP_POLICY_FILE)');
+  return validateCleanupPolicy(raw);
+}
+
+export async function sweepBatch(input: SweepInput, deps: CleanupDeps): Promise<{ scopes: ScopeResult[] }> {
+  const policy = policyFrom(input, deps);
+  const now = Date.parse(input.at);
+  const scopes: ScopeResult[] = new Array(input.targets.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < input.targets.length) {
+      const i = next++;
+      scopes[i] = await sweepScope(input.targets[i], policy, now, input, deps);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SCOPE_CONCURRENCY, input.targets.length) }, worker));
+  return { scopes };
+}
+
+/** The batch's result within MAX_ROWS_PER_BATCH rows (the rest counted as `omitted`). */
+export function capRows(out: { scopes: ScopeResult[] }, max = MAX_ROWS_PER_BATCH): { scopes: ScopeResult[] } {
+  let room = max;
+  const scopes = out.scopes.map((s) => {
+    const kept = s.rows.slice(0, Math.max(0, room));
+    room -= kept.length;
+    return kept.length < s.rows.length ? { ...s, rows: kept, omitted: s.rows.length - kept.length } : s;
+  });
+  return { scopes };
+}
+
+const errorText = (err: unknown) => {
+  const e = err as Error;
+  return `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`;
+};
+
+/** One account-region: list → decide → act. Never throws: a failure is the scope's `error`. */
+export async function sweepScope(
+  target: CleanupTarget,
+  policy: CleanupPolicy,
+  now: number,
+  opts: { dryRun: boolean; detail?: boolean },
+  deps: CleanupDeps,
+): Promise<ScopeResult> {
+  const { account, region } = target;
+  const connectionSignal = deps.connectionSignal?.(account, region) ?? false;
+  const out: ScopeResult = { account, region, connectionSignal, counts: {}, rows: [], reads: 0, writes: 0 };
+  const call: Call = async (what, fn) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await aws(what, fn);
+      } catch (err) {
+        if ((err as Error)?.name !== 'AwsTransientError' || attempt >= RETRIES) throw err;
+        await deps.sleep?.(Math.min(8_000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2));
+      }
+    }
+  };
+  const reading: Call = (what, fn) => {
+    out.reads++;
+    return call(what, fn);
+  };
+  let builders: Awaited<ReturnType<typeof readBuilders>>;
+  let client: ReturnType<CleanupDeps['appstream']>;
+  try {
+    const access = accessOf(target);
+    client = deps.appstream(account, region, access);
+    builders = await readBuilders(client, deps.tagging?.(account, region, access), reading);
+  } catch (err) {
+    out.error = errorText(err);
+    return out;
+  }
+
+  const statuses = await executionStatuses(builders, deps);
+  const signals: CleanupSignals = {
+    connectionSignal,
+    deployment: deps.deployment,
+    executionStatus: (e) => statuses.get(e) ?? 'UNKNOWN',
+  };
+  const count = (key: string) => {
+    out.counts[key] = (out.counts[key] ?? 0) + 1;
+  };
+  for (const { facts, tags } of builders) {
+    const d = decide(facts, tags, policy, now, signals);
+    const row: CleanupDecisionRow = {
+      account,
+      region,
+      builder: facts.name,
+      state: facts.state,
+      ...(d.idleMinutes !== undefined ? { idleMinutes: d.idleMinutes } : {}),
+      action: d.action,
+      reason: d.reason,
+    };
+    try {
+      const o = await act(client, facts, d, { dryRun: opts.dryRun, call });
+      out.writes += o.writes;
+      if (o.result) row.result = o.result;
+      if (o.error) row.error = o.error;
+    } catch (err) {
+      row.result = 'failed';
+      row.error = `${errorText(err)} (retried next run)`;
+    }
+    if (d.notify && (d.action === 'warn' || d.action === 'stop' || d.action === 'delete')) {
+      row.notify = true;
+      const creator = await deps.creatorOf?.(account, region, facts.name).catch(() => undefined);
+      if (creator) row.creator = creator;
+    }
+    count(row.action);
+    if (row.result) count(row.result);
+    const notable = row.action === 'warn' || row.action === 'stop' || row.action === 'delete' || row.error;
+    if (opts.detail || notable) out.rows.push(row);
+  }
+  return out;
+}
+
+/** The status of each pipeline run of this deployment that tags a builder (one lookup per run). */
+async function executionStatuses(
+  builders: { tags: Record<string, string> }[],
+  deps: CleanupDeps,
+): Promise<Map<string, ExecutionStatus>> {
+  const statuses = new Map<string, ExecutionStatus>();
+  if (!deps.executionStatus) return statuses;
+  const runs = new Set(
+    builders
+      .filter((b) => b.tags[TAG.execution] !== undefined && b.tags[TAG.deployment] === deps.deployment)
+      .map((b) => b.tags[TAG.execution]),
+  );
+  for (const run of runs) statuses.set(run, await deps.executionStatus(run).catch(() => 'UNKNOWN' as const));
+  return statuses;
+}

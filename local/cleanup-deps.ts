@@ -1,0 +1,129 @@
+import { AppStreamClient } from '@aws-sdk/client-appstream';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { STSClient } from '@aws-sdk/client-sts';
+import { ConfiguredRetryStrategy } from '@smithy/util-retry';
+import type { EventPage, RunningEmulator } from '../emulator';
+import type { CleanupDeps, CleanupExecutions } from '../lib/cleanup/deps';
+import { type AwsCredentialIdentityProvider, accountClients } from '../lib/lambda/cleanup-deps';
+import type { Notifier } from '../lib/notify/notifier';
+import { LOCAL_ACCOUNT } from './local-deps';
+
+/**
+ * Idle builder cleanup's dependencies against an emulator (in-process, or at `endpoint`): real SDK
+ * clients over HTTP (AppStream and the tagging API on its one port), other accounts through the
+ * emulator's STS AssumeRole (credentials kept by the virtual clock `now`), the connection signal
+ * everywhere (catchUpConnections feeds the recorder from the emulator's event log before each run),
+ * creators from the log's CreateImageBuilder events.
+ */
+export function cleanupLocalDeps(
+  endpoint: string,
+  opts: {
+    now: () => number;
+    emulator?: RunningEmulator;
+    account?: string;
+    region?: string;
+    /** Roles per account for callers that name none (the recorder): the policy's scope.accounts. */
+    roles?: Record<string, string>;
+    maxAttempts?: number;
+    notifier?: Notifier;
+    executions?: CleanupExecutions;
+  },
+): CleanupDeps & { clients: { destroy(): void }[] } {
+  const account = opts.account ?? LOCAL_ACCOUNT;
+  const region = opts.region ?? 'us-east-1';
+  const clients: { destroy(): void }[] = [];
+  const base = (r: string) => ({
+    endpoint,
+    region: r,
+    retryStrategy: new ConfiguredRetryStrategy(opts.maxAttempts ?? 3, () => 5),
+  });
+  const home = { accessKeyId: account, secretAccessKey: 'local' };
+  let sts: STSClient | undefined;
+  const common = {
+    homeAccount: account,
+    roles: opts.roles ?? {},
+    sts: () => {
+      if (!sts) {
+        sts = new STSClient({ ...base(region), credentials: home });
+        clients.push(sts);
+      }
+      return sts;
+    },
+    sessionName: 'local-cleanup',
+    now: opts.now,
+  };
+  const creators = new Map<string, Promise<Map<string, string>>>();
+  return {
+    deployment: 'local',
+    region,
+    account,
+    appstream: accountClients({
+      ...common,
+      make: (r: string, credentials?: AwsCredentialIdentityProvider) => {
+        const c = new AppStreamClient({ ...base(r), credentials: credentials ?? home });
+        clients.push(c);
+        return c;
+      },
+    }),
+    tagging: accountClients({
+      ...common,
+      make: (r: string, credentials?: AwsCredentialIdentityProvider) => {
+        const c = new ResourceGroupsTaggingAPIClient({ ...base(r), credentials: credentials ?? home });
+        clients.push(c);
+        return c;
+      },
+    }),
+    clock: { now: opts.now },
+    connectionSignal: () => true,
+    creatorOf: async (acct, r, builder) => {
+      const key = `${acct}/${r}`;
+      let found = creators.get(key);
+      if (!found) {
+        found = readCreators(opts.emulator ?? endpoint, acct, r);
+        creators.set(key, found);
+      }
+      return (await found).get(builder);
+    },
+    ...(opts.executions ? { executions: opts.executions } : {}),
+    ...(opts.notifier ? { notifier: opts.notifier } : {}),
+    clients,
+  };
+}
+
+/** Builder name → the ARN of who created it (the latest successful CreateImageBuilder in the log). */
+async function readCreators(source: RunningEmulator | string, account: string, region: string) {
+  const out = new Map<string, string>();
+  let since: number | undefined;
+  for (;;) {
+    const q = { since, accountId: account, region, limit: 1000 };
+    let page: EventPage;
+    if (typeof source !== 'string') page = source.control.events(q);
+    else {
+      const params = new URLSearchParams(
+        Object.entries(q)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]): [string, string] => [k, String(v)]),
+      );
+      const res = await fetch(`${source.replace(/\/$/, '')}/_emulator/events?${params}`);
+      if (!res.ok) return out;
+      page = (await res.json()) as EventPage;
+    }
+    for (const e of page.events) {
+      const d = e.detail as {
+        eventName?: string;
+        errorCode?: string;
+        requestParameters?: { name?: string } | null;
+        userIdentity?: { arn?: string };
+      };
+      if (
+        d.eventName === 'CreateImageBuilder' &&
+        !d.errorCode &&
+        d.requestParameters?.name &&
+        d.userIdentity?.arn
+      )
+        out.set(d.requestParameters.name, d.userIdentity.arn);
+    }
+    if (page.events.length < q.limit) return out;
+    since = page.nextCursor;
+  }
+}

@@ -1,0 +1,254 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AppStreamClient,
+  DescribeImageBuildersCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-appstream';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type RunningEmulator, startEmulator } from '../../emulator';
+import { isoMinute } from '../../lib/cleanup/marks';
+import { builderArn } from '../../lib/cleanup/recorder';
+import { TAG } from '../../lib/tags';
+import { createBuilder } from '../helpers/builders';
+import { autopilot as run } from '../helpers/cli';
+import { ACCOUNT, MIN } from '../helpers/emulator';
+
+const autopilot = (args: string[]) =>
+  run(['cleanup', ...args], { env: { ...process.env, AWS_REGION: 'us-east-1' } });
+
+const dir = mkdtempSync(join(tmpdir(), 'cli-cleanup-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const EXAMPLE = 'examples/cleanup.yaml';
+const HOUR = 60 * MIN;
+
+/** A one-line error: no stack trace, no multi-line dump. */
+const oneLine = (stderr: string) => {
+  const lines = stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(stderr).not.toMatch(/\n\s+at /);
+  return lines[0];
+};
+
+const policyFile = (name: string, text: string) => {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+};
+
+/** Warn after 2h, stop after 4h, the caller's account in us-east-1. */
+const POLICY = policyFile(
+  'policy.yaml',
+  'warnAfter: 2h\nstopAfter: 4h\nminNotice: 1h\nscope:\n  regions: [us-east-1]\n',
+);
+
+describe('CLI: autopilot cleanup validate', () => {
+  it('accepts the example policy and prints what it means', async () => {
+    const out = await autopilot(['validate', EXAMPLE, '--json']);
+    expect(out.code).toBe(0);
+    const json = JSON.parse(out.stdout);
+    expect(json).toMatchObject({
+      valid: true,
+      scopes: 4,
+      policy: { warnAfter: '2h', stopAfter: '4h', deleteStoppedAfter: '30d', sessionGrace: '8h' },
+    });
+    const text = await autopilot(['validate', EXAMPLE]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('warn after 2h, stop after 4h');
+  });
+
+  it('refuses an invalid policy with one line naming the field, exit 1', async () => {
+    const order = policyFile('order.yaml', 'warnAfter: 4h\nstopAfter: 2h\nscope: { regions: [eu-west-1] }\n');
+    const out = await autopilot(['validate', order]);
+    expect(out.code).toBe(1);
+    expect(oneLine(out.stderr)).toBe(
+      `autopilot cleanup: ConfigError: ${order}: stopAfter: must be longer than warnAfter (4h): a stop is always warned first`,
+    );
+    const unit = policyFile('unit.yaml', 'warnAfter: 2x\nstopAfter: 4h\nscope: { regions: [eu-west-1] }\n');
+    const bad = await autopilot(['validate', unit]);
+    expect(bad.code).toBe(1);
+    expect(oneLine(bad.stderr)).toContain(`${unit}: warnAfter: '2x' is not a duration`);
+    const region = policyFile('region.yaml', 'warnAfter: 2h\nstopAfter: 4h\nscope: { regions: [mars-1] }\n');
+    expect(oneLine((await autopilot(['validate', region])).stderr)).toContain('scope.regions');
+  });
+
+  it('answers a command line it cannot use with exit 2 and one line', async () => {
+    const unknown = await autopilot(['validate', EXAMPLE, '--bogus']);
+    expect(unknown.code).toBe(2);
+    expect(oneLine(unknown.stderr)).toMatch(/^autopilot cleanup validate: Unknown option '--bogus'/);
+    const sub = await autopilot(['frobnicate']);
+    expect(sub.code).toBe(2);
+    expect(sub.stderr).toContain("Unknown cleanup command 'frobnicate'");
+    const aws = await autopilot(['run', POLICY]);
+    expect(aws.code).toBe(2);
+    expect(oneLine(aws.stderr)).toContain('not implemented: cleanup run against AWS');
+    const help = await autopilot(['run', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--endpoint-url');
+  });
+});
+
+describe('CLI: autopilot cleanup run --local against a running emulator', () => {
+  const START = Date.parse('2026-11-30T08:00:00Z');
+  let emu: RunningEmulator;
+  let client: AppStreamClient;
+  beforeAll(async () => {
+    emu = await startEmulator({ jitterSigma: 0, speed: 1e-9, start: START });
+    client = new AppStreamClient({
+      endpoint: emu.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: ACCOUNT, secretAccessKey: 'x' },
+    });
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await emu?.stop();
+  });
+  beforeEach(async () => {
+    emu.control.reset();
+    // Created now; the run is 5 h later: idle 5 h since creation.
+    const t = emu.world.now();
+    await createBuilder(client, 'due', {
+      Tags: {
+        [TAG.cleanup]: `stop@${isoMinute(t + 4 * HOUR)} warned@${isoMinute(t + 2 * HOUR)} seen@${isoMinute(t)}`,
+      },
+    });
+    await createBuilder(client, 'to-warn', { Tags: { [TAG.cleanup]: `seen@${isoMinute(t)}` } });
+    await createBuilder(client, 'kept', { Tags: { [TAG.keep]: 'true' } });
+    await createBuilder(client, 'new');
+    emu.control.advance(5 * HOUR);
+  });
+
+  const tagsOf = async (name: string) =>
+    (
+      await client.send(
+        new ListTagsForResourceCommand({ ResourceArn: builderArn(ACCOUNT, 'us-east-1', name) }),
+      )
+    ).Tags ?? {};
+  const stateOf = async (name: string) =>
+    (await client.send(new DescribeImageBuildersCommand({ Names: [name] }))).ImageBuilders?.[0]?.State;
+
+  it('--json prints exactly {decisions: [{account, region, builder, state, idleMinutes, action, reason}], summary}', async () => {
+    const out = await autopilot(['run', POLICY, '--local', '--endpoint-url', emu.endpoint, '--json']);
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const json = JSON.parse(out.stdout);
+    expect(Object.keys(json).sort()).toEqual(['decisions', 'summary']);
+    for (const d of json.decisions)
+      expect(Object.keys(d)).toEqual([
+        'account',
+        'region',
+        'builder',
+        'state',
+        'idleMinutes',
+        'action',
+        'reason',
+      ]);
+    const byName = Object.fromEntries(
+      json.decisions.map((d: { builder: string }) => [d.builder, d]),
+    ) as Record<string, Record<string, unknown>>;
+    expect(byName.due).toMatchObject({
+      account: ACCOUNT,
+      region: 'us-east-1',
+      state: 'RUNNING',
+      idleMinutes: 300,
+      action: 'stop',
+    });
+    expect(byName['to-warn']).toMatchObject({ action: 'warn', idleMinutes: 300 });
+    expect(byName.kept).toMatchObject({ action: 'skip', idleMinutes: null });
+    expect(byName.kept.reason).toContain('opted out');
+    expect(byName.new).toMatchObject({ action: 'none' });
+    expect(byName.new.reason).toContain('first seen');
+    expect(json.summary).toMatchObject({
+      dryRun: false,
+      counts: expect.objectContaining({ stop: 1, warn: 1, skip: 1, none: 1 }),
+      failedScopes: [],
+      perScope: [expect.objectContaining({ account: ACCOUNT, region: 'us-east-1', connectionSignal: true })],
+      connectionEvents: { recorded: 0, truncated: false, notes: [] },
+    });
+    // Applied: stopped, and the warning's plan is on the builder.
+    expect(await stateOf('due')).toMatch(/STOPPING|STOPPED/);
+    expect((await tagsOf('to-warn'))[TAG.cleanup]).toMatch(/^stop@\S+ warned@/);
+  });
+
+  it('--dry-run decides the same and changes nothing', async () => {
+    const before = {
+      due: await tagsOf('due'),
+      warn: await tagsOf('to-warn'),
+      fresh: await tagsOf('new'),
+    };
+    const out = await autopilot(['run', POLICY, '--local', '--endpoint-url', emu.endpoint, '--dry-run']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('DRY RUN');
+    expect(out.stdout).toMatch(/ACCOUNT\s+REGION\s+BUILDER\s+STATE\s+IDLE FOR\s+ACTION\s+REASON/);
+    expect(out.stdout).toMatch(/due\s+RUNNING\s+5h\s+stop \(dry run\)/);
+    expect(out.stdout).toContain('(dry run: nothing changed)');
+    expect(await stateOf('due')).toBe('RUNNING');
+    expect(await tagsOf('due')).toEqual(before.due);
+    expect(await tagsOf('to-warn')).toEqual(before.warn);
+    expect(await tagsOf('new')).toEqual(before.fresh);
+  });
+
+  it('records a console Connect before deciding: the builder is kept alive', async () => {
+    const connect = await fetch(`${emu.endpoint}/_emulator/image-builders/connect`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'to-warn', userArn: `arn:aws:iam::${ACCOUNT}:user/jane` }),
+    });
+    expect(connect.status).toBe(200);
+    const out = await autopilot(['run', POLICY, '--local', '--endpoint-url', emu.endpoint, '--json']);
+    expect(out.code).toBe(0);
+    const json = JSON.parse(out.stdout);
+    const row = json.decisions.find((d: { builder: string }) => d.builder === 'to-warn');
+    expect(row).toMatchObject({ action: 'none', idleMinutes: 0 });
+    expect(row.reason).toContain('sessionGrace 8h');
+    expect(json.summary.connectionEvents.recorded).toBe(1);
+  });
+
+  it('refuses an endpoint where no emulator answers', async () => {
+    const out = await autopilot(['run', POLICY, '--local', '--endpoint-url', 'http://127.0.0.1:9']);
+    expect(out.code).toBe(2);
+    expect(oneLine(out.stderr)).toContain('no emulator answers at http://127.0.0.1:9');
+  });
+});
+
+describe('CLI: autopilot cleanup simulate', () => {
+  it('--hours 6: the idle builder is warned at 2h, stopped at 4h; the others are kept', async () => {
+    const out = await autopilot(['simulate', EXAMPLE, '--hours', '6', '--local', '--json']);
+    expect(out.code).toBe(0);
+    const sim = JSON.parse(out.stdout);
+    expect(sim).toMatchObject({ runs: 24, failedRuns: 0, cadenceMinutes: 15, from: '2026-11-30T08:00:00Z' });
+    const idle = sim.timeline.filter(
+      (e: { builder: string; action: string }) => e.builder === 'idle-never-used' && e.action !== 'none',
+    );
+    // Created 15 min before the start: idle 2h at +1h45, 4h at +3h45.
+    expect(idle.map((e: { at: string; action: string }) => [e.at, e.action])).toEqual([
+      ['2026-11-30T09:45:00Z', 'warn'],
+      ['2026-11-30T11:45:00Z', 'stop'],
+    ]);
+    const final = Object.fromEntries(
+      sim.builders.map((b: { name: string; state: string }) => [b.name, b.state]),
+    );
+    expect(final).toMatchObject({
+      'idle-never-used': 'STOPPED',
+      'daily-user': 'RUNNING',
+      'morning-session': 'RUNNING',
+      'opted-out': 'RUNNING',
+      'pipeline-owned': 'RUNNING',
+    });
+    expect(
+      sim.timeline.some(
+        (e: { builder: string; by: string; action: string }) =>
+          e.builder === 'daily-user' && e.by === 'person' && e.action === 'connect',
+      ),
+    ).toBe(true);
+    const text = await autopilot(['simulate', EXAMPLE, '--hours', '2', '--local']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/TIME\s+AFTER\s+BUILDER\s+BY\s+ACTION\s+REASON/);
+    expect(text.stdout).toContain('Final states');
+    const local = await autopilot(['simulate', EXAMPLE]);
+    expect(local.code).toBe(2);
+    expect(oneLine(local.stderr)).toContain('add --local');
+  });
+});

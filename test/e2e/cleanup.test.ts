@@ -1,0 +1,229 @@
+import { ListTagsForResourceCommand } from '@aws-sdk/client-appstream';
+import { describe, expect, it } from 'vitest';
+import { TAG } from '../../lib/tags';
+import { runCleanupLocally } from '../../local/cleanup';
+import { createBuilder } from '../helpers/builders';
+import { ACCOUNT, MIN, OTHER_ACCOUNT, useEmulator } from '../helpers/emulator';
+
+const HOUR = 60 * MIN;
+const REGION = 'us-east-1';
+const POLICY = {
+  warnAfter: '2h',
+  stopAfter: '4h',
+  deleteStoppedAfter: '2d',
+  deleteWarnBefore: '1d',
+  scope: { regions: [REGION] },
+  notify: { topicArn: 'arn:aws:sns:us-east-1:123456789012:cleanup' },
+};
+
+describe('End to end: idle builder cleanup on the local runtime against the emulator', () => {
+  const fx = useEmulator();
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${fx.emu.endpoint}/_emulator/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const state = (name: string, account = ACCOUNT) => {
+    fx.emu.world.settle(REGION);
+    return fx.emu.world.store(account, REGION).builders.get(name)?.state ?? 'DELETED';
+  };
+  const tagsOf = async (name: string, account = ACCOUNT) =>
+    (
+      await fx.client({ account }).send(
+        new ListTagsForResourceCommand({
+          ResourceArn: `arn:aws:appstream:${REGION}:${account}:image-builder/${name}`,
+        }),
+      )
+    ).Tags ?? {};
+  /** Advances the virtual clock to `t0 + ms`. */
+  const at = (t0: number, ms: number) => fx.emu.control.advance(Math.max(0, t0 + ms - fx.emu.world.now()));
+  const run = (extra: Record<string, unknown> = {}, opts: { dryRun?: boolean } = {}) =>
+    runCleanupLocally({ policy: { ...POLICY, ...extra }, emulator: fx.emu, ...opts });
+  const row = (r: Awaited<ReturnType<typeof run>>, builder: string) =>
+    r.decisions.find((d) => d.builder === builder)!;
+
+  it('marks first, warns at warnAfter, stops at stopAfter, deletes after deleteStoppedAfter; a connected builder keeps running', async () => {
+    // Prepare: two builders created together (idle clock from CreatedTime), RUNNING after 12 min.
+    const t0 = fx.emu.world.now();
+    await createBuilder(fx.client(), 'idle');
+    await createBuilder(fx.client(), 'used');
+    at(t0, 13 * MIN);
+
+    // First run: only marks (grace), never more.
+    const first = await run();
+    expect(row(first, 'idle')).toMatchObject({ action: 'none', state: 'RUNNING' });
+    expect(row(first, 'idle').reason).toMatch(/first seen/);
+    expect((await tagsOf('idle'))[TAG.cleanup]).toMatch(/^seen@/);
+
+    // Someone connects to `used` from the console at t0 + 1h: recorded at the next run's catch-up.
+    at(t0, HOUR);
+    await post('image-builders/connect', { name: 'used' });
+
+    at(t0, 2 * HOUR - MIN);
+    const before = await run();
+    expect(row(before, 'idle').action).toBe('none');
+    expect(before.summary.connectionEvents.recorded).toBe(1);
+    expect((await tagsOf('used'))[TAG.lastConnection]).toBeDefined();
+
+    at(t0, 2 * HOUR + MIN);
+    const warned = await run();
+    expect(row(warned, 'idle')).toMatchObject({ action: 'warn', result: 'applied' });
+    expect(row(warned, 'used').action).toBe('none');
+    expect((await tagsOf('idle'))[TAG.cleanup]).toMatch(/^stop@.* warned@/);
+    // The warning went out, naming the builder and its creator.
+    expect(warned.notifications).toHaveLength(1);
+    const body = warned.notifications[0].message as { warned: { builder: string; creator?: string }[] };
+    expect(body.warned.map((b) => b.builder)).toEqual(['idle']);
+    expect(body.warned[0].creator).toBe(`arn:aws:iam::${ACCOUNT}:root`);
+
+    at(t0, 4 * HOUR - 2 * MIN);
+    expect(row(await run(), 'idle').action).toBe('none');
+    expect(state('idle')).toBe('RUNNING');
+
+    at(t0, 4 * HOUR + MIN);
+    const stopped = await run();
+    expect(row(stopped, 'idle')).toMatchObject({ action: 'stop', result: 'applied' });
+    expect(row(stopped, 'used').action).toBe('none');
+    expect(state('used')).toBe('RUNNING');
+    at(t0, 4 * HOUR + 10 * MIN);
+    expect(state('idle')).toBe('STOPPED');
+
+    // Stopped 2d: warned 1d before, deleted at 2d.
+    at(t0, 4 * HOUR + MIN + 24 * HOUR + MIN);
+    expect(row(await run(), 'idle')).toMatchObject({ action: 'warn', result: 'applied' });
+    at(t0, 4 * HOUR + MIN + 48 * HOUR - 5 * MIN);
+    expect(row(await run(), 'idle').action).toBe('none');
+    at(t0, 4 * HOUR + MIN + 48 * HOUR + MIN);
+    const deleted = await run();
+    expect(row(deleted, 'idle')).toMatchObject({ action: 'delete', result: 'applied' });
+    at(t0, 4 * HOUR + 48 * HOUR + 10 * MIN);
+    expect(state('idle')).toBe('DELETED');
+    expect(deleted.summary.failedScopes).toEqual([]);
+    expect(deleted.summary.perScope).toEqual([
+      expect.objectContaining({ account: ACCOUNT, region: REGION, connectionSignal: true }),
+    ]);
+  });
+
+  it('a dry run changes nothing: no tags, no state change, no notification', async () => {
+    const t0 = fx.emu.world.now();
+    await createBuilder(fx.client(), 'b1');
+    at(t0, 13 * MIN);
+    await run();
+    const marks = await tagsOf('b1');
+    at(t0, 5 * HOUR);
+    const dry = await run({}, { dryRun: true });
+    expect(row(dry, 'b1')).toMatchObject({ action: 'warn', result: 'dry-run' });
+    expect(dry.summary.dryRun).toBe(true);
+    expect(await tagsOf('b1')).toEqual(marks);
+    expect(state('b1')).toBe('RUNNING');
+    expect(dry.notifications).toEqual([]);
+    // dryRun in the policy works the same.
+    expect(row(await run({ dryRun: true }), 'b1').result).toBe('dry-run');
+    expect(await tagsOf('b1')).toEqual(marks);
+  });
+
+  it('leaves an opted-out builder and one a RUNNING pipeline run owns untouched', async () => {
+    const t0 = fx.emu.world.now();
+    await createBuilder(fx.client(), 'kept', { Tags: { [TAG.keep]: 'true' } });
+    await createBuilder(fx.client(), 'owned', {
+      Tags: { [TAG.execution]: 'run-1', [TAG.deployment]: 'local', [TAG.pipeline]: 'office' },
+    });
+    at(t0, 13 * MIN);
+    await run();
+    for (const h of [3, 5, 7]) {
+      at(t0, h * HOUR);
+      const r = await run();
+      expect(row(r, 'kept').action).toBe('skip');
+      expect(row(r, 'kept').reason).toMatch(/opted out/);
+      expect(row(r, 'owned').action).toBe('skip');
+      expect(row(r, 'owned').reason).toMatch(/owned by pipeline run run-1/);
+    }
+    expect(state('kept')).toBe('RUNNING');
+    expect(state('owned')).toBe('RUNNING');
+    expect((await tagsOf('kept'))[TAG.cleanup]).toBeUndefined();
+  });
+
+  it('sweeps another account through STS AssumeRole; an account whose role is missing is reported, the others done', async () => {
+    const t0 = fx.emu.world.now();
+    const THIRD = '333344445555';
+    for (const account of [ACCOUNT, OTHER_ACCOUNT, THIRD]) await createBuilder(fx.client({ account }), 'b1');
+    await post('sts/roles', { roleArn: `arn:aws:iam::${THIRD}:role/autopilot-cleanup`, assumable: false });
+    at(t0, 13 * MIN);
+    const policy = {
+      scope: { regions: [REGION], accounts: [{ id: ACCOUNT }, { id: OTHER_ACCOUNT }, { id: THIRD }] },
+    };
+    await run(policy);
+    at(t0, 2 * HOUR + MIN);
+    const r = await run(policy);
+    expect(
+      r.decisions
+        .filter((d) => d.action === 'warn')
+        .map((d) => d.account)
+        .sort(),
+    ).toEqual([ACCOUNT, OTHER_ACCOUNT]);
+    expect(r.summary.failedScopes).toEqual([
+      { account: THIRD, region: REGION, error: expect.stringMatching(/AccessDenied/) },
+    ]);
+    // The other account's builder carries the marks, written with the assumed role's credentials.
+    expect((await tagsOf('b1', OTHER_ACCOUNT))[TAG.cleanup]).toMatch(/^stop@/);
+    const events = fx.emu.control.events({ accountId: OTHER_ACCOUNT, region: REGION, limit: 1000 }).events;
+    const tagged = events.find((e) => (e.detail as { eventName: string }).eventName === 'TagResource')!;
+    expect((tagged.detail as { userIdentity: { type: string } }).userIdentity.type).toBe('AssumedRole');
+  });
+
+  it('retries throttling: every due action applied once, nothing lost', async () => {
+    const t0 = fx.emu.world.now();
+    fx.emu.control.setQuotas({ imageBuilders: 20, imageBuilderInstances: 20 });
+    const names = Array.from({ length: 8 }, (_, i) => `t${i}`);
+    for (const n of names) await createBuilder(fx.client(), n);
+    at(t0, 13 * MIN);
+    await run();
+    at(t0, 2 * HOUR + MIN);
+    await post('faults', { throttleRate: 0.3 });
+    const since = fx.emu.control.events({ limit: 1000 }).nextCursor;
+    const warned = await run();
+    await post('faults', { throttleRate: 0 });
+    // Calls were throttled (the log keeps failed calls too), and retried until they went through.
+    const throttled = fx.emu.control
+      .events({ since, limit: 1000 })
+      .events.filter((e) => (e.detail as { errorCode?: string }).errorCode === 'ThrottlingException');
+    expect(throttled.length).toBeGreaterThan(0);
+    expect(warned.summary.failedScopes).toEqual([]);
+    expect(names.map((n) => row(warned, n)?.action)).toEqual(names.map(() => 'warn'));
+    for (const n of names) expect((await tagsOf(n))[TAG.cleanup]).toMatch(/^stop@/);
+    at(t0, 4 * HOUR + MIN);
+    await post('faults', { throttleRate: 0.3 });
+    const stopped = await run();
+    await post('faults', { throttleRate: 0 });
+    expect(names.map((n) => row(stopped, n)?.result)).toEqual(names.map(() => 'applied'));
+    at(t0, 4 * HOUR + 10 * MIN);
+    for (const n of names) expect(state(n)).toBe('STOPPED');
+  });
+
+  it('a run started while another is still going skips (the overlap guard), changing nothing', async () => {
+    const t0 = fx.emu.world.now();
+    await createBuilder(fx.client(), 'b1');
+    at(t0, 13 * MIN);
+    let second: ReturnType<typeof runCleanupLocally> | undefined;
+    const first = await runCleanupLocally({
+      policy: POLICY,
+      emulator: fx.emu,
+      executionName: 'cleanup-a',
+      // While the first run sweeps, the next scheduled run starts.
+      onProgress: (e) => {
+        if (e.type === 'entered' && e.state === 'Sweep' && !second)
+          second = runCleanupLocally({ policy: POLICY, emulator: fx.emu, executionName: 'cleanup-b' });
+      },
+    });
+    const skipped = await second!;
+    expect(skipped.summary.skipped).toMatch(/run cleanup-a .* is still going/);
+    expect(skipped.decisions).toEqual([]);
+    expect(row(first, 'b1').action).toBe('none');
+    // Once the first run ended, the next one runs.
+    expect((await runCleanupLocally({ policy: POLICY, emulator: fx.emu })).summary.skipped).toBeUndefined();
+  });
+});

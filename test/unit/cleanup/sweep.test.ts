@@ -1,0 +1,285 @@
+import {
+  AppStreamClient,
+  DescribeImageBuildersCommand,
+  StopImageBuilderCommand,
+  TagResourceCommand,
+} from '@aws-sdk/client-appstream';
+import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { CleanupDeps } from '../../../lib/cleanup/deps';
+import { planCleanup } from '../../../lib/cleanup/plan';
+import { validateCleanupPolicy } from '../../../lib/cleanup/policy';
+import { capRows, sweepBatch } from '../../../lib/cleanup/sweep';
+import { batchesOf, targetsOf } from '../../../lib/cleanup/targets';
+import { TAG } from '../../../lib/tags';
+
+const NOW = Date.parse('2026-11-27T12:00:00Z');
+const H = 3_600_000;
+const appstream = new AppStreamClient({ region: 'us-east-1', maxAttempts: 1 });
+const tagging = new ResourceGroupsTaggingAPIClient({ region: 'us-east-1', maxAttempts: 1 });
+const as = mockClient(appstream);
+const tg = mockClient(tagging);
+const POLICY = { warnAfter: '2h', stopAfter: '4h', scope: { regions: ['us-east-1'] } };
+const arn = (n: string, account = '123456789012') =>
+  `arn:aws:appstream:us-east-1:${account}:image-builder/${n}`;
+const throttled = () =>
+  Object.assign(new Error('Rate exceeded'), {
+    name: 'ThrottlingException',
+    $metadata: { httpStatusCode: 400 },
+  });
+
+function deps(extra: Partial<CleanupDeps> = {}): CleanupDeps {
+  return {
+    deployment: 'prod',
+    region: 'us-east-1',
+    account: '123456789012',
+    appstream: () => appstream,
+    tagging: () => tagging,
+    clock: { now: () => NOW },
+    connectionSignal: () => true,
+    ...extra,
+  };
+}
+const input = (targets = [{ account: '123456789012', region: 'us-east-1' }], policy: unknown = POLICY) => ({
+  at: new Date(NOW).toISOString(),
+  dryRun: false,
+  detail: true,
+  policy,
+  targets,
+});
+
+describe('sweep: list → decide → act per account-region', () => {
+  beforeEach(() => {
+    as.reset();
+    tg.reset();
+  });
+
+  it('reads every page of builders and their tags in bulk, then stops the one due', async () => {
+    as.on(DescribeImageBuildersCommand)
+      .resolvesOnce({
+        ImageBuilders: [
+          { Name: 'due', Arn: arn('due'), State: 'RUNNING', CreatedTime: new Date(NOW - 10 * H) },
+        ],
+        NextToken: 't',
+      })
+      .resolvesOnce({
+        ImageBuilders: [
+          { Name: 'fresh', Arn: arn('fresh'), State: 'RUNNING', CreatedTime: new Date(NOW - H) },
+        ],
+      });
+    tg.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [
+        {
+          ResourceARN: arn('due'),
+          Tags: [
+            {
+              Key: TAG.cleanup,
+              Value: 'stop@2026-11-27T11:00Z warned@2026-11-27T09:00Z seen@2026-11-27T02:00Z',
+            },
+          ],
+        },
+      ],
+      PaginationToken: '',
+    });
+    const { scopes } = await sweepBatch(input(), deps());
+    expect(scopes[0].error).toBeUndefined();
+    expect(scopes[0].rows.map((r) => [r.builder, r.action, r.result])).toEqual([
+      ['due', 'stop', 'applied'],
+      ['fresh', 'none', undefined],
+    ]);
+    expect(scopes[0].counts).toEqual({ stop: 1, applied: 1, none: 1 });
+    expect(as.commandCalls(StopImageBuilderCommand)).toHaveLength(1);
+    expect(tg.commandCalls(GetResourcesCommand)[0].args[0].input).toMatchObject({
+      ResourceTypeFilters: ['appstream:image-builder'],
+      ResourcesPerPage: 100,
+    });
+    expect(scopes[0].reads).toBe(3);
+  });
+
+  it('retries a throttled call beyond the SDK before giving up, then reports only that scope failed', async () => {
+    as.on(DescribeImageBuildersCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .resolves({ ImageBuilders: [] });
+    const slept: number[] = [];
+    const ok = await sweepBatch(input(), deps({ sleep: async (ms) => void slept.push(ms) }));
+    expect(ok.scopes[0].error).toBeUndefined();
+    expect(slept).toHaveLength(2);
+
+    as.reset();
+    as.on(DescribeImageBuildersCommand).rejects(throttled());
+    const other = new AppStreamClient({ region: 'eu-west-1', maxAttempts: 1 });
+    mockClient(other).on(DescribeImageBuildersCommand).resolves({ ImageBuilders: [] });
+    const failed = await sweepBatch(
+      input([
+        { account: '123456789012', region: 'us-east-1' },
+        { account: '123456789012', region: 'eu-west-1' },
+      ]),
+      deps({ appstream: (_a, r) => (r === 'eu-west-1' ? other : appstream) }),
+    );
+    expect(failed.scopes[0].error).toMatch(/AwsTransientError: DescribeImageBuilders: ThrottlingException/);
+    expect(failed.scopes[1].error).toBeUndefined();
+  });
+
+  it('reports a scope whose role cannot be assumed, the others finish', async () => {
+    as.on(DescribeImageBuildersCommand).resolves({ ImageBuilders: [] });
+    const { scopes } = await sweepBatch(
+      input([
+        {
+          account: '111122223333',
+          region: 'us-east-1',
+          roleArn: 'arn:aws:iam::111122223333:role/x',
+        } as never,
+        { account: '123456789012', region: 'us-east-1' },
+      ]),
+      deps({
+        appstream: (account) => {
+          if (account === '111122223333')
+            throw Object.assign(new Error('not authorized to perform: sts:AssumeRole'), {
+              name: 'AccessDenied',
+            });
+          return appstream;
+        },
+      }),
+    );
+    expect(scopes[0].error).toMatch(/^AccessDenied: /);
+    expect(scopes[1].error).toBeUndefined();
+  });
+
+  it('looks up the pipeline run of its own deployment and leaves a RUNNING run its builder', async () => {
+    as.on(DescribeImageBuildersCommand).resolves({
+      ImageBuilders: [
+        { Name: 'owned', Arn: arn('owned'), State: 'RUNNING', CreatedTime: new Date(NOW - 10 * H) },
+        { Name: 'done', Arn: arn('done'), State: 'RUNNING', CreatedTime: new Date(NOW - 10 * H) },
+      ],
+    });
+    const mark = 'stop@2026-11-27T11:00Z warned@2026-11-27T09:00Z seen@2026-11-27T02:00Z';
+    tg.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: ['owned', 'done'].map((n) => ({
+        ResourceARN: arn(n),
+        Tags: [
+          { Key: TAG.execution, Value: `run-${n}` },
+          { Key: TAG.deployment, Value: 'prod' },
+          { Key: TAG.cleanup, Value: mark },
+        ],
+      })),
+    });
+    const asked: string[] = [];
+    const { scopes } = await sweepBatch(
+      input(),
+      deps({
+        executionStatus: async (e) => {
+          asked.push(e);
+          return e === 'run-owned' ? 'RUNNING' : 'SUCCEEDED';
+        },
+      }),
+    );
+    expect(asked.sort()).toEqual(['run-done', 'run-owned']);
+    expect(scopes[0].rows.map((r) => [r.builder, r.action])).toEqual([
+      ['owned', 'skip'],
+      ['done', 'stop'],
+    ]);
+    expect(as.commandCalls(StopImageBuilderCommand).map((c) => c.args[0].input.Name)).toEqual(['done']);
+  });
+
+  it('returns only notable rows without detail (the payload stays small), counting all', async () => {
+    as.on(DescribeImageBuildersCommand).resolves({
+      ImageBuilders: Array.from({ length: 30 }, (_, i) => ({
+        Name: `b${i}`,
+        Arn: arn(`b${i}`),
+        State: 'RUNNING',
+        CreatedTime: new Date(NOW - H),
+      })),
+    });
+    tg.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
+    const { scopes } = await sweepBatch({ ...input(), detail: false }, deps());
+    expect(scopes[0].rows).toEqual([]);
+    expect(scopes[0].counts.none).toBe(30);
+    expect(as.commandCalls(TagResourceCommand)).toHaveLength(30);
+  });
+});
+
+describe('plan: scopes, batches and the overlap guard', () => {
+  it('acts on the own account without scope.accounts, others through their role', () => {
+    const own = validateCleanupPolicy({ ...POLICY, scope: { regions: ['us-east-1', 'eu-west-1'] } });
+    expect(targetsOf(own, '123456789012')).toEqual([
+      { account: '123456789012', region: 'us-east-1' },
+      { account: '123456789012', region: 'eu-west-1' },
+    ]);
+    const cross = validateCleanupPolicy({
+      ...POLICY,
+      scope: {
+        regions: ['us-east-1'],
+        accounts: [{ id: '123456789012' }, { id: '111122223333', externalId: 'xyz' }],
+      },
+    });
+    expect(targetsOf(cross, '123456789012')).toEqual([
+      { account: '123456789012', region: 'us-east-1' },
+      {
+        account: '111122223333',
+        region: 'us-east-1',
+        roleArn: 'arn:aws:iam::111122223333:role/autopilot-cleanup',
+        externalId: 'xyz',
+      },
+    ]);
+  });
+
+  it('batches 800 account-regions 25 at a time', () => {
+    const batches = batchesOf(Array.from({ length: 800 }, (_, i) => i));
+    expect(batches).toHaveLength(32);
+    expect(batches.every((b) => b.length === 25)).toBe(true);
+  });
+
+  it('skips while an earlier run of the state machine is still RUNNING', async () => {
+    const self = 'arn:aws:states:us-east-1:123456789012:execution:cleanup:b';
+    const running = [
+      { name: 'a', startDate: NOW - 15 * 60_000 },
+      { name: 'b', arn: self, startDate: NOW },
+    ];
+    const plan = await planCleanup(
+      { policy: POLICY, execution: self },
+      deps({ executions: { running: async () => running } }),
+    );
+    expect(plan.skip).toMatch(/run a .* is still going/);
+    expect(plan.batches).toEqual([]);
+    const alone = await planCleanup(
+      { policy: POLICY, execution: self },
+      deps({ executions: { running: async () => [running[1]] } }),
+    );
+    expect(alone.skip).toBeUndefined();
+    expect(alone.batches).toEqual([[{ account: '123456789012', region: 'us-east-1' }]]);
+  });
+});
+
+describe('capRows: the Map output stays within 256 KiB', () => {
+  it('keeps at most 20 rows a batch, counting the rest', () => {
+    const rows = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        account: '123456789012',
+        region: 'us-east-1',
+        builder: `b${i}`,
+        state: 'RUNNING',
+        action: 'warn' as const,
+        reason: 'r',
+      }));
+    const scope = (n: number) => ({
+      account: '123456789012',
+      region: 'us-east-1',
+      connectionSignal: true,
+      counts: { warn: n },
+      rows: rows(n),
+      reads: 1,
+      writes: n,
+    });
+    const { scopes } = capRows({ scopes: [scope(15), scope(10), scope(3)] });
+    expect(scopes.map((s) => [s.rows.length, s.omitted])).toEqual([
+      [15, undefined],
+      [5, 5],
+      [0, 3],
+    ]);
+  });
+});
