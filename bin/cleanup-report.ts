@@ -2,8 +2,31 @@
 import type { CleanupDecisionRow, CleanupRunSummary } from '../local/cleanup';
 import { idleFor, table } from './cleanup-args';
 
-/** `--json`: exactly these fields per decision (idleMinutes null when no idle clock applies). */
+/** A builder whose action failed (`--json` summary.failedActions). */
+export interface FailedAction {
+  account: string;
+  region: string;
+  builder: string;
+  action: string;
+  error: string;
+}
+
+/**
+ * `--json`: exactly these fields per decision (idleMinutes null when no idle clock applies). The
+ * action is the one decided; what came of it is in `reason` when it was not done:
+ * `… — FAILED: <error>`, `… — dry run`, `… — not done (skipped)`. The builders whose action
+ * failed are listed again in `summary.failedActions`.
+ */
 export function decisionsJson(decisions: CleanupDecisionRow[], summary: CleanupRunSummary) {
+  const failedActions: FailedAction[] = decisions
+    .filter((d) => d.result === 'failed')
+    .map((d) => ({
+      account: d.account,
+      region: d.region,
+      builder: d.builder,
+      action: d.action,
+      error: d.error ?? 'failed',
+    }));
   return {
     decisions: decisions.map((d) => ({
       account: d.account,
@@ -12,10 +35,19 @@ export function decisionsJson(decisions: CleanupDecisionRow[], summary: CleanupR
       state: d.state,
       idleMinutes: d.idleMinutes ?? null,
       action: d.action,
-      reason: d.reason,
+      reason: `${d.reason}${outcomeSuffix(d)}`,
     })),
-    summary,
+    summary: { ...summary, failedActions },
   };
+}
+
+/** What came of an action that was not done, for the JSON `reason`. */
+function outcomeSuffix(d: CleanupDecisionRow): string {
+  if (d.result === 'failed') return ` — FAILED: ${d.error ?? 'failed'}`;
+  if (d.action === 'none' || d.action === 'skip') return '';
+  if (d.result === 'dry-run') return ' — dry run';
+  if (d.result === 'skipped') return ` — not done (skipped)${d.error ? `: ${d.error}` : ''}`;
+  return '';
 }
 
 /** The action as the table shows it: `stop`, `stop (dry run)`, `stop FAILED: …`. */

@@ -17,6 +17,12 @@ export const { handler, withDeps, schema } = functionDefiner(cleanupAwsDeps)(
       .optional(),
     /** $$.Execution.Id. */
     execution: z.string().optional(),
+    /** $$.Execution.StartTime. */
+    startedAt: z.string().optional(),
   }),
-  (i, deps) => planCleanup({ ...i.input, execution: i.execution }, deps),
+  (i, deps) =>
+    planCleanup({ ...i.input, execution: i.execution, startedAt: i.startedAt }, deps, {
+      // The topic the deployment may publish to (serverless.yml cleanupEnvironment).
+      topicArn: process.env.CLEANUP_TOPIC_ARN,
+    }),
 );

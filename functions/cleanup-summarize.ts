@@ -11,11 +11,14 @@ export const { handler, withDeps, schema } = functionDefiner(cleanupAwsDeps)(
     at: z.string(),
     dryRun: z.boolean(),
     policy: z.unknown().optional(),
-    batches: z.array(z.array(z.custom<CleanupTarget>((v) => typeof v === 'object' && v !== null))),
-    results: z.array(z.custom<BatchOutcome>((v) => typeof v === 'object' && v !== null)),
+    /** Absent in the deployed state machine: each result names its scopes (see batchesOf below). */
+    batches: z.array(z.array(z.custom<CleanupTarget>((v) => typeof v === 'object' && v !== null))).optional(),
+    results: z.array(
+      z.custom<BatchOutcome & { targets?: CleanupTarget[] }>((v) => typeof v === 'object' && v !== null),
+    ),
   }),
   async (input, deps) => {
-    const out = await summarize(input, deps);
+    const out = await summarize({ ...input, batches: input.batches ?? batchesOf(input.results) }, deps);
     const { summary } = out;
     if (summary.failedScopes.length || summary.notification?.error)
       logger.warn('builder cleanup run', { summary });
@@ -23,3 +26,18 @@ export const { handler, withDeps, schema } = functionDefiner(cleanupAwsDeps)(
     return out;
   },
 );
+
+/**
+ * The batches, from the Map's results (the state machine does not carry `batches` past the Map:
+ * the 256 KiB payload quota): a Sweep's result lists its scopes, a failed batch's (BatchFailed)
+ * carries its targets.
+ */
+export function batchesOf(results: (BatchOutcome & { targets?: CleanupTarget[] })[]): CleanupTarget[][] {
+  return results.map((r) =>
+    r.targets
+      ? r.targets
+      : 'scopes' in r
+        ? r.scopes.map((s) => ({ account: s.account, region: s.region }))
+        : [],
+  );
+}

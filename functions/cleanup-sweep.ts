@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { capRows, sweepBatch } from '../lib/cleanup/sweep';
+import { capRows, type ScopeResult, sweepBatch } from '../lib/cleanup/sweep';
 import { cleanupAwsDeps } from '../lib/lambda/cleanup-deps';
 import { functionDefiner } from '../lib/lambda/define';
 import { logger } from '../lib/lambda/logger';
@@ -15,7 +15,11 @@ const target = z.object({
 export const { handler, withDeps, schema } = functionDefiner(cleanupAwsDeps)(
   z.object({
     at: z.string(),
+    /** Plan's deadline (ISO): past it the sweep acts on nothing (lib/cleanup/plan.ts). */
+    deadline: z.string().optional(),
     dryRun: z.boolean(),
+    /** Plan's share of the 256 KiB payload quota for this batch's result (bytes of JSON). */
+    resultBytes: z.number().int().positive().optional(),
     detail: z.boolean().optional(),
     policy: z.unknown().optional(),
     targets: z.array(target),
@@ -31,6 +35,33 @@ export const { handler, withDeps, schema } = functionDefiner(cleanupAwsDeps)(
         error: s.error,
         rows: s.rows,
       });
-    return input.detail ? out : capRows(out);
+    if (input.detail) return out;
+    const capped = capRows(out);
+    return input.resultBytes ? fitBytes(capped, input.resultBytes) : capped;
   },
 );
+
+const bytesOf = (v: unknown) => Buffer.byteLength(JSON.stringify(v), 'utf8');
+
+/**
+ * Keeps a batch's result within `budget` bytes of JSON (Plan's share of the 256 KiB the state
+ * after the Map may hold, lib/cleanup/plan.ts): rows are left out from the last scope backwards,
+ * each counted in its scope's `omitted` (the Sweep log above has them all). Counts, errors and
+ * the scopes themselves always stay: if they alone are past the budget, the result is returned
+ * without rows (the run then fails on the quota: too many account-regions, see plan.ts).
+ */
+export function fitBytes<T extends { scopes: ScopeResult[] }>(out: T, budget: number): T {
+  let size = bytesOf(out);
+  if (size <= budget) return out;
+  const scopes = out.scopes.map((s) => ({ ...s, rows: [...s.rows] }));
+  for (let i = scopes.length - 1; i >= 0 && size > budget; i--) {
+    const s = scopes[i];
+    while (s.rows.length && size > budget) {
+      const row = s.rows.pop();
+      // The row and its comma; `omitted` adds at most ~14 bytes once.
+      size -= bytesOf(row) + 1;
+      s.omitted = (s.omitted ?? 0) + 1;
+    }
+  }
+  return { ...out, scopes };
+}

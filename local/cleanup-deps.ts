@@ -27,6 +27,13 @@ export function cleanupLocalDeps(
     maxAttempts?: number;
     notifier?: Notifier;
     executions?: CleanupExecutions;
+    /**
+     * Whether connection events of account/region reached the recorder this run (default: yes,
+     * everywhere). False for a scope whose catch-up lost events or stopped early: warn-only there.
+     */
+    connectionSignal?: (account: string, region: string) => boolean;
+    /** The status of an image-pipeline run (TAG.execution); default: none (UNKNOWN: left alone). */
+    executionStatus?: CleanupDeps['executionStatus'];
   },
 ): CleanupDeps & { clients: { destroy(): void }[] } {
   const account = opts.account ?? LOCAL_ACCOUNT;
@@ -74,7 +81,7 @@ export function cleanupLocalDeps(
       },
     }),
     clock: { now: opts.now },
-    connectionSignal: () => true,
+    connectionSignal: opts.connectionSignal ?? (() => true),
     creatorOf: async (acct, r, builder) => {
       const key = `${acct}/${r}`;
       let found = creators.get(key);
@@ -85,6 +92,7 @@ export function cleanupLocalDeps(
       return (await found).get(builder);
     },
     ...(opts.executions ? { executions: opts.executions } : {}),
+    ...(opts.executionStatus ? { executionStatus: opts.executionStatus } : {}),
     ...(opts.notifier ? { notifier: opts.notifier } : {}),
     clients,
   };

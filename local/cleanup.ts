@@ -1,7 +1,8 @@
 /**
  * Runs the idle builder cleanup once, locally, at the emulator's virtual "now": first the
  * connection events logged since the last run are delivered to the recorder (catchUpConnections:
- * the local stand-in for EventBridge), then the builder-cleanup state machine runs on the local
+ * the local stand-in for EventBridge; not in a dry run, which writes no tag and keeps the
+ * cursors), then the builder-cleanup state machine runs on the local
  * runtime (Plan → Map(Sweep) → Summarize) with our functions in-process and real SDK calls over
  * HTTP to the emulator; other accounts are reached through the emulator's STS AssumeRole.
  */
@@ -9,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type RunningEmulator, startEmulator } from '../emulator';
 import { cleanupFunctions } from '../functions';
+import type { ExecutionStatus } from '../lib/cleanup/decide';
 import type { CleanupPlan } from '../lib/cleanup/plan';
 import { validateCleanupPolicy } from '../lib/cleanup/policy';
 import type { CleanupRunOutput, CleanupSummary } from '../lib/cleanup/summary';
@@ -61,6 +63,8 @@ export interface LocalCleanupOptions {
   /** Account-regions per Map iteration (default 25). */
   batchSize?: number;
   executionName?: string;
+  /** The status of an image-pipeline run owning a builder (TAG.execution); default: UNKNOWN. */
+  executionStatus?: (execution: string) => Promise<ExecutionStatus>;
 }
 
 /** Cursor stores of in-process emulators (a separately started one: one per endpoint). */
@@ -85,13 +89,17 @@ export async function runCleanupLocally(opts: LocalCleanupOptions): Promise<{
   const registry = registries.get(endpoint) ?? new Map();
   registries.set(endpoint, registry);
   const roles = Object.fromEntries((policy.scope.accounts ?? []).map((a) => [a.id, a.roleArn]));
+  /** Scopes (`account/region`) whose connection catch-up lost events or stopped early this run. */
+  const unrecorded = new Set<string>();
   const deps = cleanupLocalDeps(endpoint, {
+    connectionSignal: (account, region) => !unrecorded.has(`${account}/${region}`),
     now,
     emulator: emu,
     roles,
     maxAttempts: opts.maxAttempts,
     notifier: opts.notifier ?? memory,
     executions: { running: async () => [...registry.values()] },
+    ...(opts.executionStatus ? { executionStatus: opts.executionStatus } : {}),
   });
   const executionName =
     opts.executionName ?? `cleanup-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -104,13 +112,31 @@ export async function runCleanupLocally(opts: LocalCleanupOptions): Promise<{
         ? (cursorStores.get(emu) ?? cursorStores.set(emu, memoryCursorStore()).get(emu)!)
         : (endpointStores.get(endpoint) ?? endpointStores.set(endpoint, memoryCursorStore()).get(endpoint)!);
     const accounts = (policy.scope.accounts ?? [{ id: LOCAL_ACCOUNT }]).map((a) => a.id);
-    const caught = await catchUpConnections(emu ?? endpoint, cursors, deps, {
-      scopes: scopesOf(accounts, policy.scope.regions),
-    });
+    // A dry run writes nothing: not the connection tags, not the cursors (its decisions go by the
+    // connections recorded so far; the next real run catches up).
+    const dryRun = (opts.dryRun ?? false) || policy.dryRun;
+    const caught = dryRun
+      ? {
+          recorded: 0,
+          truncated: false,
+          notes: ['dry run: connection events not caught up (no tags written, cursors kept)'],
+        }
+      : await catchUpConnections(emu ?? endpoint, cursors, deps, {
+          scopes: scopesOf(accounts, policy.scope.regions),
+        });
+    // Where connections may be missing, no builder is stopped for want of them (warn-only there).
+    if ('scopes' in caught)
+      for (const s of caught.scopes) if (s.lost || s.retryLater) unrecorded.add(s.scope);
     registry.set(executionName, { name: executionName, arn, startDate: now() });
     const handlers = Object.fromEntries(
       Object.entries(cleanupFunctions).map(([name, f]) => [name, f.withDeps(deps) as LocalHandler]),
     );
+    // The local runtime gives $$.Execution.StartTime in real time; the run's clock is the
+    // emulator's (virtual): Plan's deadline counts from the virtual start.
+    const startedAt = new Date(now()).toISOString();
+    const plan = handlers.cleanupPlan;
+    handlers.cleanupPlan = ((event: Record<string, unknown>, ...rest: unknown[]) =>
+      (plan as (...a: unknown[]) => unknown)({ ...event, startedAt }, ...rest)) as LocalHandler;
     const result = await runLocally({
       definition: loadCleanupDefinition(),
       input: {

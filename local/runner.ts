@@ -98,6 +98,18 @@ const validated = new Set<string>();
 /** A Task's or the execution's TimeoutSeconds elapsed (catchable in a Task, final for the execution). */
 const statesTimeout = (message: string) => Object.assign(new Error(message), { name: 'States.Timeout' });
 
+/** Step Functions' quota on a state's input or output (and the execution's): 256 KiB of UTF-8 JSON. */
+export const MAX_PAYLOAD_BYTES = 262_144;
+/** Bytes of a value as the JSON Step Functions passes between states. */
+export const payloadBytes = (value: unknown): number =>
+  value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value), 'utf8');
+/**
+ * AWS's wording for a state whose result is past the quota. States.DataLimitExceeded is terminal:
+ * no Retry or Catch (not even States.ALL) sees it, the execution fails.
+ */
+const dataLimitCause = (name: string, what: 'input' | 'output', bytes: number) =>
+  `The state/task '${name}' returned a result with a size exceeding the maximum number of bytes service limit. (${what}: ${bytes} bytes > ${MAX_PAYLOAD_BYTES})`;
+
 /**
  * Runs one of our ASL state machines with aws-local-stepfunctions: our handlers in-process,
  * Wait states as jumps of the virtual clock, retry pauses skipped. Streams progress events.
@@ -124,8 +136,17 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
     executionTimeoutSeconds === undefined
       ? Number.POSITIVE_INFINITY
       : virtualStart + executionTimeoutSeconds * 1000;
-  /** Set when the execution ends other than by its own states: TIMED_OUT or ABORTED. */
-  let endedAs: 'TIMED_OUT' | 'ABORTED' | undefined;
+  /** Set when the execution ends other than by its own states: TIMED_OUT, ABORTED or a payload past the quota. */
+  let endedAs: 'TIMED_OUT' | 'ABORTED' | 'DATA_LIMIT' | undefined;
+  let dataLimit: string | undefined;
+  /** A state's input or output past 256 KiB ends the execution (States.DataLimitExceeded, terminal). */
+  const checkPayload = (name: string, what: 'input' | 'output', value: unknown) => {
+    const bytes = payloadBytes(value);
+    if (bytes <= MAX_PAYLOAD_BYTES || endedAs) return;
+    endedAs = 'DATA_LIMIT';
+    dataLimit = dataLimitCause(name, what, bytes);
+    stop();
+  };
   let stop: () => void = () => undefined;
   /** Ends the execution when it was aborted or ran past its TimeoutSeconds (virtual clock). */
   const checkExecution = () => {
@@ -133,6 +154,8 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
     if (!endedAs && opts.time.now() >= executionDeadline) endedAs = 'TIMED_OUT';
     if (endedAs) {
       stop();
+      if (endedAs === 'DATA_LIMIT')
+        throw Object.assign(new Error(dataLimit), { name: 'States.DataLimitExceeded' });
       throw Object.assign(new Error(`execution ${endedAs}`), { name: `Execution.${endedAs}` });
     }
   };
@@ -185,6 +208,7 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
       retries.set(key, retry);
       if (failedLast.has(key)) opts.time.advance(retry.pauseAfter(failedLast.get(key)!));
       else retry.reset();
+      checkPayload(name, 'input', input);
       checkExecution();
       markStart(name);
       const t = opts.time.now();
@@ -203,6 +227,8 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
             `State ${name} ran ${(opts.time.now() - t) / 1000} s, past its TimeoutSeconds ${timeoutMs / 1000}`,
           );
         if (error) throw error;
+        checkPayload(name, 'output', out);
+        checkExecution();
         failedLast.delete(key);
         retries.delete(key);
         return out;
@@ -287,6 +313,8 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
         case 'StateExited':
           // The handler has returned by now: its end time is recorded.
           cursor = endedAt.get(state!.name)?.shift() ?? cursor;
+          // Every state's output (Pass, Map, Parallel too: a Map's is its input plus its results).
+          checkPayload(state!.name, 'output', state?.output);
           emit({ type: 'exited', state: state?.name, stateType, output: state?.output });
           break;
         case 'StateRetried':
@@ -328,18 +356,24 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
     cause = e.cause?.message ?? e.message;
   }
   opts.signal?.removeEventListener('abort', onAbort);
+  // The event log is read to its end first: a state's output past the quota is found there.
+  await consume.catch(() => undefined);
   if (endedAs === 'TIMED_OUT') {
     status = 'TIMED_OUT';
     output = undefined;
     error = 'States.Timeout';
     cause = `The execution ran past its TimeoutSeconds (${executionTimeoutSeconds} s)`;
+  } else if (endedAs === 'DATA_LIMIT') {
+    status = 'FAILED';
+    output = undefined;
+    error = 'States.DataLimitExceeded';
+    cause = dataLimit;
   } else if (endedAs === 'ABORTED') {
     status = 'ABORTED';
     output = undefined;
     error = undefined;
     cause = undefined;
   }
-  await consume.catch(() => undefined);
   if (opts.onStatusChange) {
     const inputJson = JSON.stringify(opts.input);
     await opts.onStatusChange({

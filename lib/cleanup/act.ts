@@ -47,13 +47,32 @@ export async function act(
   client: AppStreamClient,
   builder: BuilderFacts,
   decision: CleanupDecision,
-  opts: { dryRun: boolean; call: Call },
+  opts: {
+    dryRun: boolean;
+    call: Call;
+    /**
+     * Decides again from the builder as it is now (fresh tags and state), just before a stop or
+     * delete: the listing's tags may lag (GetResources), a connection may have been recorded since.
+     * Acted on only if it still says the same; undefined: the builder is gone.
+     */
+    recheck?: () => Promise<CleanupDecision | undefined>;
+  },
 ): Promise<ActOutcome> {
   const acting = decision.action === 'warn' || decision.action === 'stop' || decision.action === 'delete';
   if (opts.dryRun) return acting ? { result: 'dry-run', writes: 0 } : { writes: 0 };
   let writes = 0;
   const { call } = opts;
   const name = builder.name;
+  if (opts.recheck && (decision.action === 'stop' || decision.action === 'delete')) {
+    const fresh = await opts.recheck();
+    if (fresh?.action !== decision.action)
+      return {
+        result: 'skipped',
+        error: `re-checked before ${decision.action}: ${fresh ? `now ${fresh.action}: ${fresh.reason}` : 'gone'}`,
+        writes,
+      };
+    decision = fresh;
+  }
   try {
     if (decision.action === 'stop' || decision.action === 'delete') {
       const wanted = decision.action === 'stop' ? 'RUNNING' : 'STOPPED';

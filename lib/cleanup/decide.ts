@@ -16,7 +16,8 @@
  *    (builder.startedAt), `started@` (cleanup saw it running again after a stop), the last presence
  *    heartbeat, and the last connection + sessionGrace — unless a heartbeat at or after that
  *    connection shows the builder agent reports presence (then the heartbeat governs); with none of
- *    these known, from `seen@`. idle = now − that, exact to the millisecond, so `idle ≥ stopAfter`
+ *    these known, from `seen@`. When all of these predate `seen@` (the builder existed before cleanup
+ *    first saw it), `seen@` + sessionGrace counts too: the first rollout never stops a session. idle = now − that, exact to the millisecond, so `idle ≥ stopAfter`
  *    holds exactly from the minute the threshold is reached (durations are whole minutes).
  *    - idle < warnAfter → `none` (an earlier warning or plan is withdrawn: someone was active).
  *    - idle ≥ warnAfter and no warning announced a stop in this idle period → `warn`, marking
@@ -159,6 +160,15 @@ function idleClock(
           },
     );
   }
+  // Nothing known since first seen about a builder that existed before (the first rollout, a
+  // recorder deployed late: a session begun before could not be recorded): it is presumed possibly
+  // in use for sessionGrace after it was first seen.
+  const before = latest(facts);
+  if (mark?.seen !== undefined && before !== undefined && before.at < mark.seen)
+    facts.push({
+      at: mark.seen + policy.sessionGrace,
+      what: `first seen ${isoMinute(mark.seen)} + sessionGrace ${formatDuration(policy.sessionGrace)}`,
+    });
   const known = latest(facts);
   if (known) return known;
   return mark?.seen !== undefined ? { at: mark.seen, what: 'first seen' } : undefined;

@@ -9,6 +9,7 @@
 import {
   type AppStreamClient,
   DescribeImageBuildersCommand,
+  type ImageBuilder,
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-appstream';
 import {
@@ -92,4 +93,39 @@ async function tagsInBulk(tagging: ResourceGroupsTaggingAPIClient, call: Call) {
     token = out.PaginationToken || undefined;
   } while (token);
   return byArn;
+}
+
+/**
+ * One builder as it is now (DescribeImageBuilders Names + ListTagsForResource: no bulk tag index,
+ * whose tags may lag): the re-check before a stop or delete. Gone: undefined.
+ */
+export async function readBuilder(appstream: AppStreamClient, name: string, call: Call) {
+  let b: ImageBuilder | undefined;
+  try {
+    const out = await call(`DescribeImageBuilders ${name}`, () =>
+      appstream.send(new DescribeImageBuildersCommand({ Names: [name] })),
+    );
+    b = out.ImageBuilders?.find((x) => x.Name === name);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  if (!b?.Name) return undefined;
+  const found: InventoryBuilder = {
+    facts: {
+      name: b.Name,
+      state: b.State ?? 'UNKNOWN',
+      ...(b.Arn ? { arn: b.Arn } : {}),
+      ...(b.CreatedTime ? { createdAt: b.CreatedTime.getTime() } : {}),
+    },
+    tags: {},
+  };
+  if (b.Arn) {
+    const arn = b.Arn;
+    const tags = await call(`ListTagsForResource ${arn}`, () =>
+      appstream.send(new ListTagsForResourceCommand({ ResourceArn: arn })),
+    );
+    found.tags = tags.Tags ?? {};
+  }
+  return found;
 }

@@ -149,20 +149,34 @@ const policySchema = z
     withoutConnectionSignal: z.enum(['warn-only', 'age']).default('warn-only'),
     scope,
     dryRun: z.boolean().default(false),
+    /**
+     * Where warnings and reports go. Required unless dryRun, or `none` (warnings are then only
+     * tags: nobody is told before a stop).
+     */
     notify: z
-      .strictObject({
-        topicArn: z
-          .string()
-          .regex(SNS_TOPIC, 'must be an SNS topic ARN such as arn:aws:sns:eu-west-1:111122223333:cleanup'),
-        /** Actions listed in a notification (default all three). */
-        actions: z
-          .array(z.enum(NOTIFIED))
-          .min(1)
-          .default([...NOTIFIED]),
-      })
+      .union([
+        z.literal('none'),
+        z.strictObject({
+          topicArn: z
+            .string()
+            .regex(SNS_TOPIC, 'must be an SNS topic ARN such as arn:aws:sns:eu-west-1:111122223333:cleanup'),
+          /** Actions listed in a notification (default all three). */
+          actions: z
+            .array(z.enum(NOTIFIED))
+            .min(1)
+            .default([...NOTIFIED]),
+        }),
+      ])
       .optional(),
   })
   .superRefine((p, ctx) => {
+    if (p.notify === undefined && !p.dryRun)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['notify'],
+        message:
+          'is required (a stop is announced by a warning someone must receive): set notify.topicArn, or notify: none to warn by tags only',
+      });
     if (p.stopAfter <= p.warnAfter)
       ctx.addIssue({
         code: 'custom',
@@ -184,6 +198,7 @@ const policySchema = z
   })
   .transform((p) => ({
     ...p,
+    notify: p.notify === 'none' ? undefined : p.notify,
     minNotice: p.minNotice ?? Math.min(HOUR, p.stopAfter - p.warnAfter),
     deleteWarnBefore:
       p.deleteStoppedAfter === undefined

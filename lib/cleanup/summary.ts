@@ -2,8 +2,9 @@
  * The Summarize step: joins the batches' results (and the Map's Catch for a batch that failed as a
  * whole) into the run's summary — counts per action and result, per account/region, the scopes
  * that failed, where the connection signal is missing — and notifies (SNS, policy.notify) when
- * there is something to say: builders warned, stopped or deleted (with their reasons and
- * creators) or scopes that failed. A dry run notifies nobody.
+ * there is something to say: builders stopped or deleted (with their reasons and creators) or
+ * scopes that failed; warnings went out from the Sweep, before their marks. A dry run notifies
+ * nobody.
  */
 
 import { errorText } from '../schedule/report';
@@ -141,7 +142,8 @@ export function notification(
   actions: readonly string[],
 ) {
   const builders = decisions
-    .filter((d) => d.notify && actions.includes(d.action) && d.result === 'applied')
+    // Warnings went out from the Sweep, before their marks (sweep.ts): listed here are stops and deletes.
+    .filter((d) => d.notify && d.action !== 'warn' && actions.includes(d.action) && d.result === 'applied')
     .map((d) => ({
       builder: d.builder,
       account: d.account,
@@ -153,7 +155,7 @@ export function notification(
     }));
   if (builders.length === 0 && summary.failedScopes.length === 0 && !summary.omitted) return undefined;
   const n = (a: string) => builders.filter((b) => b.action === a).length;
-  const parts = [`${n('warn')} warned`, `${n('stop')} stopped`, `${n('delete')} deleted`];
+  const parts = [`${n('stop')} stopped`, `${n('delete')} deleted`];
   if (summary.failedScopes.length) parts.push(`${summary.failedScopes.length} scope(s) failed`);
   return {
     builders,
@@ -161,7 +163,6 @@ export function notification(
     body: {
       at: summary.at,
       counts: summary.counts,
-      warned: builders.filter((b) => b.action === 'warn'),
       stopped: builders.filter((b) => b.action === 'stop'),
       deleted: builders.filter((b) => b.action === 'delete'),
       failedScopes: summary.failedScopes,

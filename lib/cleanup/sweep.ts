@@ -9,14 +9,26 @@
  * up to RETRIES more times with backoff (deps.sleep) before it counts: listing calls fail the scope
  * (nothing acted yet), an action call fails only its builder (its decision is taken again next
  * run). Nothing is lost: marks are written only after the action succeeded.
+ *
+ * Warnings: a scope's warnings are published (policy.notify, deps.notifier) before their
+ * `warned@`/`stop@` marks are written; if publishing fails no warning mark is written (the row is
+ * `failed`, warned again next run), so a stop never follows a warning nobody received. Summarize's
+ * notification reports the stops and deletes.
  */
 import { aws } from '../aws/call';
 import { ConfigError } from '../errors';
 import { TAG } from '../tags';
 import { act } from './act';
-import { type CleanupAction, type CleanupSignals, decide, type ExecutionStatus } from './decide';
+import {
+  type BuilderFacts,
+  type CleanupAction,
+  type CleanupDecision,
+  type CleanupSignals,
+  decide,
+  type ExecutionStatus,
+} from './decide';
 import type { CleanupDeps } from './deps';
-import { type Call, readBuilders } from './inventory';
+import { type Call, readBuilder, readBuilders } from './inventory';
 import { type CleanupPolicy, validateCleanupPolicy } from './policy';
 import { accessOf, type CleanupTarget } from './targets';
 
@@ -29,7 +41,8 @@ export interface CleanupDecisionRow {
   idleMinutes?: number;
   action: CleanupAction;
   reason: string;
-  result?: 'applied' | 'dry-run' | 'failed' | 'skipped';
+  /** deferred: past the sweep's deadline, not acted on (decided again next run). */
+  result?: 'applied' | 'dry-run' | 'failed' | 'skipped' | 'deferred';
   error?: string;
   /** Listed in the notification (warn/stop/delete, unless opted out with no-notify). */
   notify?: boolean;
@@ -63,6 +76,11 @@ export interface SweepInput {
   /** The policy as written; absent: deps.loadPolicy(). */
   policy?: unknown;
   targets: CleanupTarget[];
+  /**
+   * Stop acting once past this (epoch ms or ISO; from the state machine, ahead of the task's
+   * timeout): the due actions left are reported `deferred` and decided again next run.
+   */
+  deadline?: number | string;
 }
 
 /** Extra attempts of a throttled call beyond the SDK's own. */
@@ -86,12 +104,21 @@ export function policyFrom(input: { policy?: unknown }, deps: CleanupDeps): Clea
 export async function sweepBatch(input: SweepInput, deps: CleanupDeps): Promise<{ scopes: ScopeResult[] }> {
   const policy = policyFrom(input, deps);
   const now = Date.parse(input.at);
+  const deadline =
+    input.deadline === undefined
+      ? undefined
+      : typeof input.deadline === 'number'
+        ? input.deadline
+        : Date.parse(input.deadline);
+  if (deadline !== undefined && Number.isNaN(deadline))
+    throw new ConfigError(`deadline: not a time: ${String(input.deadline)}`);
+  const opts = { ...input, deadline };
   const scopes: ScopeResult[] = new Array(input.targets.length);
   let next = 0;
   const worker = async () => {
     while (next < input.targets.length) {
       const i = next++;
-      scopes[i] = await sweepScope(input.targets[i], policy, now, input, deps);
+      scopes[i] = await sweepScope(input.targets[i], policy, now, opts, deps);
     }
   };
   await Promise.all(Array.from({ length: Math.min(SCOPE_CONCURRENCY, input.targets.length) }, worker));
@@ -119,7 +146,7 @@ export async function sweepScope(
   target: CleanupTarget,
   policy: CleanupPolicy,
   now: number,
-  opts: { dryRun: boolean; detail?: boolean },
+  opts: { dryRun: boolean; detail?: boolean; deadline?: number },
   deps: CleanupDeps,
 ): Promise<ScopeResult> {
   const { account, region } = target;
@@ -159,8 +186,20 @@ export async function sweepScope(
   const count = (key: string) => {
     out.counts[key] = (out.counts[key] ?? 0) + 1;
   };
-  for (const { facts, tags } of builders) {
-    const d = decide(facts, tags, policy, now, signals);
+  const decided = builders.map((b) => ({ ...b, d: decide(b.facts, b.tags, policy, now, signals) }));
+  const creators = new Map<string, string>();
+  const listed = (d: CleanupDecision) =>
+    d.notify && (d.action === 'warn' || d.action === 'stop' || d.action === 'delete');
+  for (const { facts, d } of decided)
+    if (listed(d)) {
+      const creator = await deps.creatorOf?.(account, region, facts.name).catch(() => undefined);
+      if (creator) creators.set(facts.name, creator);
+    }
+  // Warnings are delivered before their marks are written: a stop never follows a warning nobody got.
+  const undelivered = opts.dryRun
+    ? undefined
+    : await deliverWarnings(decided, creators, target, policy, now, deps);
+  for (const { facts, d } of decided) {
     const row: CleanupDecisionRow = {
       account,
       region,
@@ -170,18 +209,33 @@ export async function sweepScope(
       action: d.action,
       reason: d.reason,
     };
-    try {
-      const o = await act(client, facts, d, { dryRun: opts.dryRun, call });
-      out.writes += o.writes;
-      if (o.result) row.result = o.result;
-      if (o.error) row.error = o.error;
-    } catch (err) {
+    const acting = d.action === 'warn' || d.action === 'stop' || d.action === 'delete';
+    if (acting && !opts.dryRun && opts.deadline !== undefined && deps.clock.now() >= opts.deadline) {
+      row.result = 'deferred';
+      row.error = `past the sweep's deadline ${new Date(opts.deadline).toISOString()}: decided again next run`;
+    } else if (d.action === 'warn' && undelivered) {
       row.result = 'failed';
-      row.error = `${errorText(err)} (retried next run)`;
-    }
-    if (d.notify && (d.action === 'warn' || d.action === 'stop' || d.action === 'delete')) {
+      row.error = `warning not delivered (${undelivered}): no mark written, warned again next run`;
+    } else
+      try {
+        const o = await act(client, facts, d, {
+          dryRun: opts.dryRun,
+          call,
+          recheck: async () => {
+            const fresh = await readBuilder(client, facts.name, reading);
+            return fresh && decide(fresh.facts, fresh.tags, policy, now, signals);
+          },
+        });
+        out.writes += o.writes;
+        if (o.result) row.result = o.result;
+        if (o.error) row.error = o.error;
+      } catch (err) {
+        row.result = 'failed';
+        row.error = `${errorText(err)} (retried next run)`;
+      }
+    if (listed(d)) {
       row.notify = true;
-      const creator = await deps.creatorOf?.(account, region, facts.name).catch(() => undefined);
+      const creator = creators.get(facts.name);
       if (creator) row.creator = creator;
     }
     count(row.action);
@@ -190,6 +244,47 @@ export async function sweepScope(
     if (opts.detail || notable) out.rows.push(row);
   }
   return out;
+}
+
+/**
+ * Publishes the scope's warnings (policy.notify, when it lists `warn`) before any mark is written;
+ * returns why they could not be delivered (then no warning mark is written: warned again next
+ * run), or undefined. Nothing to publish (no warning, opted out with no-notify, `warn` not in
+ * notify.actions, or `notify: none`): undefined.
+ */
+async function deliverWarnings(
+  decided: { facts: BuilderFacts; d: CleanupDecision }[],
+  creators: Map<string, string>,
+  target: CleanupTarget,
+  policy: CleanupPolicy,
+  now: number,
+  deps: CleanupDeps,
+): Promise<string | undefined> {
+  const notify = policy.notify;
+  if (!notify?.actions.includes('warn')) return undefined;
+  const warned = decided
+    .filter(({ d }) => d.action === 'warn' && d.notify)
+    .map(({ facts, d }) => ({
+      builder: facts.name,
+      account: target.account,
+      region: target.region,
+      action: 'warn',
+      reason: d.reason,
+      ...(d.planned ? { planned: new Date(d.planned.at).toISOString() } : {}),
+      ...(creators.has(facts.name) ? { creator: creators.get(facts.name) } : {}),
+    }));
+  if (warned.length === 0) return undefined;
+  try {
+    if (!deps.notifier) throw new Error('no notifier configured');
+    await deps.notifier.publish({
+      topicArn: notify.topicArn,
+      subject: `appstream-autopilot idle builder cleanup: ${warned.length} warned (${target.account}/${target.region})`,
+      message: { at: new Date(now).toISOString(), warned },
+    });
+    return undefined;
+  } catch (err) {
+    return errorText(err);
+  }
 }
 
 /** The status of each pipeline run of this deployment that tags a builder (one lookup per run). */

@@ -7,10 +7,12 @@ import {
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-appstream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { decisionsJson } from '../../bin/cleanup-report';
 import { type RunningEmulator, startEmulator } from '../../emulator';
 import { isoMinute } from '../../lib/cleanup/marks';
 import { builderArn } from '../../lib/cleanup/recorder';
 import { TAG } from '../../lib/tags';
+import type { CleanupRunSummary } from '../../local/cleanup';
 import { createBuilder } from '../helpers/builders';
 import { autopilot as run } from '../helpers/cli';
 import { ACCOUNT, MIN } from '../helpers/emulator';
@@ -38,10 +40,10 @@ const policyFile = (name: string, text: string) => {
   return file;
 };
 
-/** Warn after 2h, stop after 4h, the caller's account in us-east-1. */
+/** Warn after 2h, stop after 4h, the caller's account in us-east-1; warnings by tags only. */
 const POLICY = policyFile(
   'policy.yaml',
-  'warnAfter: 2h\nstopAfter: 4h\nminNotice: 1h\nscope:\n  regions: [us-east-1]\n',
+  'warnAfter: 2h\nstopAfter: 4h\nminNotice: 1h\nnotify: none\nscope:\n  regions: [us-east-1]\n',
 );
 
 describe('CLI: autopilot cleanup validate', () => {
@@ -60,7 +62,10 @@ describe('CLI: autopilot cleanup validate', () => {
   });
 
   it('refuses an invalid policy with one line naming the field, exit 1', async () => {
-    const order = policyFile('order.yaml', 'warnAfter: 4h\nstopAfter: 2h\nscope: { regions: [eu-west-1] }\n');
+    const order = policyFile(
+      'order.yaml',
+      'warnAfter: 4h\nstopAfter: 2h\nnotify: none\nscope: { regions: [eu-west-1] }\n',
+    );
     const out = await autopilot(['validate', order]);
     expect(out.code).toBe(1);
     expect(oneLine(out.stderr)).toBe(
@@ -161,10 +166,13 @@ describe('CLI: autopilot cleanup run --local against a running emulator', () => 
     expect(byName.kept.reason).toContain('opted out');
     expect(byName.new).toMatchObject({ action: 'none' });
     expect(byName.new.reason).toContain('first seen');
+    // Applied: the reasons say nothing more.
+    expect(byName.due.reason).not.toMatch(/FAILED|dry run/);
     expect(json.summary).toMatchObject({
       dryRun: false,
       counts: expect.objectContaining({ stop: 1, warn: 1, skip: 1, none: 1 }),
       failedScopes: [],
+      failedActions: [],
       perScope: [expect.objectContaining({ account: ACCOUNT, region: 'us-east-1', connectionSignal: true })],
       connectionEvents: { recorded: 0, truncated: false, notes: [] },
     });
@@ -191,6 +199,37 @@ describe('CLI: autopilot cleanup run --local against a running emulator', () => 
     expect(await tagsOf('new')).toEqual(before.fresh);
   });
 
+  it('--dry-run --json: the same shape, the reason says the action was not done', async () => {
+    const out = await autopilot([
+      'run',
+      POLICY,
+      '--local',
+      '--endpoint-url',
+      emu.endpoint,
+      '--dry-run',
+      '--json',
+    ]);
+    expect(out.code).toBe(0);
+    const json = JSON.parse(out.stdout);
+    const due = json.decisions.find((d: { builder: string }) => d.builder === 'due');
+    expect(Object.keys(due)).toEqual([
+      'account',
+      'region',
+      'builder',
+      'state',
+      'idleMinutes',
+      'action',
+      'reason',
+    ]);
+    expect(due.action).toBe('stop');
+    expect(due.reason).toMatch(/ — dry run$/);
+    expect(json.decisions.find((d: { builder: string }) => d.builder === 'kept').reason).not.toContain(
+      'dry run',
+    );
+    expect(json.summary.failedActions).toEqual([]);
+    expect(await stateOf('due')).toBe('RUNNING');
+  });
+
   it('records a console Connect before deciding: the builder is kept alive', async () => {
     const connect = await fetch(`${emu.endpoint}/_emulator/image-builders/connect`, {
       method: 'POST',
@@ -214,18 +253,19 @@ describe('CLI: autopilot cleanup run --local against a running emulator', () => 
 });
 
 describe('CLI: autopilot cleanup simulate', () => {
-  it('--hours 6: the idle builder is warned at 2h, stopped at 4h; the others are kept', async () => {
-    const out = await autopilot(['simulate', EXAMPLE, '--hours', '6', '--local', '--json']);
+  it('--hours 13: the idle builder is warned 2h, stopped 4h after first seen + sessionGrace; the others are kept', async () => {
+    const out = await autopilot(['simulate', EXAMPLE, '--hours', '13', '--local', '--json']);
     expect(out.code).toBe(0);
     const sim = JSON.parse(out.stdout);
-    expect(sim).toMatchObject({ runs: 24, failedRuns: 0, cadenceMinutes: 15, from: '2026-11-30T08:00:00Z' });
+    expect(sim).toMatchObject({ runs: 52, failedRuns: 0, cadenceMinutes: 15, from: '2026-11-30T08:00:00Z' });
     const idle = sim.timeline.filter(
       (e: { builder: string; action: string }) => e.builder === 'idle-never-used' && e.action !== 'none',
     );
-    // Created 15 min before the start: idle 2h at +1h45, 4h at +3h45.
+    // Created before cleanup first saw it (08:00): presumed possibly in use for sessionGrace 8h
+    // (the first rollout never stops a session), so idle from 16:00: warned at 18:00, stopped at 20:00.
     expect(idle.map((e: { at: string; action: string }) => [e.at, e.action])).toEqual([
-      ['2026-11-30T09:45:00Z', 'warn'],
-      ['2026-11-30T11:45:00Z', 'stop'],
+      ['2026-11-30T18:00:00Z', 'warn'],
+      ['2026-11-30T20:00:00Z', 'stop'],
     ]);
     const final = Object.fromEntries(
       sim.builders.map((b: { name: string; state: string }) => [b.name, b.state]),
@@ -250,5 +290,65 @@ describe('CLI: autopilot cleanup simulate', () => {
     const local = await autopilot(['simulate', EXAMPLE]);
     expect(local.code).toBe(2);
     expect(oneLine(local.stderr)).toContain('add --local');
+  });
+});
+
+describe('CLI: cleanup --json shows what came of each action', () => {
+  const row = {
+    account: '123456789012',
+    region: 'us-east-1',
+    state: 'RUNNING',
+    idleMinutes: 300,
+    reason: 'idle 5h ≥ stopAfter 4h',
+  };
+  const summary = {
+    at: '2026-11-27T12:00:00.000Z',
+    dryRun: false,
+    failedScopes: [],
+  } as unknown as CleanupRunSummary;
+
+  it('keeps the issue’s shape; a failed action says FAILED in its reason and in summary.failedActions', () => {
+    const json = decisionsJson(
+      [
+        { ...row, builder: 'ok', action: 'stop', result: 'applied' },
+        {
+          ...row,
+          builder: 'bad',
+          action: 'stop',
+          result: 'failed',
+          error: 'ConcurrentModificationException: busy',
+        },
+        { ...row, builder: 'later', action: 'delete', result: 'skipped', error: 'past the run deadline' },
+        { ...row, builder: 'idle', action: 'none', result: 'dry-run', idleMinutes: undefined },
+      ],
+      summary,
+    );
+    for (const d of json.decisions)
+      expect(Object.keys(d)).toEqual([
+        'account',
+        'region',
+        'builder',
+        'state',
+        'idleMinutes',
+        'action',
+        'reason',
+      ]);
+    const [ok, bad, later, idle] = json.decisions;
+    expect(ok.reason).toBe(row.reason);
+    expect(bad).toMatchObject({
+      action: 'stop',
+      reason: `${row.reason} — FAILED: ConcurrentModificationException: busy`,
+    });
+    expect(later.reason).toBe(`${row.reason} — not done (skipped): past the run deadline`);
+    expect(idle).toMatchObject({ action: 'none', idleMinutes: null, reason: row.reason });
+    expect(json.summary.failedActions).toEqual([
+      {
+        account: '123456789012',
+        region: 'us-east-1',
+        builder: 'bad',
+        action: 'stop',
+        error: 'ConcurrentModificationException: busy',
+      },
+    ]);
   });
 });

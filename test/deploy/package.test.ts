@@ -86,9 +86,11 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
       },
     });
     const invokeConfigs = resources.filter((r) => r.Type === 'AWS::Lambda::EventInvokeConfig');
+    const recorderDlq = { 'Fn::GetAtt': ['CleanupRecorderDeadLetterQueue', 'Arn'] };
     expect(invokeConfigs.map((c) => (c.Properties as Cfn).DestinationConfig?.OnFailure?.Destination)).toEqual(
-      [dlq, dlq],
+      expect.arrayContaining([dlq, dlq, recorderDlq]),
     );
+    expect(invokeConfigs).toHaveLength(3);
     expect(rule.Properties.Targets).toEqual([expect.objectContaining({ DeadLetterConfig: { Arn: dlq } })]);
     const schedules = resources.filter(
       (r) => r.Type === 'AWS::Events::Rule' && r.Properties.ScheduleExpression === 'rate(1 hour)',
@@ -187,8 +189,42 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
     const recorderRule = rules.find((r) => patternOf(r).source[0] === 'aws.appstream')!;
     expect(recorderRule.Properties.EventPattern).toEqual(CONNECTION_EVENT_PATTERN);
     expect(recorderRule.Properties.Targets).toEqual([
-      expect.objectContaining({ Arn: { 'Fn::GetAtt': ['CleanupRecordConnectionLambdaFunction', 'Arn'] } }),
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': ['CleanupRecordConnectionLambdaFunction', 'Arn'] },
+        DeadLetterConfig: { Arn: recorderDlq },
+      }),
     ]);
+    // Recorder failures are not silent: its failed invocations (onFailure) and undeliverable
+    // events land in its queue, which EventBridge may write to and an alarm watches.
+    const recorderConfig = invokeConfigs.find(
+      (c) =>
+        (c.Properties as Cfn).DestinationConfig?.OnFailure?.Destination?.['Fn::GetAtt']?.[0] ===
+        'CleanupRecorderDeadLetterQueue',
+    )!;
+    expect((recorderConfig.Properties as Cfn).FunctionName).toEqual({
+      Ref: 'CleanupRecordConnectionLambdaFunction',
+    });
+    expect((recorderConfig.Properties as Cfn).MaximumRetryAttempts).toBe(2);
+    expect(R.CleanupRecorderDeadLetterQueue.Type).toBe('AWS::SQS::Queue');
+    expect(R.CleanupRecorderDeadLetterQueuePolicy.Properties.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: recorderDlq,
+      }),
+    ]);
+    expect(R.CleanupRecorderDeadLetterAlarm).toMatchObject({
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': ['CleanupRecorderDeadLetterQueue', 'QueueName'] } },
+        ],
+      },
+    });
     const cleanupScheduler = schedulers.find(
       (r) => (r.Properties.ScheduleExpression as string) === 'cron(0/15 * * * ? *)',
     )!;
@@ -215,6 +251,17 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
       'states:ListExecutions',
     ])
       expect(cleanupActions, action).toContain(action);
+    // The role may write to the recorder's queue (osls adds nothing to a custom role).
+    const cleanupStatements = R.CleanupFunctionsRole.Properties.Policies.flatMap(
+      (p: Cfn) => p.PolicyDocument.Statement,
+    );
+    expect(cleanupStatements).toContainEqual(
+      expect.objectContaining({ Action: 'sqs:SendMessage', Resource: recorderDlq }),
+    );
+    // No Sweep outlives its execution (lib/cleanup/plan.ts): the Lambda runs at most 300 s.
+    expect(R.CleanupSweepLambdaFunction.Properties.Timeout).toBe(300);
+    // Plan checks the policy's notify.topicArn against the topic the role may publish to.
+    expect(R.CleanupPlanLambdaFunction.Properties.Environment.Variables).toHaveProperty('CLEANUP_TOPIC_ARN');
     expect(
       R.BuilderCleanupExecutionsAlarm.Properties.Metrics.map((m: Cfn) => m.MetricStat?.Metric.MetricName),
     ).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut', undefined]);

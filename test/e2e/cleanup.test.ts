@@ -1,5 +1,9 @@
-import { ListTagsForResourceCommand } from '@aws-sdk/client-appstream';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-appstream';
 import { describe, expect, it } from 'vitest';
+import { formatMark } from '../../lib/cleanup/marks';
 import { TAG } from '../../lib/tags';
 import { runCleanupLocally } from '../../local/cleanup';
 import { createBuilder } from '../helpers/builders';
@@ -41,6 +45,20 @@ describe('End to end: idle builder cleanup on the local runtime against the emul
     ).Tags ?? {};
   /** Advances the virtual clock to `t0 + ms`. */
   const at = (t0: number, ms: number) => fx.emu.control.advance(Math.max(0, t0 + ms - fx.emu.world.now()));
+  /**
+   * Backdates the first-seen marks to the builders' creation, as if cleanup had watched them since
+   * (a builder created before it was first seen is otherwise presumed in use for sessionGrace from
+   * then: see 'first rollout'); the timelines below then run from creation.
+   */
+  const seenAtCreation = async (t0: number, names: string[], account = ACCOUNT) => {
+    for (const name of names)
+      await fx.client({ account }).send(
+        new TagResourceCommand({
+          ResourceArn: `arn:aws:appstream:${REGION}:${account}:image-builder/${name}`,
+          Tags: { [TAG.cleanup]: formatMark({ seen: t0 - MIN }) },
+        }),
+      );
+  };
   const run = (extra: Record<string, unknown> = {}, opts: { dryRun?: boolean } = {}) =>
     runCleanupLocally({ policy: { ...POLICY, ...extra }, emulator: fx.emu, ...opts });
   const row = (r: Awaited<ReturnType<typeof run>>, builder: string) =>
@@ -58,6 +76,7 @@ describe('End to end: idle builder cleanup on the local runtime against the emul
     expect(row(first, 'idle')).toMatchObject({ action: 'none', state: 'RUNNING' });
     expect(row(first, 'idle').reason).toMatch(/first seen/);
     expect((await tagsOf('idle'))[TAG.cleanup]).toMatch(/^seen@/);
+    await seenAtCreation(t0, ['idle', 'used']);
 
     // Someone connects to `used` from the console at t0 + 1h: recorded at the next run's catch-up.
     at(t0, HOUR);
@@ -113,6 +132,7 @@ describe('End to end: idle builder cleanup on the local runtime against the emul
     await createBuilder(fx.client(), 'b1');
     at(t0, 13 * MIN);
     await run();
+    await seenAtCreation(t0, ['b1']);
     const marks = await tagsOf('b1');
     at(t0, 5 * HOUR);
     const dry = await run({}, { dryRun: true });
@@ -126,25 +146,76 @@ describe('End to end: idle builder cleanup on the local runtime against the emul
     expect(await tagsOf('b1')).toEqual(marks);
   });
 
-  it('leaves an opted-out builder and one a RUNNING pipeline run owns untouched', async () => {
+  it('a dry run records no connection (no tag, cursor kept); the next real run does', async () => {
     const t0 = fx.emu.world.now();
-    await createBuilder(fx.client(), 'kept', { Tags: { [TAG.keep]: 'true' } });
-    await createBuilder(fx.client(), 'owned', {
-      Tags: { [TAG.execution]: 'run-1', [TAG.deployment]: 'local', [TAG.pipeline]: 'office' },
-    });
+    await createBuilder(fx.client(), 'c1');
     at(t0, 13 * MIN);
     await run();
+    at(t0, HOUR);
+    await post('image-builders/connect', { name: 'c1' });
+    at(t0, HOUR + MIN);
+    const dry = await run({}, { dryRun: true });
+    expect(dry.summary.connectionEvents.recorded).toBe(0);
+    expect(dry.summary.connectionEvents.notes.join()).toMatch(/dry run/);
+    expect((await tagsOf('c1'))[TAG.lastConnection]).toBeUndefined();
+    const real = await run();
+    expect(real.summary.connectionEvents.recorded).toBe(1);
+    expect((await tagsOf('c1'))[TAG.lastConnection]).toBeDefined();
+  });
+
+  it('where connection events were lost this run, nothing is stopped (warn-only there)', async () => {
+    const t0 = fx.emu.world.now();
+    await createBuilder(fx.client(), 'l1');
+    at(t0, 13 * MIN);
+    await run();
+    await seenAtCreation(t0, ['l1']);
+    at(t0, 2 * HOUR + MIN);
+    expect(row(await run(), 'l1').action).toBe('warn');
+    // A cursor this emulator never gave out: the events in between are lost.
+    const cursorFile = join(mkdtempSync(join(tmpdir(), 'cleanup-cursor-')), 'cursors.json');
+    writeFileSync(cursorFile, JSON.stringify({ [`${ACCOUNT}/${REGION}`]: 1e12 }));
+    at(t0, 4 * HOUR + MIN);
+    const lost = await runCleanupLocally({ policy: POLICY, emulator: fx.emu, cursorFile });
+    expect(lost.summary.connectionEvents.truncated).toBe(true);
+    expect(row(lost, 'l1').action).toBe('none');
+    expect(row(lost, 'l1').reason).toMatch(/no connection signal/);
+    expect(lost.summary.perScope).toEqual([expect.objectContaining({ connectionSignal: false })]);
+    expect(state('l1')).toBe('RUNNING');
+  });
+
+  it('leaves an opted-out builder and one a RUNNING pipeline run owns untouched; a finished run’s builder is handled', async () => {
+    const t0 = fx.emu.world.now();
+    await createBuilder(fx.client(), 'kept', { Tags: { [TAG.keep]: 'true' } });
+    const owner = (run: string) => ({
+      Tags: { [TAG.execution]: run, [TAG.deployment]: 'local', [TAG.pipeline]: 'office' },
+    });
+    await createBuilder(fx.client(), 'owned', owner('run-1'));
+    await createBuilder(fx.client(), 'finished', owner('run-2'));
+    const asked: string[] = [];
+    const executionStatus = async (e: string) => {
+      asked.push(e);
+      return e === 'run-1' ? ('RUNNING' as const) : ('SUCCEEDED' as const);
+    };
+    const runOwned = () => runCleanupLocally({ policy: POLICY, emulator: fx.emu, executionStatus });
+    at(t0, 13 * MIN);
+    await runOwned();
+    await seenAtCreation(t0, ['finished']);
     for (const h of [3, 5, 7]) {
       at(t0, h * HOUR);
-      const r = await run();
+      const r = await runOwned();
       expect(row(r, 'kept').action).toBe('skip');
       expect(row(r, 'kept').reason).toMatch(/opted out/);
       expect(row(r, 'owned').action).toBe('skip');
-      expect(row(r, 'owned').reason).toMatch(/owned by pipeline run run-1/);
+      expect(row(r, 'owned').reason).toMatch(/owned by pipeline run run-1 \(RUNNING\)/);
+      expect(row(r, 'finished').action).not.toBe('skip');
     }
+    expect(new Set(asked)).toEqual(new Set(['run-1', 'run-2']));
     expect(state('kept')).toBe('RUNNING');
     expect(state('owned')).toBe('RUNNING');
+    // The finished run's builder was warned (3h), then stopped (5h) like any other.
+    expect(state('finished')).toBe('STOPPED');
     expect((await tagsOf('kept'))[TAG.cleanup]).toBeUndefined();
+    expect((await tagsOf('owned'))[TAG.cleanup]).toBeUndefined();
   });
 
   it('sweeps another account through STS AssumeRole; an account whose role is missing is reported, the others done', async () => {
@@ -157,6 +228,7 @@ describe('End to end: idle builder cleanup on the local runtime against the emul
       scope: { regions: [REGION], accounts: [{ id: ACCOUNT }, { id: OTHER_ACCOUNT }, { id: THIRD }] },
     };
     await run(policy);
+    for (const account of [ACCOUNT, OTHER_ACCOUNT]) await seenAtCreation(t0, ['b1'], account);
     at(t0, 2 * HOUR + MIN);
     const r = await run(policy);
     expect(
@@ -182,6 +254,7 @@ describe('End to end: idle builder cleanup on the local runtime against the emul
     for (const n of names) await createBuilder(fx.client(), n);
     at(t0, 13 * MIN);
     await run();
+    await seenAtCreation(t0, names);
     at(t0, 2 * HOUR + MIN);
     await post('faults', { throttleRate: 0.3 });
     const since = fx.emu.control.events({ limit: 1000 }).nextCursor;
@@ -202,6 +275,15 @@ describe('End to end: idle builder cleanup on the local runtime against the emul
     expect(names.map((n) => row(stopped, n)?.result)).toEqual(names.map(() => 'applied'));
     at(t0, 4 * HOUR + 10 * MIN);
     for (const n of names) expect(state(n)).toBe('STOPPED');
+    // Applied once: one successful StopImageBuilder per builder, however many were throttled.
+    const stops = fx.emu.control
+      .events({ limit: 1000 })
+      .events.map(
+        (e) => e.detail as { eventName: string; errorCode?: string; requestParameters?: { name?: string } },
+      )
+      .filter((d) => d.eventName === 'StopImageBuilder' && !d.errorCode)
+      .map((d) => d.requestParameters?.name);
+    expect(stops.sort()).toEqual([...names].sort());
   });
 
   it('a run started while another is still going skips (the overlap guard), changing nothing', async () => {

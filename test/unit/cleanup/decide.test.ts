@@ -15,6 +15,7 @@ const policyOf = (extra: Partial<CleanupPolicyInput> = {}) =>
     warnAfter: '2h',
     stopAfter: '4h',
     deleteStoppedAfter: '30d',
+    notify: 'none',
     scope: { regions: ['eu-west-1'] },
     ...extra,
   });
@@ -152,6 +153,28 @@ describe('Cleanup decide: what is never acted on (skip)', () => {
 });
 
 describe('Cleanup decide: first sight only marks (first rollout)', () => {
+  it('never stops a builder that existed before it was first seen within sessionGrace of that (+ warnAfter, + minNotice)', () => {
+    // 3 days old, first seen now: a session begun before the recorder saw it may be going on.
+    const seen = T0 + 3 * DAY;
+    let tags: Record<string, string> = {};
+    const first = decide(builder(), tags, POLICY, seen, SIGNALS);
+    expect(first.action).toBe('none');
+    tags = { ...tags, ...first.tags!.set };
+    const grace = seen + POLICY.sessionGrace;
+    // Every run until seen + sessionGrace + warnAfter: nothing (idle clock restarts at seen + grace).
+    for (let t = seen + 5 * MINUTE; t < grace + POLICY.warnAfter; t += 15 * MINUTE) {
+      const d = decide(builder(), tags, POLICY, t, SIGNALS);
+      expect(d.action, new Date(t).toISOString()).toBe('none');
+      expect(d.reason).toContain('first seen 2026-11-29T10:00Z + sessionGrace 8h');
+    }
+    const warn = decide(builder(), tags, POLICY, grace + POLICY.warnAfter, SIGNALS);
+    expect(warn.action).toBe('warn');
+    expect(warn.planned!.at).toBeGreaterThanOrEqual(grace + POLICY.stopAfter);
+    tags = { ...tags, ...warn.tags!.set };
+    expect(decide(builder(), tags, POLICY, grace + POLICY.stopAfter - MINUTE, SIGNALS).action).toBe('none');
+    expect(decide(builder(), tags, POLICY, grace + POLICY.stopAfter, SIGNALS).action).toBe('stop');
+  });
+
   it('marks a RUNNING builder seen, whatever its idle time, and says how long it has been idle', () => {
     const now = T0 + 3 * DAY + 30_000;
     const d = decide(builder(), {}, POLICY, now, SIGNALS);

@@ -29,6 +29,7 @@ notify: { topicArn: "arn:aws:sns:eu-west-1:111122223333:cleanup" }
 const minimal = (extra: Record<string, unknown> = {}) => ({
   warnAfter: '2h',
   stopAfter: '4h',
+  notify: 'none',
   scope: { regions: ['eu-west-1'] },
   ...extra,
 });
@@ -135,6 +136,13 @@ describe('Cleanup policy: errors name the field', () => {
     expect(errorOf(minimal({ sessionGrace: '90s' }))).toContain(
       "sessionGrace: '90s': cleanup works to the minute",
     );
+  });
+
+  it('requires notify unless dryRun, or notify: none (warnings by tags only)', () => {
+    const { notify: _, ...bare } = minimal();
+    expect(errorOf(bare)).toContain('notify: is required');
+    expect(validateCleanupPolicy({ ...bare, dryRun: true }).notify).toBeUndefined();
+    expect(validateCleanupPolicy(minimal()).notify).toBeUndefined();
   });
 
   it('requires warnAfter < stopAfter: a stop is always warned first', () => {

@@ -1,6 +1,7 @@
 import {
   AppStreamClient,
   DescribeImageBuildersCommand,
+  ListTagsForResourceCommand,
   StopImageBuilderCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-appstream';
@@ -23,7 +24,7 @@ const appstream = new AppStreamClient({ region: 'us-east-1', maxAttempts: 1 });
 const tagging = new ResourceGroupsTaggingAPIClient({ region: 'us-east-1', maxAttempts: 1 });
 const as = mockClient(appstream);
 const tg = mockClient(tagging);
-const POLICY = { warnAfter: '2h', stopAfter: '4h', scope: { regions: ['us-east-1'] } };
+const POLICY = { warnAfter: '2h', stopAfter: '4h', notify: 'none', scope: { regions: ['us-east-1'] } };
 const arn = (n: string, account = '123456789012') =>
   `arn:aws:appstream:us-east-1:${account}:image-builder/${n}`;
 const throttled = () =>
@@ -85,6 +86,15 @@ describe('sweep: list → decide → act per account-region', () => {
       ],
       PaginationToken: '',
     });
+    // The re-check before the stop reads the builder and its tags again.
+    as.on(DescribeImageBuildersCommand, { Names: ['due'] }).resolves({
+      ImageBuilders: [
+        { Name: 'due', Arn: arn('due'), State: 'RUNNING', CreatedTime: new Date(NOW - 10 * H) },
+      ],
+    });
+    as.on(ListTagsForResourceCommand, { ResourceArn: arn('due') }).resolves({
+      Tags: { [TAG.cleanup]: 'stop@2026-11-27T11:00Z warned@2026-11-27T09:00Z seen@2026-11-27T02:00Z' },
+    });
     const { scopes } = await sweepBatch(input(), deps());
     expect(scopes[0].error).toBeUndefined();
     expect(scopes[0].rows.map((r) => [r.builder, r.action, r.result])).toEqual([
@@ -97,7 +107,60 @@ describe('sweep: list → decide → act per account-region', () => {
       ResourceTypeFilters: ['appstream:image-builder'],
       ResourcesPerPage: 100,
     });
-    expect(scopes[0].reads).toBe(3);
+    expect(scopes[0].reads).toBe(5);
+  });
+
+  it('delivers warnings before writing their marks; an undelivered warning writes no mark', async () => {
+    const TOPIC = 'arn:aws:sns:us-east-1:123456789012:cleanup';
+    const policy = { ...POLICY, notify: { topicArn: TOPIC } };
+    as.on(DescribeImageBuildersCommand).resolves({
+      ImageBuilders: [
+        { Name: 'idle', Arn: arn('idle'), State: 'RUNNING', CreatedTime: new Date(NOW - 3 * H) },
+      ],
+    });
+    tg.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [
+        { ResourceARN: arn('idle'), Tags: [{ Key: TAG.cleanup, Value: 'seen@2026-11-27T09:00Z' }] },
+      ],
+    });
+    const order: string[] = [];
+    as.on(TagResourceCommand).callsFake(() => {
+      order.push('tag');
+      return {};
+    });
+    const sent: unknown[] = [];
+    const ok = await sweepBatch(
+      input(undefined, policy),
+      deps({
+        notifier: {
+          publish: async (n) => {
+            order.push('publish');
+            sent.push(n);
+          },
+        },
+      }),
+    );
+    expect(ok.scopes[0].rows[0]).toMatchObject({ builder: 'idle', action: 'warn', result: 'applied' });
+    expect(order).toEqual(['publish', 'tag']);
+    expect(sent[0]).toMatchObject({
+      topicArn: TOPIC,
+      message: { warned: [expect.objectContaining({ builder: 'idle' })] },
+    });
+
+    as.resetHistory();
+    const failed = await sweepBatch(
+      input(undefined, policy),
+      deps({
+        notifier: {
+          publish: async () => {
+            throw new Error('SNS down');
+          },
+        },
+      }),
+    );
+    expect(failed.scopes[0].rows[0]).toMatchObject({ action: 'warn', result: 'failed' });
+    expect(failed.scopes[0].rows[0].error).toMatch(/warning not delivered .*SNS down.*no mark written/);
+    expect(as.commandCalls(TagResourceCommand)).toHaveLength(0);
   });
 
   it('retries a throttled call beyond the SDK before giving up, then reports only that scope failed', async () => {
@@ -150,6 +213,55 @@ describe('sweep: list → decide → act per account-region', () => {
     expect(scopes[1].error).toBeUndefined();
   });
 
+  it('past its deadline acts no more: the due actions left are deferred', async () => {
+    as.on(DescribeImageBuildersCommand).resolves({
+      ImageBuilders: [
+        { Name: 'due', Arn: arn('due'), State: 'RUNNING', CreatedTime: new Date(NOW - 10 * H) },
+      ],
+    });
+    tg.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [
+        {
+          ResourceARN: arn('due'),
+          Tags: [
+            {
+              Key: TAG.cleanup,
+              Value: 'stop@2026-11-27T11:00Z warned@2026-11-27T09:00Z seen@2026-11-27T02:00Z',
+            },
+          ],
+        },
+      ],
+    });
+    const { scopes } = await sweepBatch({ ...input(), deadline: new Date(NOW - 1).toISOString() }, deps());
+    expect(scopes[0].rows[0]).toMatchObject({ builder: 'due', action: 'stop', result: 'deferred' });
+    expect(scopes[0].counts).toMatchObject({ stop: 1, deferred: 1 });
+    expect(as.commandCalls(StopImageBuilderCommand)).toHaveLength(0);
+    await expect(sweepBatch({ ...input(), deadline: 'soon' }, deps())).rejects.toThrow(/deadline/);
+  });
+
+  it('re-checks before a stop: a connection recorded since the listing (fresh tags) prevents it', async () => {
+    const due = {
+      Name: 'due',
+      Arn: arn('due'),
+      State: 'RUNNING' as const,
+      CreatedTime: new Date(NOW - 10 * H),
+    };
+    const mark = 'stop@2026-11-27T11:00Z warned@2026-11-27T09:00Z seen@2026-11-27T02:00Z';
+    as.on(DescribeImageBuildersCommand).resolves({ ImageBuilders: [due] });
+    // The bulk index still has the old tags; the builder itself has the fresh connection.
+    tg.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [{ ResourceARN: arn('due'), Tags: [{ Key: TAG.cleanup, Value: mark }] }],
+    });
+    as.on(ListTagsForResourceCommand).resolves({
+      Tags: { [TAG.cleanup]: mark, [TAG.lastConnection]: '2026-11-27T11:50Z' },
+    });
+    const { scopes } = await sweepBatch(input(), deps());
+    expect(scopes[0].rows[0]).toMatchObject({ builder: 'due', action: 'stop', result: 'skipped' });
+    expect(scopes[0].rows[0].error).toMatch(/re-checked before stop: now none/);
+    expect(as.commandCalls(StopImageBuilderCommand)).toHaveLength(0);
+    expect(as.commandCalls(TagResourceCommand)).toHaveLength(0);
+  });
+
   it('looks up the pipeline run of its own deployment and leaves a RUNNING run its builder', async () => {
     as.on(DescribeImageBuildersCommand).resolves({
       ImageBuilders: [
@@ -167,6 +279,9 @@ describe('sweep: list → decide → act per account-region', () => {
           { Key: TAG.cleanup, Value: mark },
         ],
       })),
+    });
+    as.on(ListTagsForResourceCommand).resolves({
+      Tags: { [TAG.execution]: 'run-done', [TAG.deployment]: 'prod', [TAG.cleanup]: mark },
     });
     const asked: string[] = [];
     const { scopes } = await sweepBatch(

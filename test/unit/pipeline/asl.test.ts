@@ -3,6 +3,10 @@ import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { allFunctions, cleanupFunctions, functions, scheduleFunctions } from '../../../functions';
+import { batchesOf } from '../../../functions/cleanup-summarize';
+import { fitBytes } from '../../../functions/cleanup-sweep';
+import { RESULTS_BYTES, SWEEP_LAMBDA_TIMEOUT_SECONDS, SWEEP_WINDOW_SECONDS } from '../../../lib/cleanup/plan';
+import { type CleanupDecisionRow, capRows } from '../../../lib/cleanup/sweep';
 import { TRANSIENT_ERRORS } from '../../../lib/errors';
 import {
   type AslDefinition,
@@ -11,6 +15,8 @@ import {
   prepareForLocal,
   waitSeconds,
 } from '../../../local/asl';
+import { MAX_PAYLOAD_BYTES, payloadBytes, runLocally } from '../../../local/runner';
+import { virtualTime } from '../../helpers/virtual-time';
 
 const files = readdirSync('statemachines').filter((f) => f.endsWith('.asl.json'));
 const load = (file: string): AslDefinition => JSON.parse(readFileSync(`statemachines/${file}`, 'utf8'));
@@ -109,7 +115,11 @@ describe('State machine definitions', () => {
 
   it('builder cleanup: skips while a run goes on, sweeps batches at most 10 at a time, one batch failing never fails the run', () => {
     const def = load('builder-cleanup.asl.json');
-    expect(def.States.Plan.Parameters).toEqual({ 'input.$': '$', 'execution.$': '$$.Execution.Id' });
+    expect(def.States.Plan.Parameters).toEqual({
+      'input.$': '$',
+      'execution.$': '$$.Execution.Id',
+      'startedAt.$': '$$.Execution.StartTime',
+    });
     expect(def.States.Overlapping).toMatchObject({
       Type: 'Choice',
       Choices: [{ Variable: '$.skip', IsPresent: true, Next: 'Skipped' }],
@@ -119,9 +129,12 @@ describe('State machine definitions', () => {
     expect(map).toMatchObject({
       Type: 'Map',
       ItemsPath: '$.batches',
-      ResultPath: '$.results',
+      // The results replace the batches: the state after the Map doesn't hold both (256 KiB).
+      ResultPath: '$.batches',
       Next: 'Summarize',
     });
+    expect(def.States.Summarize.Parameters).not.toHaveProperty('batches.$');
+    expect(def.States.Summarize.Parameters).toMatchObject({ 'results.$': '$.batches' });
     expect(map.MaxConcurrency).toBeGreaterThan(0);
     expect(map.MaxConcurrency).toBeLessThanOrEqual(10);
     const inner = (map.ItemProcessor as AslDefinition).States;
@@ -130,9 +143,12 @@ describe('State machine definitions', () => {
     ]);
     expect(inner.BatchFailed).toMatchObject({
       Type: 'Pass',
-      Parameters: { 'error.$': '$.error' },
+      Parameters: { 'error.$': '$.error', 'targets.$': '$.targets' },
       End: true,
     });
+    // Every Sweep gets Plan's deadline and its share of the payload quota.
+    for (const params of [map.ItemSelector, inner.Sweep.Parameters] as Record<string, string>[])
+      expect(params).toMatchObject({ 'deadline.$': '$.deadline', 'resultBytes.$': '$.resultBytes' });
     // A run ends before the next one (every 15 minutes) is due.
     expect(def.TimeoutSeconds).toBeLessThan(15 * 60);
     // The recorder is not in the state machine (EventBridge calls it).
@@ -237,5 +253,104 @@ describe('Local runtime ASL preparation', () => {
     expect(waitSeconds({ Type: 'Wait', Seconds: 5 }, {}, 0)).toBe(5);
     expect(waitSeconds({ Type: 'Wait', SecondsPath: '$.a.b' }, { a: { b: 42 } }, 0)).toBe(42);
     expect(waitSeconds({ Type: 'Wait', Timestamp: '1970-01-01T00:01:00Z' }, {}, 30_000)).toBe(30);
+  });
+});
+
+describe('builder cleanup: limits', () => {
+  const def = load('builder-cleanup.asl.json');
+  const sls = readFileSync('serverless.yml', 'utf8');
+  const sweepTimeout = Number(/\n {2}cleanupSweep:\n(?: {4}.*\n)*? {4}timeout: (\d+)/.exec(sls)?.[1]);
+
+  it('no Sweep outlives its execution: deadline window + Lambda timeout ≤ the execution’s TimeoutSeconds', () => {
+    expect(sweepTimeout).toBe(SWEEP_LAMBDA_TIMEOUT_SECONDS);
+    expect(SWEEP_WINDOW_SECONDS + SWEEP_LAMBDA_TIMEOUT_SECONDS).toBeLessThanOrEqual(
+      def.TimeoutSeconds as number,
+    );
+    const sweep = (def.States.SweepBatches.ItemProcessor as AslDefinition).States.Sweep;
+    // The Task waits a little longer than the Lambda runs (its timeout error, not States.Timeout).
+    expect(sweep.TimeoutSeconds).toBeGreaterThan(sweepTimeout);
+    expect(sweep.TimeoutSeconds).toBeLessThan(SWEEP_LAMBDA_TIMEOUT_SECONDS + 60);
+  });
+
+  it('800 account-regions, every batch with its rows capped: no state input/output past 256 KiB', async () => {
+    const regions = ['us-east-1', 'eu-west-1', 'us-west-2', 'ap-northeast-1'];
+    const targets = Array.from({ length: 200 }, (_, i) => String(200000000000 + i)).flatMap((account) =>
+      regions.map((region) => ({
+        account,
+        region,
+        roleArn: `arn:aws:iam::${account}:role/autopilot-cleanup`,
+      })),
+    );
+    const batches: (typeof targets)[] = [];
+    for (let i = 0; i < targets.length; i += 25) batches.push(targets.slice(i, i + 25));
+    const row = (t: { account: string; region: string }, i: number): CleanupDecisionRow => ({
+      account: t.account,
+      region: t.region,
+      builder: `b-00${i}-warn`,
+      state: 'RUNNING',
+      idleMinutes: 360,
+      action: 'warn',
+      reason: 'idle 6h since created ≥ warnAfter 2h: stop planned at 2026-11-30T13:00Z',
+      result: 'applied',
+      notify: true,
+    });
+    let summarized: { results: unknown[] } | undefined;
+    let trimmed = 0;
+    const result = await runLocally({
+      definition: def,
+      input: {},
+      executionName: 'big',
+      stateMachineName: 'builder-cleanup',
+      time: virtualTime(),
+      handlers: {
+        cleanupPlan: async () => ({
+          at: '2026-11-30T12:00:00.000Z',
+          deadline: '2026-11-30T12:08:00.000Z',
+          dryRun: false,
+          detail: false,
+          policy: null,
+          batches,
+          scopes: targets.length,
+          resultBytes: Math.floor(RESULTS_BYTES / batches.length),
+        }),
+        cleanupSweep: async (input) => {
+          const { targets: ts, resultBytes } = input as { targets: typeof targets; resultBytes: number };
+          const out = {
+            scopes: ts.map((t) => ({
+              account: t.account,
+              region: t.region,
+              connectionSignal: true,
+              counts: { none: 3, warn: 5, stop: 0, delete: 0, skip: 2, applied: 5 },
+              rows: [0, 1, 2, 3, 4].map((i) => row(t, i)),
+              reads: 3,
+              writes: 7,
+            })),
+          };
+          const capped = capRows(out);
+          const fitted = fitBytes(capped, resultBytes);
+          if (fitted !== capped) trimmed++;
+          return fitted;
+        },
+        cleanupSummarize: async (input) => {
+          summarized = input as { results: unknown[] };
+          return { summary: { scopes: batchesOf(summarized.results as never).flat().length } };
+        },
+      },
+    });
+    expect(result.status, `${result.error}: ${result.cause}`).toBe('SUCCEEDED');
+    expect(result.output).toEqual({ summary: { scopes: 800 } });
+    expect(payloadBytes(summarized)).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
+    // capRows alone (20 rows a batch) would not fit: the per-batch budget left rows out.
+    expect(trimmed).toBe(batches.length);
+  });
+
+  it('a failed batch keeps its targets: Summarize reports its scopes', () => {
+    const t = { account: '111122223333', region: 'eu-west-1' };
+    expect(
+      batchesOf([
+        { scopes: [{ ...t, connectionSignal: true, counts: {}, rows: [], reads: 1, writes: 0 }] },
+        { error: { Error: 'Boom' }, targets: [{ ...t, region: 'us-east-1' }] },
+      ]),
+    ).toEqual([[t], [{ ...t, region: 'us-east-1' }]]);
   });
 });
