@@ -63,6 +63,12 @@ export interface LocalCleanupOptions {
   /** Account-regions per Map iteration (default 25). */
   batchSize?: number;
   executionName?: string;
+  /**
+   * Every row through the state machine (default true: the CLI's decision table). False runs the
+   * deployed path, rows trimmed to each batch's byte budget (large estates: the bench), since the
+   * local runtime enforces Step Functions' 256 KiB per state like AWS.
+   */
+  detail?: boolean;
   /** The status of an image-pipeline run owning a builder (TAG.execution); default: UNKNOWN. */
   executionStatus?: (execution: string) => Promise<ExecutionStatus>;
 }
@@ -142,7 +148,7 @@ export async function runCleanupLocally(opts: LocalCleanupOptions): Promise<{
       input: {
         policy: opts.policy,
         dryRun: opts.dryRun ?? false,
-        detail: true,
+        detail: opts.detail ?? true,
         ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
       },
       executionName,
