@@ -12,11 +12,9 @@ import {
   type ImageBuilder,
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-appstream';
-import {
-  GetResourcesCommand,
-  type ResourceGroupsTaggingAPIClient,
-} from '@aws-sdk/client-resource-groups-tagging-api';
+import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { isNotFound } from '../aws/call';
+import { tagsByArn } from '../aws/tags-by-arn';
 import type { BuilderFacts } from './decide';
 
 export interface InventoryBuilder {
@@ -55,7 +53,7 @@ export async function readBuilders(
   if (builders.length === 0) return builders;
 
   if (tagging) {
-    const byArn = await tagsInBulk(tagging, call);
+    const byArn = await tagsByArn(tagging, 'appstream:image-builder', call);
     for (const b of builders) b.tags = (b.facts.arn && byArn.get(b.facts.arn)) || {};
     return builders;
   }
@@ -71,28 +69,6 @@ export async function readBuilders(
     }
   }
   return builders;
-}
-
-async function tagsInBulk(tagging: ResourceGroupsTaggingAPIClient, call: Call) {
-  const byArn = new Map<string, Record<string, string>>();
-  let token: string | undefined;
-  do {
-    const out = await call('GetResources', () =>
-      tagging.send(
-        new GetResourcesCommand({
-          ResourceTypeFilters: ['appstream:image-builder'],
-          ResourcesPerPage: 100,
-          PaginationToken: token,
-        }),
-      ),
-    );
-    for (const r of out.ResourceTagMappingList ?? [])
-      if (r.ResourceARN)
-        byArn.set(r.ResourceARN, Object.fromEntries((r.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
-    // The API ends with an empty PaginationToken (not an absent one).
-    token = out.PaginationToken || undefined;
-  } while (token);
-  return byArn;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeFleetsCommand, type Fleet } from '@aws-sdk/client-appstream';
 import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
-import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { aws } from '../aws/call';
+import { tagsByArn } from '../aws/tags-by-arn';
 import type { ScheduleDeps } from './deps';
 import { type CapacityUnit, type FleetType, interfacesFor, unitOf } from './units';
 
@@ -54,7 +54,7 @@ export async function readRegion(deps: ScheduleDeps, region: string): Promise<Re
   };
   const [fleets, tags, targets] = await Promise.all([
     readFleets(deps, region, counted),
-    readTags(deps, region, counted),
+    tagsByArn(deps.tagging(region), 'appstream:fleet', counted),
     readTargets(deps, region, counted),
   ]);
   const out = new Map<string, FleetFacts>();
@@ -79,28 +79,6 @@ async function readFleets(deps: ScheduleDeps, region: string, call: Counted): Pr
     token = out.NextToken || undefined;
   } while (token);
   return fleets;
-}
-
-async function readTags(deps: ScheduleDeps, region: string, call: Counted) {
-  const byArn = new Map<string, Record<string, string>>();
-  let token: string | undefined;
-  do {
-    const out = await call('GetResources', () =>
-      deps.tagging(region).send(
-        new GetResourcesCommand({
-          ResourceTypeFilters: ['appstream:fleet'],
-          ResourcesPerPage: 100,
-          PaginationToken: token,
-        }),
-      ),
-    );
-    for (const r of out.ResourceTagMappingList ?? [])
-      if (r.ResourceARN)
-        byArn.set(r.ResourceARN, Object.fromEntries((r.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
-    // The API ends with an empty PaginationToken (not an absent one).
-    token = out.PaginationToken || undefined;
-  } while (token);
-  return byArn;
 }
 
 async function readTargets(deps: ScheduleDeps, region: string, call: Counted) {
