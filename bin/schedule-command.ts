@@ -2,7 +2,7 @@
  * `autopilot schedule <validate|preview|run|override|compile|simulate>`: fleet scaling schedules.
  * Each subcommand lives in its own bin/schedule-*.ts and is loaded only when run.
  */
-import { UsageError } from './schedule-args';
+import { runSubcommand, type Subcommand } from './subcommands';
 
 const HELP = `Usage:
   autopilot schedule validate <file> [--json]
@@ -19,9 +19,7 @@ Fleet scaling schedules (see examples/schedules.yaml). \`autopilot schedule <com
 describes a command's options. Exit codes: 0 done, 1 failed (or: invalid file, a fleet failed,
 a schedule that can't be compiled), 2 a command line that can't be understood.`;
 
-type Sub = (argv: string[]) => Promise<number>;
-
-const subcommands = new Map<string, () => Promise<Sub>>([
+const subcommands = new Map<string, () => Promise<Subcommand>>([
   ['validate', async () => (await import('./schedule-preview')).validateCommand],
   ['preview', async () => (await import('./schedule-preview')).previewCommand],
   ['run', async () => (await import('./schedule-run')).runCommand],
@@ -31,24 +29,5 @@ const subcommands = new Map<string, () => Promise<Sub>>([
 ]);
 
 export async function scheduleCommand(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-    console.log(HELP);
-    process.exitCode = 0;
-    return;
-  }
-  const load = subcommands.get(sub);
-  if (!load) {
-    console.error(`Unknown schedule command '${sub}'.\n\n${HELP}`);
-    process.exitCode = 2;
-    return;
-  }
-  try {
-    process.exitCode = await (await load())(rest);
-  } catch (err) {
-    // A command line we can't use: one line and exit 2; anything else goes to autopilot.ts (exit 1).
-    if (!(err instanceof UsageError)) throw err;
-    console.error(`autopilot schedule ${sub}: ${err.message} (see --help)`);
-    process.exitCode = 2;
-  }
+  await runSubcommand('schedule', HELP, subcommands, argv);
 }
