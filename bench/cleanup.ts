@@ -5,12 +5,26 @@
  * BUILDERS_PER_SCOPE image builders each (8,000), under 10% throttling of every API call
  * (emulator faults: AppStream, the tagging API, STS). The builders carry marks that make a known
  * number of warnings, stops and deletes due at the run's "now". Prints: seeding time, the run's
- * virtual duration (must stay within 15 minutes: the cadence) and wall time, due vs applied (stop
- * and delete calls that succeeded, per builder: exactly once), AWS calls per builder, the largest
- * state payload, and the orchestration cost per month at a 15-minute cadence (Standard, as
- * deployed, and Express for comparison). Prints figures; asserts nothing.
+ * duration (the issue: one scheduled run finishes within 15 minutes, the cadence) measured and
+ * modelled (below), due vs applied (stop and delete calls that succeeded, per builder: exactly
+ * once), AWS calls per builder, the largest state payload, and the orchestration cost per month at
+ * a 15-minute cadence (Standard, as deployed, and Express for comparison). Prints figures; asserts
+ * nothing.
  *
- * BENCH_ACCOUNTS, BENCH_BUILDERS_PER_SCOPE and BENCH_THROTTLE scale it.
+ * The run's duration, two ways:
+ * - measured: during the run the emulator's clock runs at real speed and every API call is
+ *   answered BENCH_CALL_MS (30) ms late (the emulator's latencyMs fault, before any throttling), so
+ *   the calls' waits overlap exactly as the workflow's concurrency lets them (Map MaxConcurrency
+ *   10 batches, SCOPE_CONCURRENCY scopes per Sweep, a scope's calls one after another). The clock
+ *   difference also counts this machine's CPU for the local runtime, the functions and the
+ *   emulator (AWS spreads that over Lambdas and its services): an upper bound on that part, a
+ *   lower one on retry pauses (the local clients pause 5 ms before a retry);
+ * - modelled: the same schedule replayed from what the run measured (each scope's calls, as its
+ *   Sweep result counts them; attempts per call and throttled answers, as the emulator saw them)
+ *   with AWS-side figures: a call's latency, the SDK's pause before retrying a throttled call,
+ *   Lambda start-up. No local CPU in it.
+ *
+ * BENCH_ACCOUNTS, BENCH_BUILDERS_PER_SCOPE, BENCH_THROTTLE and BENCH_CALL_MS scale it.
  */
 import { startEmulator } from '../emulator';
 import { HOUR, MINUTE } from '../lib/cleanup/duration';
@@ -34,10 +48,18 @@ const PER_SCOPE = Number(process.env.BENCH_BUILDERS_PER_SCOPE ?? 10);
 const THROTTLE = Number(process.env.BENCH_THROTTLE ?? 0.1);
 /** Runs a month at a 15-minute cadence: 4 an hour × 24 × 30. */
 const RUNS_PER_MONTH = 2_880;
-/** AWS's same-region API latency per request, for the Lambda time estimate (as bench/schedule.ts). */
-const AWS_CALL_SECONDS = 0.03;
-/** The SDK's standard retry pause after a throttled call (base 100 ms, full jitter: ~50 ms on average; taken as 100). */
-const THROTTLE_PAUSE_SECONDS = 0.1;
+/** AWS's same-region API latency per request (as bench/schedule.ts): the emulator's per-call delay in the measured run. */
+const CALL_MS = Number(process.env.BENCH_CALL_MS ?? 30);
+const AWS_CALL_SECONDS = CALL_MS / 1000;
+/**
+ * The SDK's pause before retrying a throttled call on AWS: the standard strategy waits a random
+ * time up to 500 ms × 2^(retry − 1) (@smithy/util-retry THROTTLING_RETRY_DELAY_BASE 500, full
+ * jitter): 250 ms on average for a first retry, 500 ms for a second (1 throttled answer in 10 at
+ * 10% throttling): ~275 ms per throttled answer.
+ */
+const THROTTLE_PAUSE_SECONDS = 0.275;
+/** A Lambda invocation's start-up: warm ~0.1 s (LAMBDA_BASE_SECONDS); cold (the first of each concurrent lane) 1 s. */
+const COLD_START_SECONDS = 1;
 
 /** Accounts: the home account (own credentials) and ACCOUNTS − 1 others (through a role). */
 const accounts = Array.from({ length: ACCOUNTS }, (_, i) =>
@@ -111,12 +133,24 @@ const due = {
 };
 const scopes = ACCOUNTS * REGIONS.length;
 
-const emu = await startEmulator({ seed: 1, jitterSigma: 0, speed: 1e-9, start: S });
+/**
+ * Builders whose marks say they were stopped a month ago are created then (32 days before S): their
+ * CreateImageBuilder event, which the recorder turns into `started@`, must not be younger than
+ * their history. The others are created at S.
+ */
+const OLD = S - 32 * 24 * HOUR;
+const isOld = (b: { kind: Kind }) => b.kind === 'delete' || b.kind === 'stopped';
+const emu = await startEmulator({ seed: 1, jitterSigma: 0, speed: 1e-9, start: OLD });
 try {
   const t0 = performance.now();
-  await seedBuilders(emu, builders);
+  await seedBuilders(emu, builders.filter(isOld));
   emu.control.advance(15 * MINUTE);
   await stopSeeded(emu, builders);
+  emu.control.advance(S - emu.world.now());
+  await seedBuilders(
+    emu,
+    builders.filter((b) => !isOld(b)),
+  );
   const seedMs = performance.now() - t0;
   emu.control.advance(R - emu.world.now());
 
@@ -124,7 +158,19 @@ try {
   // Successful stop/delete calls per builder (a throttled call answers 400 and changes nothing).
   const applied = { stop: new Map<string, number>(), delete: new Map<string, number>() };
   const byOperation = new Map<string, { ok: number; throttled: number; other: number }>();
+  /**
+   * Until the execution's first state, runCleanupLocally catches up the connection recorder from the
+   * emulator's event log (the local stand-in for EventBridge, which on AWS delivers each event when
+   * it happens: here the seeding's CreateImageBuilder events): counted apart, not part of the run.
+   */
+  let executionStart: number | undefined;
+  let executionEnd = 0;
+  const catchUp = { calls: 0, wallMs: 0 };
   const off = emu.onResponse((op, status, body) => {
+    if (executionStart === undefined) {
+      catchUp.calls++;
+      return;
+    }
     const o = byOperation.get(op) ?? { ok: 0, throttled: 0, other: 0 };
     if (status < 300) o.ok++;
     else if (/Throttl|Rate exceeded/.test(body)) o.throttled++;
@@ -147,15 +193,27 @@ try {
   let maxPayloadState = '-';
   /** The largest output per state (the Map's is every batch's together). */
   const payloads = new Map<string, number>();
+  /** The Map's results in the order of its batches: each scope's calls (the model's input). */
+  let batchResults: { scopes?: { reads: number; writes: number }[] }[] = [];
   const onProgress = (e: ProgressEvent) => {
+    if (executionStart === undefined) {
+      // The execution begins: from here the clock runs at real speed and calls are late (header).
+      emu.control.setFaults({ throttleRate: THROTTLE, latencyMs: CALL_MS });
+      emu.control.setSpeed(1);
+      executionStart = emu.world.now();
+      catchUp.wallMs = performance.now() - w0;
+    }
+    executionEnd = Math.max(executionEnd, emu.world.now());
     if (e.type !== 'exited' || e.output === undefined) return;
+    if (e.state === 'SweepBatches')
+      batchResults = (e.output as { batches: typeof batchResults }).batches ?? [];
     const bytes = Buffer.byteLength(JSON.stringify(e.output));
     const state = e.state ?? '-';
     payloads.set(state, Math.max(payloads.get(state) ?? 0, bytes));
     if (bytes > maxPayloadBytes) [maxPayloadBytes, maxPayloadState] = [bytes, state];
   };
-  emu.control.setFaults({ throttleRate: THROTTLE });
-  const v0 = emu.world.now();
+  // The recorder's catch-up runs without faults (it stands in for EventBridge, which on AWS
+  // delivered each event long before); the execution gets throttling and latency (onProgress).
   const w0 = performance.now();
   const { result, decisions, summary } = await runCleanupLocally({
     policy,
@@ -165,7 +223,9 @@ try {
     detail: false,
   });
   const wallMs = performance.now() - w0;
-  const virtualMs = emu.world.now() - v0;
+  // The execution alone: from its first state to its last (the catch-up before it is local only).
+  const virtualMs = executionEnd - (executionStart ?? executionEnd);
+  emu.control.setSpeed(1e-9);
   emu.control.setFaults({});
   off();
   offEvents();
@@ -194,11 +254,16 @@ try {
     `  execution        ${result.status}${result.error ? ` ${result.error}: ${result.cause}` : ''}; ${result.transitions} state transitions, ${result.lambdaInvocations} Lambda calls`,
   );
   console.log(
-    `  virtual duration ${(virtualMs / 60_000).toFixed(1)} min on the emulator's clock (${virtualMs <= 15 * MINUTE ? 'within' : 'EXCEEDED'} the 15-min cadence; locally nothing waits on it: SDK retries pause 5 ms of real time, so compare the AWS estimate below)`,
+    `  run duration     ${(virtualMs / 1000).toFixed(1)} s measured on the emulator's clock (real speed during the run, every API call ${CALL_MS} ms late; counts local CPU, retries pause 5 ms): ${virtualMs <= 15 * MINUTE ? 'within' : 'EXCEEDED'} the 15-min cadence`,
   );
-  console.log(`  wall time        ${(wallMs / 1000).toFixed(1)} s (local runtime + in-process emulator)`);
   console.log(
-    `  decisions        ${decisions.length} rows: warn ${count('warn')}, stop ${count('stop')}, delete ${count('delete')}, skip ${count('skip')}, none ${count('none')}; failed ${failedRows.length}; failed scopes ${summary.failedScopes.length}`,
+    `  wall time        ${(wallMs / 1000).toFixed(1)} s (local runtime + in-process emulator), ${(catchUp.wallMs / 1000).toFixed(1)} s of it the recorder's catch-up before the execution (${catchUp.calls} calls without faults: the seeding's events, EventBridge's job on AWS; not in the figures below)`,
+  );
+  console.log(
+    `  decided          ${['warn', 'stop', 'delete', 'skip', 'none'].map((a) => `${a} ${summary.counts[a] ?? 0}`).join(', ')} (summary counts)`,
+  );
+  console.log(
+    `  decisions        ${decisions.length} rows (the notable ones, trimmed to the payload budget): warn ${count('warn')}, stop ${count('stop')}, delete ${count('delete')}, skip ${count('skip')}, none ${count('none')}; failed ${failedRows.length}; failed scopes ${summary.failedScopes.length}; scopes without connection signal ${summary.withoutConnectionSignal?.length ?? 0} (warn-only there)`,
   );
   console.log(
     `  due vs applied   warn ${due.warn} due; stop ${due.stop} due, ${applied.stop.size} builders stopped (${once(applied.stop) ? 'each once' : 'SOME MORE THAN ONCE'}); delete ${due.delete} due, ${applied.delete.size} deleted (${once(applied.delete) ? 'each once' : 'SOME MORE THAN ONCE'})`,
@@ -241,19 +306,39 @@ try {
     lambdaInvocations: result.lambdaInvocations,
     lambdaPollSeconds: lambdaSeconds - result.lambdaInvocations * LAMBDA_BASE_SECONDS,
   });
-  // On AWS (an estimate, not measured): the Map sweeps MaxConcurrency batches at once, each
-  // SCOPE_CONCURRENCY account-regions at once, a scope's calls one after another.
+  // Modelled on AWS: the run's own schedule replayed (see the header). A Sweep's worker pool takes
+  // the next scope when one ends (lib/cleanup/sweep.ts), the Map the next batch (MaxConcurrency).
   const definition = (await import('../local/cleanup')).loadCleanupDefinition() as {
     States: Record<string, { MaxConcurrency?: number }>;
   };
   const mapConcurrency =
     Object.values(definition.States).find((st) => st.MaxConcurrency)?.MaxConcurrency ?? 1;
-  const parallel = mapConcurrency * SCOPE_CONCURRENCY;
-  const awsSeconds =
-    (calls * AWS_CALL_SECONDS + throttled * THROTTLE_PAUSE_SECONDS) / parallel +
-    3 * LAMBDA_BASE_SECONDS * Math.ceil(result.lambdaInvocations / mapConcurrency);
+  const logicalCalls = batchResults
+    .flatMap((b) => b.scopes ?? [])
+    .reduce((t, sc) => t + sc.reads + sc.writes, 0);
+  // HTTP requests per logical call (SDK retries, AssumeRole) and throttled answers per call.
+  const attempts = calls / Math.max(1, logicalCalls);
+  const throttledPerCall = throttled / Math.max(1, logicalCalls);
+  const scopeSeconds = (sc: { reads: number; writes: number }) =>
+    (sc.reads + sc.writes) * (attempts * AWS_CALL_SECONDS + throttledPerCall * THROTTLE_PAUSE_SECONDS);
+  /** When the last of `jobs` ends, `lanes` at a time, each lane taking the next job when free. */
+  const makespan = (jobs: number[], lanes: number) => {
+    const free = Array.from({ length: Math.min(lanes, jobs.length) }, () => 0);
+    for (const j of jobs) {
+      const i = free.indexOf(Math.min(...free));
+      free[i] += j;
+    }
+    return Math.max(0, ...free);
+  };
+  const batchSeconds = batchResults.map(
+    (b, i) =>
+      (i < mapConcurrency ? COLD_START_SECONDS : LAMBDA_BASE_SECONDS) +
+      makespan((b.scopes ?? []).map(scopeSeconds), SCOPE_CONCURRENCY),
+  );
+  const slowestScope = Math.max(0, ...batchResults.flatMap((b) => (b.scopes ?? []).map(scopeSeconds)));
+  const awsSeconds = 2 * COLD_START_SECONDS + makespan(batchSeconds, mapConcurrency);
   console.log(
-    `  AWS duration     ~${awsSeconds.toFixed(0)} s estimated (not measured): (${calls} calls × ${AWS_CALL_SECONDS * 1000} ms + ${throttled} throttled × ${THROTTLE_PAUSE_SECONDS * 1000} ms) / (Map ${mapConcurrency} × ${SCOPE_CONCURRENCY} scopes at once) + Lambda overheads; limit 15 min: ${awsSeconds <= 900 ? 'within' : 'EXCEEDED'}`,
+    `  AWS duration     ${awsSeconds.toFixed(0)} s modelled: this run's ${batchResults.length} batches replayed ${mapConcurrency} at a time (Map), their scopes ${SCOPE_CONCURRENCY} at a time (Sweep), a scope's ${(logicalCalls / Math.max(1, scopes)).toFixed(1)} calls one after another (measured per scope; slowest scope ${slowestScope.toFixed(1)} s), ${attempts.toFixed(2)} requests per call × ${CALL_MS} ms + ${throttledPerCall.toFixed(3)} throttled per call × ${THROTTLE_PAUSE_SECONDS * 1000} ms SDK pause, Lambda start-up ${COLD_START_SECONDS} s cold / ${LAMBDA_BASE_SECONDS} s warm: ${awsSeconds <= 900 ? 'within' : 'EXCEEDED'} the 15-min cadence${awsSeconds > 480 ? ' (past 480 s the Sweeps defer their actions to the next run)' : ''}`,
   );
   // Express for comparison: one execution, billed for its duration in 64-MB chunks (50 MB +
   // definition + data), and Express executions end at 5 minutes.

@@ -5,6 +5,7 @@ Commands:
   pipeline   run, validate or inspect image pipelines (run --local uses the embedded emulator)
   schedule   fleet scaling schedules: validate, preview, run, override, compile, simulate
   cleanup    idle image-builder cleanup: validate, run, simulate
+  local      every trigger locally: local up (emulator, runtime, webhook API, schedules)
 
 \`autopilot <command> --help\` describes a command.
 `;
@@ -18,6 +19,7 @@ const commands = new Map<string, (argv: string[]) => Promise<void>>([
   ['pipeline', async (argv) => (await import('./pipeline-command')).pipelineCommand(argv)],
   ['schedule', async (argv) => (await import('./schedule-command')).scheduleCommand(argv)],
   ['cleanup', async (argv) => (await import('./cleanup-command')).cleanupCommand(argv)],
+  ['local', async (argv) => (await import('./local-command')).localCommand(argv)],
 ]);
 
 const [name, ...rest] = process.argv.slice(2);

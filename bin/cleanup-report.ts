@@ -2,6 +2,13 @@
 import type { CleanupDecisionRow, CleanupRunSummary } from '../local/cleanup';
 import { idleFor, table } from './cleanup-args';
 
+/**
+ * A run's summary as reported: a local run's (with the connection events caught up first) or a
+ * deployed run's (`--aws`: no catch-up, EventBridge delivers the events as they happen).
+ */
+export type ReportSummary = Omit<CleanupRunSummary, 'connectionEvents'> &
+  Partial<Pick<CleanupRunSummary, 'connectionEvents'>>;
+
 /** A builder whose action failed (`--json` summary.failedActions). */
 export interface FailedAction {
   account: string;
@@ -17,7 +24,7 @@ export interface FailedAction {
  * `… — FAILED: <error>`, `… — dry run`, `… — not done (skipped)`. The builders whose action
  * failed are listed again in `summary.failedActions`.
  */
-export function decisionsJson(decisions: CleanupDecisionRow[], summary: CleanupRunSummary) {
+export function decisionsJson(decisions: CleanupDecisionRow[], summary: ReportSummary) {
   const failedActions: FailedAction[] = decisions
     .filter((d) => d.result === 'failed')
     .map((d) => ({
@@ -79,7 +86,7 @@ const counts = (c: Record<string, number>) =>
     .map(([k, n]) => `${k} ${n}`)
     .join(', ') || 'nothing';
 
-export function summaryLines(s: CleanupRunSummary): string[] {
+export function summaryLines(s: ReportSummary): string[] {
   const lines = [`Summary at ${s.at}${s.dryRun ? ' (dry run: nothing changed)' : ''}: ${counts(s.counts)}`];
   if (s.skipped) lines.push(`  skipped: ${s.skipped}`);
   for (const p of s.perScope)
@@ -94,14 +101,20 @@ export function summaryLines(s: CleanupRunSummary): string[] {
     lines.push(
       `  notification to ${s.notification.topicArn}: ${s.notification.builders} builder(s)${s.notification.error ? `, FAILED: ${s.notification.error}` : ''}`,
     );
+  if (s.omitted)
+    lines.push(
+      `  ${s.omitted} row(s) left out of the decisions to keep the state payload within Step Functions' 256 KiB (the counts include them): the CleanupSweep function's log has them`,
+    );
   const e = s.connectionEvents;
-  lines.push(
-    `  connection events recorded: ${e.recorded}${e.truncated ? ' (some were lost: see notes)' : ''}`,
-  );
-  for (const n of e.notes) lines.push(`    ${n}`);
+  if (e) {
+    lines.push(
+      `  connection events recorded: ${e.recorded}${e.truncated ? ' (some were lost: see notes)' : ''}`,
+    );
+    for (const n of e.notes) lines.push(`    ${n}`);
+  }
   return lines;
 }
 
 /** 1 when a builder's action or an account/region failed. */
-export const failedExit = (decisions: CleanupDecisionRow[], summary: CleanupRunSummary) =>
+export const failedExit = (decisions: CleanupDecisionRow[], summary: ReportSummary) =>
   decisions.some((d) => d.result === 'failed') || summary.failedScopes.length > 0 ? 1 : 0;

@@ -1,7 +1,8 @@
 /** `autopilot cleanup simulate`: N hours of the cleanup schedule against scripted builders, on the emulator. */
 import { type CleanupSimulation, simulateCleanup } from '../local/cleanup-simulate';
 import { loadPolicyFile, table } from './cleanup-args';
-import { intOption, parseInstant, parseOptions, UsageError, utcIso } from './schedule-args';
+import { parseInstant, utcIso } from './schedule-args';
+import { simulateArgs } from './simulate-args';
 
 export const SIMULATE_HELP = `Usage: autopilot cleanup simulate <policy> [--hours 48] [--from <time>] [--cadence 15] --local [--json]
 
@@ -21,32 +22,25 @@ action, reason) and each builder's final state and marks.
 Exits 0 when every run succeeded, 1 otherwise.`;
 
 export async function simulateCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseOptions(argv, {
-    hours: { type: 'string' },
-    from: { type: 'string' },
-    cadence: { type: 'string' },
-    local: { type: 'boolean' },
-    json: { type: 'boolean' },
+  const args = simulateArgs(argv, {
+    command: 'cleanup',
+    file: { what: 'a policy file', placeholder: '<policy>' },
+    span: { option: 'hours', min: 1, max: 2160, default: 48 },
+    cadence: 15,
+    help: SIMULATE_HELP,
   });
-  if (values.help) {
-    console.log(SIMULATE_HELP);
-    return 0;
-  }
-  const path = positionals[0];
-  if (!path) throw new UsageError('a policy file is required (autopilot cleanup simulate <policy> --local)');
-  if (!values.local) throw new UsageError('simulate runs on the embedded emulator only: add --local');
-  const hours = intOption('hours', values.hours, 1, 2160) ?? 48;
-  const cadenceMinutes = intOption('cadence', values.cadence, 1, 60) ?? 15;
-  const from = values.from ? parseInstant('from', values.from, 'UTC') : undefined;
+  if (!args) return 0;
+  const { path, span: hours, cadenceMinutes, json } = args;
+  const from = args.from ? parseInstant('from', args.from, 'UTC') : undefined;
   const { raw } = loadPolicyFile(path);
-  if (!values.json) console.error(`Simulating ${hours} h of ${path} on the embedded emulator…`);
+  if (!json) console.error(`Simulating ${hours} h of ${path} on the embedded emulator…`);
   let reported = 0;
   const sim = await simulateCleanup({
     policy: raw,
     hours,
     from,
     cadenceMinutes,
-    onRun: values.json
+    onRun: json
       ? undefined
       : (done, of) => {
           // Progress every ~10% (stderr).
@@ -56,7 +50,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
           }
         },
   });
-  if (values.json) console.log(JSON.stringify(simulationJson(sim)));
+  if (json) console.log(JSON.stringify(simulationJson(sim)));
   else printSimulation(sim);
   return sim.failedRuns > 0 ? 1 : 0;
 }

@@ -1,13 +1,27 @@
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../emulator';
+import { runSubcommand } from './subcommands';
 
 const HELP = `Usage: autopilot emulator [--port 4566] [--host 127.0.0.1] [--speed 600] [--state-file f.json] [--seed 1]
 
 Runs the AppStream 2.0 control-plane emulator. Point any AWS client at the printed endpoint:
   aws appstream describe-images --endpoint-url <endpoint> --region us-east-1
-Control API under <endpoint>/_emulator/ (reset, clock, quotas, faults, image-assistant).`;
+Control API under <endpoint>/_emulator/ (reset, clock, quotas, faults, image-assistant).
+
+  autopilot emulator fault <set|fail|fail-transition|list|clear> [--endpoint-url <url>] [--json]
+      injects faults into a running emulator (autopilot emulator fault --help)`;
 
 export async function emulatorCommand(argv: string[]): Promise<void> {
+  if (argv[0] === 'fault') {
+    // `autopilot emulator fault …`: the fault-injection control API of a running emulator.
+    await runSubcommand(
+      'emulator',
+      HELP,
+      new Map([['fault', async () => (await import('./emulator-fault')).faultCommand]]),
+      argv,
+    );
+    return;
+  }
   const { values } = parseArgs({
     args: argv,
     options: {

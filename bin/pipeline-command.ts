@@ -10,16 +10,21 @@ import {
 } from '../lib/cli/aws-executions';
 import { readPipelineFile, validatePipeline } from '../lib/config/load';
 import { runPipelineLocally } from '../local/pipeline';
+import { runPipelineRemote } from '../local/up/remote-pipeline';
 import { VALIDATE_USAGE, validateCommand } from './pipeline-validate';
 import { printSummary, progressPrinter } from './progress';
 
 const RUN_HELP = `Usage:
-  autopilot pipeline run <file> [--local] [--name <execution>]
+  autopilot pipeline run <file> [--local] [--endpoint-url <emulator>] [--name <execution>]
   autopilot pipeline run <file> --aws --state-machine-arn <arn> [--wait] [--name <execution>] [--region <region>]
 
 Runs the pipeline defined in <file> (YAML).
   --local                    on the embedded AppStream emulator with the local Step Functions runtime,
                              virtual clock (the default); the run is kept under .autopilot/executions/
+  --endpoint-url <url>       (with --local) against an emulator that is already up (autopilot emulator,
+                             autopilot local up) instead of an embedded one, so you can watch the run
+                             with the AWS CLI (aws appstream describe-image-builders --endpoint-url <url>);
+                             its virtual clock moves as the run waits
   --aws                      starts an execution of the deployed image pipeline state machine
   --state-machine-arn <arn>  the deployed state machine (with --aws)
   --wait                     (with --aws) waits for the execution to end, prints its status and exits
@@ -33,6 +38,7 @@ Runs the pipeline defined in <file> (YAML).
 
 const HELP = `Usage:
   autopilot pipeline run <file> [--local] [--name <execution>]    run on the embedded emulator (default)
+  autopilot pipeline run <file> --local --endpoint-url <emulator>   run against an emulator that is already up
   autopilot pipeline run <file> --aws --state-machine-arn <arn> [--wait] [--name <execution>] [--region <region>]
   autopilot pipeline status <execution name | execution ARN>
   autopilot pipeline validate <file> [--preflight [--local | --endpoint-url <url> | --aws]]
@@ -66,6 +72,7 @@ async function run(argv: string[]): Promise<number> {
     options: {
       local: { type: 'boolean' },
       aws: { type: 'boolean' },
+      'endpoint-url': { type: 'string' },
       'state-machine-arn': { type: 'string' },
       name: { type: 'string' },
       region: { type: 'string' },
@@ -82,18 +89,27 @@ async function run(argv: string[]): Promise<number> {
   if (values.wait && !values.aws) throw new Error('--wait goes with --aws (a local run always waits)');
   const config = validatePipeline(readPipelineFile(file), file);
   const executionName = makeExecutionName(config.name, Date.now(), values.name);
+  if (values['endpoint-url'] && values.aws)
+    throw new Error('--endpoint-url goes with --local (an emulator), not --aws');
   if (values.aws) {
     const arn = values['state-machine-arn'];
     if (!arn) throw new Error('--aws needs --state-machine-arn (the deployed image pipeline state machine)');
     const sfn = new SFNClient({ region: values.region ?? arn.split(':')[3] });
     return runOnAws(sfn, arn, executionName, config, Boolean(values.wait));
   }
-  console.log(`Running pipeline ${config.name} locally (embedded AppStream emulator, virtual clock)`);
-  const { result, summary } = await runPipelineLocally({
-    config,
-    executionName,
-    onProgress: progressPrinter(),
-  });
+  const endpointUrl = values['endpoint-url'];
+  console.log(
+    endpointUrl
+      ? `Running pipeline ${config.name} locally against the emulator at ${endpointUrl} (its virtual clock)`
+      : `Running pipeline ${config.name} locally (embedded AppStream emulator, virtual clock)`,
+  );
+  const { result, summary } = endpointUrl
+    ? await runPipelineRemote({ config, executionName, endpointUrl, onProgress: progressPrinter() })
+    : await runPipelineLocally({
+        config,
+        executionName,
+        onProgress: progressPrinter(),
+      });
   printSummary(result, summary);
   mkdirSync(RUNS_DIR, { recursive: true });
   writeFileSync(

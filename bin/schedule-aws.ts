@@ -1,10 +1,25 @@
 /** `autopilot schedule run --aws`: one execution of the deployed fleet-schedule state machine. */
-import { SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
-import { executionName } from '../lib/cli/aws-executions';
+import { type SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
+import { executionName, failedExecutionLine, STATE_MACHINE_ARN, withSfn } from '../lib/cli/aws-executions';
 import type { ScheduleFile } from '../lib/schedule/config';
 import { expandReport, type RunOutput } from '../lib/schedule/report';
 import { UsageError } from './schedule-args';
 import { reportLines } from './schedule-report';
+
+/**
+ * `--state-machine-arn` of an `--aws` command: required, and a state machine's ARN (its region is
+ * the client's unless `--region` says otherwise); `workflow` names the deployed one in the message.
+ */
+export function stateMachineArnOption(arn: string | undefined, workflow: string): string {
+  const example = `arn:aws:states:<region>:<account>:stateMachine:appstream-autopilot-<stage>-${workflow}`;
+  if (!arn)
+    throw new UsageError(
+      `--aws needs --state-machine-arn (the deployed ${workflow} state machine, ${example})`,
+    );
+  if (!STATE_MACHINE_ARN.test(arn))
+    throw new UsageError(`--state-machine-arn: '${arn}' is not a state machine ARN (${example})`);
+  return arn;
+}
 
 /**
  * Runs the deployed state machine once with the schedule file as its input (`{config}`: the
@@ -20,20 +35,14 @@ export async function runOnAws(
   json: boolean,
   sfn?: SFNClient,
 ): Promise<number> {
-  if (!stateMachineArn)
-    throw new UsageError(
-      '--aws needs --state-machine-arn (the deployed fleet-schedule state machine, …:stateMachine:appstream-autopilot-<stage>-fleet-schedule)',
-    );
-  const client = sfn ?? new SFNClient({ region: region ?? stateMachineArn.split(':')[3] });
-  try {
+  const arn = stateMachineArnOption(stateMachineArn, 'fleet-schedule');
+  return withSfn(arn, region, sfn, async (client) => {
     const name = executionName('schedule', Date.now());
     const out = await client.send(
-      new StartSyncExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ config }) }),
+      new StartSyncExecutionCommand({ stateMachineArn: arn, name, input: JSON.stringify({ config }) }),
     );
     if (out.status !== 'SUCCEEDED') {
-      console.error(
-        `${out.executionArn}: ${out.status}${out.error ? ` — ${out.error}: ${out.cause ?? ''}` : ''}`,
-      );
+      console.error(failedExecutionLine(out));
       return 1;
     }
     // The execution's output is compact (RunOutput): expanded to one row per fleet.
@@ -44,7 +53,5 @@ export async function runOnAws(
       for (const line of reportLines(report)) console.log(line);
     }
     return report.failed?.length ? 1 : 0;
-  } finally {
-    if (!sfn) client.destroy();
-  }
+  });
 }

@@ -3,7 +3,8 @@ import { terminalChart } from '../lib/schedule/chart';
 import { loadScheduleFile } from '../lib/schedule/config';
 import { type Simulation, simulateSchedule } from '../local/simulate';
 import { LOAD_RAMPS, LOG_OFF_BEFORE_END, PEAK_SHARE, RAMP_DOWN, RAMP_UP } from '../local/simulate-load';
-import { intOption, localIso, parseInstant, parseOptions, UsageError, utcIso } from './schedule-args';
+import { localIso, parseInstant, utcIso } from './schedule-args';
+import { simulateArgs } from './simulate-args';
 
 export const SIMULATE_HELP = `Usage: autopilot schedule simulate <file> [--days 7] [--from <time>] [--cadence 5] --local [--json]
 
@@ -25,39 +26,32 @@ sessions cut off (must be 0).
 Exits 0 when no session was cut off and no run failed, 1 otherwise.`;
 
 export async function simulateCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseOptions(argv, {
-    days: { type: 'string' },
-    from: { type: 'string' },
-    cadence: { type: 'string' },
-    local: { type: 'boolean' },
-    json: { type: 'boolean' },
+  const args = simulateArgs(argv, {
+    command: 'schedule',
+    file: { what: 'a schedule file', placeholder: '<file>' },
+    span: { option: 'days', min: 1, max: 31, default: 7 },
+    cadence: 5,
+    help: SIMULATE_HELP,
   });
-  if (values.help) {
-    console.log(SIMULATE_HELP);
-    return 0;
-  }
-  const path = positionals[0];
-  if (!path) throw new UsageError('a schedule file is required (autopilot schedule simulate <file> --local)');
-  if (!values.local) throw new UsageError('simulate runs on the embedded emulator only: add --local');
-  const days = intOption('days', values.days, 1, 31) ?? 7;
-  const cadenceMinutes = intOption('cadence', values.cadence, 1, 60) ?? 5;
+  if (!args) return 0;
+  const { path, span: days, cadenceMinutes, json } = args;
   const file = loadScheduleFile(path);
   const first = file.fleets.find((f) => 'name' in f);
   const zone =
     first && 'name' in first
       ? file.schedules[first.schedule].timezone
       : Object.values(file.schedules)[0]?.timezone;
-  const from = values.from ? parseInstant('from', values.from, zone ?? 'UTC') : undefined;
-  if (!values.json)
+  const from = args.from ? parseInstant('from', args.from, zone ?? 'UTC') : undefined;
+  if (!json)
     console.error(`Simulating ${days} day${days === 1 ? '' : 's'} of ${path} on the embedded emulator…`);
   const sim = await simulateSchedule({
     config: file,
     days,
     from,
     cadenceMinutes,
-    onDay: values.json ? undefined : (done, of) => console.error(`  day ${done}/${of}`),
+    onDay: json ? undefined : (done, of) => console.error(`  day ${done}/${of}`),
   });
-  if (values.json) console.log(JSON.stringify(simulationJson(sim)));
+  if (json) console.log(JSON.stringify(simulationJson(sim)));
   else printSimulation(sim);
   const cutOff = sim.fleets.reduce((n, f) => n + f.cutOff, 0);
   return cutOff > 0 || sim.failedExecutions > 0 || sim.fleets.some((f) => f.failedRuns > 0) ? 1 : 0;

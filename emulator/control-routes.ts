@@ -5,6 +5,7 @@ import { PRINCIPAL_ARN } from './events/cloudtrail';
 import type { FailCallsSpec, FaultConfig } from './faults';
 import { DEFAULT_DURATIONS, type DurationsMs } from './lifecycle';
 import { isInstanceType } from './operations/common';
+import { MAX_LOGON_MINUTES } from './presence';
 import { isKnownRegion } from './regions';
 
 /**
@@ -310,6 +311,31 @@ export function controlRoutes(control: Control): Map<string, ControlRoute> {
         userAgent: z.string().min(1).max(1024).optional(),
       }),
       (b) => control.connectImageBuilder(b),
+    ),
+  );
+  // Interactive logons on a builder: its agent's presence heartbeats (presence.ts).
+  const logonUser = z
+    .string()
+    .regex(
+      /^[\w.@-]{1,64}(?:\\[\w.@-]{1,104})?$/,
+      'must be a user name (letters, digits, _ . @ -), optionally DOMAIN\\user',
+    );
+  routes.set(
+    'POST /_emulator/image-builders/logon',
+    route(
+      z.strictObject({
+        ...where,
+        name: z.string().min(1).max(100),
+        minutes: z.number().int().min(1).max(MAX_LOGON_MINUTES).optional(),
+        user: logonUser.optional(),
+      }),
+      (b) => control.logonImageBuilder(b),
+    ),
+  );
+  routes.set(
+    'POST /_emulator/image-builders/logoff',
+    route(z.strictObject({ ...where, name: z.string().min(1).max(100), user: logonUser.optional() }), (b) =>
+      control.logoffImageBuilder(b),
     ),
   );
   // STS (helper N): mark a role (not) assumable, optionally with its maximum session duration.

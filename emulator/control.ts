@@ -13,6 +13,14 @@ import { loadModel } from './model';
 import { builderHandlers, getBuilder } from './operations/builders';
 import { getFleet } from './operations/fleets';
 import { openStreamingUrl } from './operations/stacks';
+import {
+  type LogoffResult,
+  type LogonResult,
+  logoffBuilder,
+  logonBuilder,
+  runLogons,
+  settleLogons,
+} from './presence';
 import { DEFAULT_ACCOUNT, DEFAULT_REGION, type Quotas, type World } from './world';
 
 export interface Where {
@@ -65,6 +73,8 @@ export class Control {
     if (!world.settleHooks.includes(refillShortFleets)) world.settleHooks.push(refillShortFleets);
     // Application Auto Scaling's scheduled actions run on the virtual clock like transitions.
     if (!world.settleHooks.includes(runScheduledActions)) world.settleHooks.push(runScheduledActions);
+    // The builder agent's presence heartbeats while someone is logged on (presence.ts).
+    if (!world.settleHooks.includes(runLogons)) world.settleHooks.push(runLogons);
   }
 
   reset(seed?: number): void {
@@ -79,6 +89,8 @@ export class Control {
     if (!(ms >= 0))
       throw new ServiceError('ValidationException', 'advance must be a non-negative number of ms');
     this.world.clock.advance(ms);
+    // Heartbeats due meanwhile reach onEvent listeners now, each with its own time.
+    settleLogons(this.world);
     return this.clock();
   }
 
@@ -226,6 +238,7 @@ export class Control {
 
   /** CloudTrail-shaped events after a cursor (control API `GET /_emulator/events`). */
   events(q: EventQuery): EventPage {
+    settleLogons(this.world);
     return this.world.events.query(q, this.world.now());
   }
 
@@ -282,6 +295,21 @@ export class Control {
       requestId: ctx.requestId,
       eventId: envelope.id,
     };
+  }
+
+  /**
+   * Someone logs on interactively to a RUNNING image builder whose builder agent writes presence
+   * heartbeats (agent protocol 2): at logon and every 300 virtual seconds until `minutes`
+   * (default 60) pass, they log off, or the builder leaves RUNNING, each logged as the S3 "Object
+   * Created" event EventBridge delivers for the put (presence.ts; emulator/README.md).
+   */
+  logonImageBuilder(req: { name: string; minutes?: number; user?: string } & Where): LogonResult {
+    return logonBuilder(this.ctx(req, 'LogonImageBuilder'), req);
+  }
+
+  /** `user` (or everyone) logs off the builder: its agent writes no more heartbeats for them. */
+  logoffImageBuilder(req: { name: string; user?: string } & Where): LogoffResult {
+    return logoffBuilder(this.ctx(req, 'LogoffImageBuilder'), req);
   }
 
   state(): unknown {

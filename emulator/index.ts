@@ -33,8 +33,9 @@ export interface RunningEmulator {
    */
   onResponse(listener: ResponseListener): () => void;
   /**
-   * Subscribe to every CloudTrail-shaped event (the EventBridge envelope of an AppStream write
-   * call, see emulator/README.md "CloudTrail events") as it is logged; returns unsubscribe. A
+   * Subscribe to every event logged (the EventBridge envelope of an AppStream write call's
+   * CloudTrail record, see emulator/README.md "CloudTrail events", or of a builder agent's
+   * presence heartbeat put, "Builder logons and presence heartbeats") as it is logged; returns unsubscribe. A
    * listener may be async; one that throws or rejects is logged to the console and fails nothing.
    */
   onEvent(listener: EventListener): () => void;
@@ -89,6 +90,8 @@ export { Control } from './control';
 export type { EventEnvelope, EventListener, EventPage, EventQuery } from './events/log';
 export type { DurationsMs } from './lifecycle';
 export { DEFAULT_DURATIONS } from './lifecycle';
+export type { BuilderLogon, LogoffResult, LogonResult } from './presence';
+export { EMULATOR_AGENT_BUCKET, PRESENCE_INTERVAL_MS, presenceKey } from './presence';
 export type { ResponseListener } from './protocol';
 export type { Quotas } from './world';
 export { World } from './world';

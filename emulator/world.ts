@@ -4,6 +4,7 @@ import { Network } from './ec2/network';
 import { EventLog, type EventLogOptions } from './events/log';
 import { Faults } from './faults';
 import { DEFAULT_DURATIONS, DEFAULT_JITTER_SIGMA, type DurationsMs } from './lifecycle';
+import { type BuilderLogon, logonKey, savedLogon } from './presence';
 import { Random } from './random';
 import type { ImageRec } from './records';
 import { APPSTREAM_REGIONS, AWS_REGIONS } from './regions';
@@ -121,6 +122,8 @@ export class World {
   readonly roles = new Map<string, RoleConfig>();
   /** CloudTrail-shaped events of AppStream write calls (events/log.ts), per account+region. */
   readonly events: EventLog;
+  /** Interactive logons on image builders (presence.ts), by `account/region/name`. */
+  readonly logons = new Map<string, BuilderLogon>();
   /**
    * Run after each store's due transitions are applied (settle), e.g. fleets short of network
    * interfaces taking addresses freed meanwhile (capacity.ts, registered by Control).
@@ -240,6 +243,7 @@ export class World {
     this.issuedKeys.clear();
     this.roles.clear();
     this.events.reset();
+    this.logons.clear();
     this.faults.reset();
     this.random = new Random(seed);
     this.faultRandom = new Random(seed + 0x9e3779b9);
@@ -260,6 +264,7 @@ export class World {
       quotas: this.quotas,
       quotaOverrides: [...this.quotaOverrides.entries()],
       events: this.events.toJSON(),
+      logons: [...this.logons.values()],
     };
   }
 
@@ -277,6 +282,8 @@ export class World {
     quotaOverrides?: [string, Partial<Quotas>][];
     /** The CloudTrail event log and its cursor (absent in older state files). */
     events?: Parameters<EventLog['load']>[0];
+    /** Interactive logons on builders (absent in older state files). */
+    logons?: unknown[];
   }): void {
     if (data.version !== 1) throw new Error(`Unsupported state file version ${data.version}`);
     this.reset();
@@ -295,6 +302,10 @@ export class World {
     if (data.quotas) this.quotas = { ...this.quotas, ...data.quotas };
     for (const [scope, q] of data.quotaOverrides ?? []) this.quotaOverrides.set(scope, q);
     if (data.events) this.events.load(data.events);
+    for (const saved of Array.isArray(data.logons) ? data.logons : []) {
+      const l = savedLogon(saved);
+      if (l) this.logons.set(logonKey(l.account, l.region, l.name), l);
+    }
   }
 }
 

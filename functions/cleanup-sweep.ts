@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { capRows, type ScopeResult, sweepBatch } from '../lib/cleanup/sweep';
+import { capRows, rowRank, type ScopeResult, sweepBatch } from '../lib/cleanup/sweep';
 import { cleanupAwsDeps } from '../lib/lambda/cleanup-deps';
 import { functionDefiner } from '../lib/lambda/define';
 import { logger } from '../lib/lambda/logger';
@@ -35,8 +35,9 @@ export const { handler, withDeps, schema } = functionDefiner(cleanupAwsDeps)(
         error: s.error,
         rows: s.rows,
       });
-    if (input.detail) return out;
-    const capped = capRows(out);
+    // `detail` lifts the row cap only: the payload budget always holds (a result past it fails
+    // the run with States.DataLimitExceeded after the builders were acted on).
+    const capped = input.detail ? out : capRows(out);
     return input.resultBytes ? fitBytes(capped, input.resultBytes) : capped;
   },
 );
@@ -46,7 +47,8 @@ const bytesOf = (v: unknown) => Buffer.byteLength(JSON.stringify(v), 'utf8');
 /**
  * Keeps a batch's result within `budget` bytes of JSON (Plan's share of the 256 KiB the state
  * after the Map may hold, lib/cleanup/plan.ts): rows are left out from the last scope backwards,
- * each counted in its scope's `omitted` (the Sweep log above has them all). Counts, errors and
+ * warnings and other rows before any stop or delete, each counted in its scope's `omitted` (the
+ * Sweep log above has them all). Counts, errors and
  * the scopes themselves always stay: if they alone are past the budget, the result is returned
  * without rows (the run then fails on the quota: too many account-regions, see plan.ts).
  */
@@ -54,14 +56,16 @@ export function fitBytes<T extends { scopes: ScopeResult[] }>(out: T, budget: nu
   let size = bytesOf(out);
   if (size <= budget) return out;
   const scopes = out.scopes.map((s) => ({ ...s, rows: [...s.rows] }));
-  for (let i = scopes.length - 1; i >= 0 && size > budget; i--) {
-    const s = scopes[i];
-    while (s.rows.length && size > budget) {
-      const row = s.rows.pop();
-      // The row and its comma; `omitted` adds at most ~14 bytes once.
-      size -= bytesOf(row) + 1;
-      s.omitted = (s.omitted ?? 0) + 1;
+  for (const rank of [1, 0])
+    for (let i = scopes.length - 1; i >= 0 && size > budget; i--) {
+      const s = scopes[i];
+      for (let j = s.rows.length - 1; j >= 0 && size > budget; j--) {
+        if (rowRank(s.rows[j]) !== rank) continue;
+        const [row] = s.rows.splice(j, 1);
+        // The row and its comma; `omitted` adds at most ~14 bytes once.
+        size -= bytesOf(row) + 1;
+        s.omitted = (s.omitted ?? 0) + 1;
+      }
     }
-  }
   return { ...out, scopes };
 }

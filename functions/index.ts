@@ -1,3 +1,4 @@
+import * as api from './api';
 import * as backstopSweep from './backstop-sweep';
 import * as checkBuild from './check-build';
 import * as checkBuilder from './check-builder';
@@ -11,6 +12,7 @@ import * as cleanupSweep from './cleanup-sweep';
 import * as ensureBuilder from './ensure-builder';
 import * as executionBackstop from './execution-backstop';
 import * as finishBuilder from './finish-builder';
+import * as hooks from './hooks';
 import * as notify from './notify';
 import * as resolve from './resolve';
 import * as retireImages from './retire-images';
@@ -72,5 +74,16 @@ export const cleanupFunctions = {
 
 export type CleanupFunctionName = keyof typeof cleanupFunctions;
 
+/**
+ * The webhooks API (lib/api/app.ts, API Gateway HTTP API): `api` serves the IAM routes, `hooks` the
+ * signed webhook routes. Not in any state machine; their `withDeps` takes ApiDeps.
+ */
+export const apiFunctions = {
+  api,
+  hooks,
+};
+
+export type ApiFunctionName = keyof typeof apiFunctions;
+
 /** Every deployed function of every workflow, by its serverless.yml name. */
-export const allFunctions = { ...functions, ...scheduleFunctions, ...cleanupFunctions };
+export const allFunctions = { ...functions, ...scheduleFunctions, ...cleanupFunctions, ...apiFunctions };

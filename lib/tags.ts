@@ -31,8 +31,13 @@ export const TAG = {
   keep: 'autopilot:keep',
   /** Builders: mark-for-op plan, e.g. `stop@2026-11-27T14:00Z`. */
   cleanup: 'autopilot:cleanup',
-  /** Builders: last connection or presence seen. */
+  /** Builders: last connection, presence heartbeat and creation/start seen (the cleanup recorder). */
   lastConnection: 'autopilot:last-connection',
+  /**
+   * Builders: who created it (the CreateImageBuilder event's userIdentity.arn as a tag value),
+   * written once by the cleanup recorder; cleanup's notifications name it.
+   */
+  creator: 'autopilot:creator',
 } as const;
 
 /** The deployment name of the runtime in `env` (serverless.yml sets AUTOPILOT_DEPLOYMENT). */
@@ -45,7 +50,8 @@ const KEEP_FOREVER = ['true', 'stop-only'];
 
 /**
  * True when a builder's TAG.keep forbids deleting it at `now` (epoch ms): `true`, `stop-only`, or
- * an ISO date (the keep lasts until then) not yet passed. `no-notify` only silences
+ * an ISO instant (the keep lasts until then) or date (through the end of that day, UTC) not yet
+ * passed. `no-notify` only silences
  * notifications; an unparsable value keeps the builder (a person meant to keep it).
  */
 export function keepActive(value: string | undefined, now: number): boolean {
@@ -53,8 +59,11 @@ export function keepActive(value: string | undefined, now: number): boolean {
   const v = value.trim().toLowerCase();
   if (v === '' || v === 'false' || v === 'no-notify') return false;
   if (KEEP_FOREVER.includes(v)) return true;
-  const until = Date.parse(value.trim());
-  return Number.isNaN(until) ? true : until > now;
+  const text = value.trim();
+  const until = Date.parse(text);
+  if (Number.isNaN(until)) return true;
+  // A bare date keeps through the end of that day (UTC), as cleanup's optOut reads it.
+  return (/^\d{4}-\d{2}-\d{2}$/.test(text) ? until + 86_400_000 : until) > now;
 }
 
 export type TagKey = (typeof TAG)[keyof typeof TAG];

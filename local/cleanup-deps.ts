@@ -2,7 +2,7 @@ import { AppStreamClient } from '@aws-sdk/client-appstream';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { STSClient } from '@aws-sdk/client-sts';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
-import type { EventPage, RunningEmulator } from '../emulator';
+import type { RunningEmulator } from '../emulator';
 import type { CleanupDeps, CleanupExecutions } from '../lib/cleanup/deps';
 import { type AwsCredentialIdentityProvider, accountClients } from '../lib/lambda/cleanup-deps';
 import type { Notifier } from '../lib/notify/notifier';
@@ -12,13 +12,15 @@ import { LOCAL_ACCOUNT } from './local-deps';
  * Idle builder cleanup's dependencies against an emulator (in-process, or at `endpoint`): real SDK
  * clients over HTTP (AppStream and the tagging API on its one port), other accounts through the
  * emulator's STS AssumeRole (credentials kept by the virtual clock `now`), the connection signal
- * everywhere (catchUpConnections feeds the recorder from the emulator's event log before each run),
- * creators from the log's CreateImageBuilder events.
+ * everywhere (catchUpConnections feeds the recorder from the emulator's event log before each run:
+ * connections, creations and starts, presence heartbeats; creators are the recorder's TAG.creator,
+ * as on AWS).
  */
 export function cleanupLocalDeps(
   endpoint: string,
   opts: {
     now: () => number;
+    /** The in-process emulator, when there is one (kept for callers; everything goes over HTTP). */
     emulator?: RunningEmulator;
     account?: string;
     region?: string;
@@ -59,7 +61,6 @@ export function cleanupLocalDeps(
     sessionName: 'local-cleanup',
     now: opts.now,
   };
-  const creators = new Map<string, Promise<Map<string, string>>>();
   return {
     deployment: 'local',
     region,
@@ -82,56 +83,9 @@ export function cleanupLocalDeps(
     }),
     clock: { now: opts.now },
     connectionSignal: opts.connectionSignal ?? (() => true),
-    creatorOf: async (acct, r, builder) => {
-      const key = `${acct}/${r}`;
-      let found = creators.get(key);
-      if (!found) {
-        found = readCreators(opts.emulator ?? endpoint, acct, r);
-        creators.set(key, found);
-      }
-      return (await found).get(builder);
-    },
     ...(opts.executions ? { executions: opts.executions } : {}),
     ...(opts.executionStatus ? { executionStatus: opts.executionStatus } : {}),
     ...(opts.notifier ? { notifier: opts.notifier } : {}),
     clients,
   };
-}
-
-/** Builder name → the ARN of who created it (the latest successful CreateImageBuilder in the log). */
-async function readCreators(source: RunningEmulator | string, account: string, region: string) {
-  const out = new Map<string, string>();
-  let since: number | undefined;
-  for (;;) {
-    const q = { since, accountId: account, region, limit: 1000 };
-    let page: EventPage;
-    if (typeof source !== 'string') page = source.control.events(q);
-    else {
-      const params = new URLSearchParams(
-        Object.entries(q)
-          .filter(([, v]) => v !== undefined)
-          .map(([k, v]): [string, string] => [k, String(v)]),
-      );
-      const res = await fetch(`${source.replace(/\/$/, '')}/_emulator/events?${params}`);
-      if (!res.ok) return out;
-      page = (await res.json()) as EventPage;
-    }
-    for (const e of page.events) {
-      const d = e.detail as {
-        eventName?: string;
-        errorCode?: string;
-        requestParameters?: { name?: string } | null;
-        userIdentity?: { arn?: string };
-      };
-      if (
-        d.eventName === 'CreateImageBuilder' &&
-        !d.errorCode &&
-        d.requestParameters?.name &&
-        d.userIdentity?.arn
-      )
-        out.set(d.requestParameters.name, d.userIdentity.arn);
-    }
-    if (page.events.length < q.limit) return out;
-    since = page.nextCursor;
-  }
 }

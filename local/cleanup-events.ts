@@ -13,11 +13,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { AppStreamClient } from '@aws-sdk/client-appstream';
 import { STSClient } from '@aws-sdk/client-sts';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
-import type { EventEnvelope, EventPage, RunningEmulator } from '../emulator';
+import { EMULATOR_AGENT_BUCKET, type EventEnvelope, type EventPage, type RunningEmulator } from '../emulator';
 import { withDeps as recorderWithDeps } from '../functions/cleanup-record-connection';
 import type { CleanupDeps } from '../lib/cleanup/deps';
-import { isConnectionEvent } from '../lib/cleanup/events';
-import type { RecorderResult } from '../lib/cleanup/recorder';
+import { DEFAULT_AGENT_PREFIX, isRecorderEvent } from '../lib/cleanup/events';
+import type { AgentLocation, RecorderResult } from '../lib/cleanup/recorder';
 import { type AwsCredentialIdentityProvider, accountClients } from '../lib/lambda/cleanup-deps';
 import { LOCAL_ACCOUNT } from './local-deps';
 
@@ -132,11 +132,18 @@ export interface CatchUpOptions {
   scopes?: readonly EventScope[];
   /** Events per page (1-1000; default 1000). */
   pageSize?: number;
+  /**
+   * The agent bucket whose presence heartbeats are delivered (the recorder's AGENT_BUCKET and
+   * AGENT_PREFIX); default: the emulator's EMULATOR_AGENT_BUCKET under `autopilot-agent`.
+   */
+  agent?: AgentLocation;
 }
 
 /**
- * Delivers the connection events logged since the stored cursor of each scope to the recorder
- * (the function's handler with `deps`), advances and stores the cursors, and says what happened:
+ * Delivers the events the deployed rules would deliver, logged since the stored cursor of each
+ * scope, to the recorder (the function's handler with `deps` and the agent bucket): connections,
+ * creations and starts (BUILDER_EVENT_PATTERN) and presence heartbeats in the agent bucket
+ * (presenceEventPattern); advances and stores the cursors, and says what happened:
  * per scope the events delivered and recorded, what failed, and whether events were lost
  * (`truncated`: dropped by the log's retention, or the stored cursor came from another emulator
  * run; connections in that gap are missing).
@@ -147,7 +154,8 @@ export async function catchUpConnections(
   deps: CleanupDeps,
   options: CatchUpOptions = {},
 ): Promise<CatchUpSummary> {
-  const handle = recorderWithDeps(deps);
+  const agent = options.agent ?? { bucket: EMULATOR_AGENT_BUCKET, prefix: DEFAULT_AGENT_PREFIX };
+  const handle = recorderWithDeps({ ...deps, agent });
   const limit = options.pageSize ?? 1000;
   const summary: CatchUpSummary = {
     scopes: [],
@@ -196,7 +204,7 @@ export async function catchUpConnections(
       first = false;
       let stopped = false;
       for (const event of page.events) {
-        if (!isConnectionEvent(event)) continue;
+        if (!isRecorderEvent(event, agent)) continue;
         s.delivered++;
         try {
           const result = await handle(event);

@@ -1,8 +1,9 @@
 /**
- * Runs the idle builder cleanup once, locally, at the emulator's virtual "now": first the
- * connection events logged since the last run are delivered to the recorder (catchUpConnections:
- * the local stand-in for EventBridge; not in a dry run, which writes no tag and keeps the
- * cursors), then the builder-cleanup state machine runs on the local
+ * Runs the idle builder cleanup once, locally, at the emulator's virtual "now": first the events
+ * the deployed recorder rules would deliver, logged since the last run, are delivered to the
+ * recorder (catchUpConnections: connections, creations and starts, the emulated builder agent's
+ * presence heartbeats in EMULATOR_AGENT_BUCKET; the local stand-in for EventBridge; not in a dry
+ * run, which writes no tag and keeps the cursors), then the builder-cleanup state machine runs on the local
  * runtime (Plan → Map(Sweep) → Summarize) with our functions in-process and real SDK calls over
  * HTTP to the emulator; other accounts are reached through the emulator's STS AssumeRole.
  */

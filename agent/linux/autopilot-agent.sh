@@ -7,7 +7,9 @@
 # heartbeats, runs its steps in order with argument arrays (no shell re-parsing), resolves
 # {{secret:NAME}} placeholders (in a step's env, the recommended way, or its argv) on the builder
 # and redacts them from captured output, keeps local state so a job resumes after a reboot, and
-# writes results/<jobId>.json.
+# writes results/<jobId>.json. Beside the job loop, a presence loop reports interactive logons on
+# the builder as presence/heartbeat.json (agent/PROTOCOL.md, "Presence heartbeat"), which keeps
+# the builder from being stopped by the idle-builder cleanup while someone works on it.
 #
 # Configuration (environment, or /etc/autopilot-agent.conf with KEY=value lines; every line is
 # exported, so AWS CLI settings such as AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE can go there):
@@ -25,6 +27,12 @@
 #   AUTOPILOT_REBOOT_GRACE_SECONDS   lease extension before an expectReboot step (default 1200)
 #   AUTOPILOT_REBOOT_SETTLE_SECONDS  wait after an expectReboot step ends, in case the reboot is
 #                                    under way (default 60)
+#   AUTOPILOT_PRESENCE_SECONDS       presence heartbeat cadence while someone is logged on
+#                                    (default 300; 0 turns presence reporting off)
+#   AUTOPILOT_PRESENCE_CHECK_SECONDS how often logons are looked for (default 30, at most the
+#                                    cadence): a new logon is reported within this time
+#   AUTOPILOT_PRESENCE_IDLE_SECONDS  a logon counts only while it had user input within this
+#                                    time (default 1800): a desktop left open sends nothing
 # Runs only on image builders (AppStream_Resource_Type imagebuilder or image-builder: AWS documents
 # both spellings), never on fleet instances launched from the image it helped build.
 # Needs bash 4.2+, jq 1.5+, coreutils (timeout, base64), openssl (1.0.2+), util-linux (flock) and,
@@ -33,7 +41,7 @@
 # Usage: autopilot-agent.sh [--once | --polls N]
 set -uo pipefail
 
-AGENT_VERSION=2.0.0
+AGENT_VERSION=2.1.0
 PROTOCOL=2
 SIGNING_ALGORITHM=RSASSA_PKCS1_V1_5_SHA_256
 
@@ -53,6 +61,17 @@ BACKOFF_BASE="${AUTOPILOT_BACKOFF_BASE_SECONDS:-5}"
 BACKOFF_MAX="${AUTOPILOT_BACKOFF_MAX_SECONDS:-300}"
 REBOOT_GRACE="${AUTOPILOT_REBOOT_GRACE_SECONDS:-1200}"
 REBOOT_SETTLE="${AUTOPILOT_REBOOT_SETTLE_SECONDS:-60}"
+PRESENCE="${AUTOPILOT_PRESENCE_SECONDS:-300}"
+PRESENCE_CHECK="${AUTOPILOT_PRESENCE_CHECK_SECONDS:-30}"
+PRESENCE_IDLE="${AUTOPILOT_PRESENCE_IDLE_SECONDS:-1800}"
+[[ "$PRESENCE" =~ ^[0-9]+$ ]] || { echo "AUTOPILOT_PRESENCE_SECONDS must be a whole number of seconds" >&2; exit 2; }
+[[ "$PRESENCE_IDLE" =~ ^[1-9][0-9]*$ ]] || { echo "AUTOPILOT_PRESENCE_IDLE_SECONDS must be a positive whole number of seconds" >&2; exit 2; }
+if ! [[ "$PRESENCE_CHECK" =~ ^[0-9]*\.?[0-9]+$ ]] || [ -z "${PRESENCE_CHECK//[0.]/}" ]; then
+  echo "AUTOPILOT_PRESENCE_CHECK_SECONDS must be a positive number of seconds" >&2
+  exit 2
+fi
+# Never look less often than the cadence.
+PRESENCE_CHECK=$(awk -v c="$PRESENCE_CHECK" -v p="$PRESENCE" 'BEGIN { print (p > 0 && c > p) ? p : c }')
 read -r -a ASSISTANT <<< "${AUTOPILOT_IMAGE_ASSISTANT:-sudo AppStreamImageAssistant}"
 OUTPUT_LIMIT=4000
 MAX_POLLS=0
@@ -536,12 +555,160 @@ poll_once() {
   return $rc
 }
 
+# --- presence: interactive logons on the builder (agent/PROTOCOL.md, "Presence heartbeat") ------
+# Who logs on to a Linux image builder: AWS: "If your image builder is Linux-based, you are
+# automatically logged in as the ImageBuilderAdmin user in the Amazon Linux GNOME desktop and have
+# root admin privileges" (Administration Guide, "Connect to an Image Builder" / "Streaming URL");
+# a test user is switched to inside that logon (`useradd -m test-user`, `su - test-user`:
+# "Tutorial: Create a Custom Linux-Based Image"), and "as2-streaming-user" is the reserved
+# streaming user of fleets (same tutorial). Any of them logged on is a person at the builder.
+# What counts as an interactive logon: a systemd-logind session (loginctl) of Class "user" (not
+# "greeter", "lock-screen", "background", "manager"), State "active" or "online" (not "closing":
+# logged out, processes lingering), of an account with a UID of at least UID_MIN from
+# /etc/login.defs (1000 by default) other than nobody (65534), so root and the system accounts of
+# services (gdm, dcv, sshd...) never count. Without logind (loginctl missing or failing): the utmp
+# records of `who`, with the same UID rule. `users` = distinct accounts.
+#
+# A logon counts as a person at the builder only while it had user input within PRESENCE_IDLE
+# seconds: a desktop left open after the streaming tab was closed must not keep the builder alive.
+# The input clock, per session (seconds since the epoch):
+# - logind, graphical session (Type x11/wayland/mir): the desktop sets the idle hint; logind
+#   reports it as is with the time it last changed (systemd logind-session.c session_get_idle_hint:
+#   "Graphical sessions have an explicit idle hint"). GNOME does (gnome-session gsm-manager.c
+#   on_presence_status_changed -> SetIdleHint, idle after org.gnome.desktop.session idle-delay,
+#   300 s by default; the GNOME desktops of Amazon Linux 2 and RHEL). IdleHint=no with an
+#   IdleSinceHint: in use now. IdleHint=yes: last input at IdleSinceHint (a little before, by the
+#   desktop's idle delay).
+# - logind, other sessions (tty, ssh): IdleSinceHint is the terminal's access time, the last input.
+# - no idle hint (IdleSinceHint 0 or missing: the desktop never set one, e.g. a session whose idle
+#   time lives only in the X server, which root cannot ask without the user's display and cookie;
+#   or `who` without logind and the terminal's atime unreadable): unknown. The safe-for-cost
+#   fallback: such a session counts only within PRESENCE_IDLE of the later of its start (logind's
+#   Timestamp, else the first time this agent saw it) and the last time input was seen in it,
+#   never for as long as it stays open.
+# IdleSinceHint is CLOCK_REALTIME in microseconds (org.freedesktop.login1(5)); loginctl prints it
+# raw, and Timestamp as a date (`loginctl show-session` formats properties named *Timestamp).
+UID_MIN=$(awk '$1 == "UID_MIN" { print $2 }' /etc/login.defs 2> /dev/null)
+[[ "$UID_MIN" =~ ^[0-9]+$ ]] || UID_MIN=1000
+is_person() { [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -ge "$UID_MIN" ] && [ "$1" -ne 65534 ]; }
+declare -A INPUT_SEEN=() FIRST_SEEN=() # per session key: last input seen / first sight (epoch s)
+LOGGED_ON='' PRESENT=''                # distinct accounts, one a line: logged on / with recent input
+FALLBACK=''                            # accounts counted by the fallback (no idle hint)
+# session_input key now last-input-or-empty start-or-empty -> 0 present, 1 not
+session_input() {
+  local key="$1" now="$2" last="$3" start="$4" since
+  [ -n "${FIRST_SEEN[$key]:-}" ] || FIRST_SEEN[$key]=$now
+  if [ -n "$last" ]; then
+    INPUT_SEEN[$key]=$last
+    [ $((now - last)) -lt "$PRESENCE_IDLE" ]
+    return
+  fi
+  since=${start:-${FIRST_SEEN[$key]}}
+  [ "${INPUT_SEEN[$key]:-0}" -gt "$since" ] && since=${INPUT_SEEN[$key]}
+  [ $((now - since)) -lt "$PRESENCE_IDLE" ] && FALLBACK+="$key"$'\n' && return 0
+  return 1
+}
+scan_logons() { # sets LOGGED_ON, PRESENT, FALLBACK
+  local sessions id key value name uid class state type idle since start last now u line atime
+  local -a on=() present=()
+  now=$(date +%s) FALLBACK=''
+  if command -v loginctl > /dev/null && sessions=$(loginctl list-sessions --no-legend --no-pager 2> /dev/null); then
+    while read -r id _; do
+      [[ "$id" =~ ^[A-Za-z0-9_-]+$ ]] || continue
+      name='' uid='' class='' state='' type='' idle='' since='' start=''
+      # show-session prints Key=Value lines (-p works on systemd 219, Amazon Linux 2; --value is newer).
+      while IFS='=' read -r key value; do
+        case "$key" in
+          Name) name=$value ;; User) uid=$value ;; Class) class=$value ;; State) state=$value ;;
+          Type) type=$value ;; IdleHint) idle=$value ;; IdleSinceHint) since=$value ;; Timestamp) start=$value ;;
+        esac
+      done < <(loginctl show-session "$id" -p Name -p User -p Class -p State -p Type -p IdleHint \
+        -p IdleSinceHint -p Timestamp --no-pager 2> /dev/null)
+      if [ "$class" != user ] || { [ "$state" != active ] && [ "$state" != online ]; } || ! is_person "$uid"; then continue; fi
+      on+=("$name")
+      last=''
+      if [[ "$since" =~ ^[0-9]+$ ]] && [ "$since" -gt 0 ]; then
+        case "$type:$idle" in
+          x11:no | wayland:no | mir:no) last=$now ;;
+          *) last=$((since / 1000000)) ;;
+        esac
+      fi
+      if [ -n "$start" ]; then start=$(date -d "$start" +%s 2> /dev/null) || start=''; fi
+      session_input "logind:$id" "$now" "$last" "$start" && present+=("$name")
+    done <<< "$sessions"
+  elif command -v who > /dev/null; then
+    while read -r u line _; do
+      if [ -z "$u" ] || ! is_person "$(id -u "$u" 2> /dev/null)"; then continue; fi
+      on+=("$u")
+      atime=$(stat -c %X "/dev/$line" 2> /dev/null) || atime=''
+      session_input "who:$u:$line" "$now" "$atime" '' && present+=("$u")
+    done < <(who 2> /dev/null)
+  fi
+  LOGGED_ON=$(printf '%s\n' ${on[@]+"${on[@]}"} | sed '/^$/d' | sort -u)
+  PRESENT=$(printf '%s\n' ${present[@]+"${present[@]}"} | sed '/^$/d' | sort -u)
+}
+write_presence() { # users -> <prefix>/<builder>/presence/heartbeat.json
+  local tmp rc
+  tmp=$(mktemp)
+  jq -n --arg b "$BUILDER" --arg v "$AGENT_VERSION" --arg t "$(now)" --argjson n "$1" \
+    '{schemaVersion: 2, builderName: $b, agentVersion: $v, at: $t, users: $n}' > "$tmp" &&
+    store_put "$tmp" "presence/heartbeat.json"
+  rc=$?
+  rm -f "$tmp"
+  return $rc
+}
+# Runs beside the job loop in its own process (a job step of 30 minutes never delays it, and it
+# never delays a poll): looks for logons every PRESENCE_CHECK seconds, writes a heartbeat at the
+# first sight of a logon with recent input and then every PRESENCE seconds while one lasts,
+# nothing while nobody is logged on or every logon has been idle for PRESENCE_IDLE seconds. A
+# failed write is logged and retried at the next look. Ends with its parent.
+presence_loop() { # parent-pid
+  local parent="$1" n t last=0 reported=0 fallback_logged=''
+  while kill -0 "$parent" 2> /dev/null; do
+    PROFILE_FRESH=0 # this process looks the profile up itself (awsc)
+    scan_logons
+    n=$(grep -c . <<< "$PRESENT")
+    if [ "$n" -gt 0 ]; then
+      if [ -n "$FALLBACK" ] && [ "$FALLBACK" != "$fallback_logged" ]; then
+        log "presence: no idle hint for $(sed '/^$/d' <<< "$FALLBACK" | paste -sd,): counted for ${PRESENCE_IDLE}s from its start or last input seen"
+      fi
+      fallback_logged=$FALLBACK
+      t=$(date +%s%3N) # milliseconds
+      if [ "$last" -eq 0 ] || [ $((t - last)) -ge $((PRESENCE * 1000)) ]; then
+        if write_presence "$n"; then
+          [ "$reported" = 1 ] || log "presence: interactive logon ($(paste -sd, <<< "$PRESENT")): heartbeat every ${PRESENCE}s while it lasts and has input within ${PRESENCE_IDLE}s"
+          last=$t reported=1
+        else
+          log "presence: heartbeat not written (retried in ${PRESENCE_CHECK}s)"
+        fi
+      fi
+    else
+      if [ "$reported" = 1 ]; then
+        if [ -n "$LOGGED_ON" ]; then
+          log "presence: logged on ($(paste -sd, <<< "$LOGGED_ON")) but no input for ${PRESENCE_IDLE}s; no more heartbeats until there is"
+        else
+          log "presence: nobody is logged on; no more heartbeats"
+        fi
+      fi
+      last=0 reported=0 fallback_logged=''
+    fi
+    # shellcheck disable=SC2217 # sleep gets no inherited pipes (as in heartbeat_loop)
+    sleep "$PRESENCE_CHECK" < /dev/null > /dev/null 2>&1
+  done
+}
+
 backoff_delay() { # failures -> seconds (capped exponential, full jitter in [d/2, d])
   awk -v b="$BACKOFF_BASE" -v m="$BACKOFF_MAX" -v n="$1" -v r="$RANDOM" \
     'BEGIN { d = b * 2 ^ (n - 1); if (d > m) d = m; printf "%.2f", d / 2 + (d / 2) * r / 32767 }'
 }
 
 log "agent $AGENT_VERSION (protocol $PROTOCOL) on image builder $BUILDER, source $SOURCE"
+PRESENCE_PID=''
+if [ "$PRESENCE" -gt 0 ]; then
+  (exec 9>&-; presence_loop "$$") &
+  PRESENCE_PID=$!
+  trap 'kill "$PRESENCE_PID" 2> /dev/null' EXIT
+fi
 failures=0 polls=0
 while :; do
   PROFILE_FRESH=0

@@ -12,7 +12,9 @@
   it from captured output (a step's env, set for that process only, is the recommended way to
   pass a secret: a command line shows in process listings and 4688 / script-block audit logs),
   keeps local state so a job resumes after a reboot, and writes
-  results/<jobId>.json (UTF-8 without BOM).
+  results/<jobId>.json (UTF-8 without BOM). Beside the job loop (in its own runspace, so a long
+  step never delays it), it reports interactive logons as presence/heartbeat.json every
+  -PresenceSeconds while someone is logged on (agent/PROTOCOL.md, "Presence heartbeat").
 
   Runs only on image builders (AppStream_Resource_Type imagebuilder or image-builder: AWS
   documents both spellings). Credentials: the appstream_machine_role profile that AppStream
@@ -39,12 +41,19 @@ param(
   [double]$BackoffMaxSeconds = 300,
   [int]$RebootGraceSeconds = 1200,
   [int]$RebootSettleSeconds = 60,
+  # Presence heartbeat cadence while someone is logged on (0 turns it off), and how often logons
+  # are looked for (a new logon is reported within that time; never less often than the cadence).
+  [int]$PresenceSeconds = 300,
+  [double]$PresenceCheckSeconds = 30,
   [int]$Polls = 0,
-  [switch]$Once
+  [switch]$Once,
+  # Internal: the presence runspace the agent starts runs this script with -PresenceLoop.
+  [switch]$PresenceLoop
 )
 
 $ErrorActionPreference = 'Stop'
-$AgentVersion = '2.0.0'
+$AgentVersion = '2.1.0'
+$script:AgentParameters = @{} + $PSBoundParameters
 $Protocol = 2
 $SigningAlgorithm = 'RSASSA_PKCS1_V1_5_SHA_256'
 $OutputLimit = 4000
@@ -168,6 +177,91 @@ function Test-JobDocument([string]$Id, [string]$Text) {
   return @{ ok = $true; job = $job }
 }
 
+# --- presence: interactive logons (agent/PROTOCOL.md, "Presence heartbeat") --------------------
+# Who logs on to a Windows image builder: AWS: "on the Local User tab, choose one of the following:
+# Administrator ... Template User ... Test User", or on a domain-joined builder "the Directory User
+# tab" with a domain account (Administration Guide, "Connect to an Image Builder" / "Streaming
+# URL"); the Administrator choice is the local account ImageBuilderAdmin ("Choose
+# ImageBuilderAdmin, Sign out. When prompted, log in as Administrator", "Tutorial: Enable
+# Japanese Support"). Whoever it is, they get a Windows logon session in the streaming (NICE DCV)
+# connection. What counts, from the Remote Desktop Services API (WTSEnumerateSessions +
+# WTSQuerySessionInformation: the data `quser` shows, but not localized): a session other than
+# session 0 (services), in state WTSActive (a disconnected session, quser "Disc", has nobody at
+# it), with a user name that is not a service identity: SYSTEM, LOCAL SERVICE, NETWORK SERVICE
+# (NT AUTHORITY), DWM-n (Window Manager) and UMFD-n (Font Driver Host), which own dwm.exe and
+# fontdrvhost.exe in every session. `users` = distinct DOMAIN\user.
+function Get-WtsSession {
+  # One "id<TAB>state<TAB>station<TAB>domain<TAB>user" line per session, WTS_CURRENT_SERVER_HANDLE.
+  if (-not ('Autopilot.Wts' -as [type])) {
+    Add-Type -Namespace Autopilot -Name Wts -UsingNamespace System.Collections.Generic -MemberDefinition @'
+[StructLayout(LayoutKind.Sequential, CharSet = CharSet.Unicode)]
+private struct WTS_SESSION_INFO { public int SessionId; public IntPtr pWinStationName; public int State; }
+[DllImport("wtsapi32.dll", CharSet = CharSet.Unicode, SetLastError = true)]
+private static extern bool WTSEnumerateSessionsW(IntPtr server, int reserved, int version, out IntPtr info, out int count);
+[DllImport("wtsapi32.dll", CharSet = CharSet.Unicode, SetLastError = true)]
+private static extern bool WTSQuerySessionInformationW(IntPtr server, int sessionId, int infoClass, out IntPtr buffer, out int bytes);
+[DllImport("wtsapi32.dll")]
+private static extern void WTSFreeMemory(IntPtr memory);
+private static string Query(int id, int infoClass) {
+  IntPtr buffer; int bytes;
+  if (!WTSQuerySessionInformationW(IntPtr.Zero, id, infoClass, out buffer, out bytes)) return "";
+  try { return Marshal.PtrToStringUni(buffer) ?? ""; } finally { WTSFreeMemory(buffer); }
+}
+public static string[] Sessions() {
+  IntPtr info; int count;
+  if (!WTSEnumerateSessionsW(IntPtr.Zero, 0, 1, out info, out count)) throw new System.ComponentModel.Win32Exception(Marshal.GetLastWin32Error());
+  var lines = new List<string>();
+  try {
+    int size = Marshal.SizeOf(typeof(WTS_SESSION_INFO));
+    for (int i = 0; i < count; i++) {
+      var s = (WTS_SESSION_INFO)Marshal.PtrToStructure(new IntPtr(info.ToInt64() + (long)i * size), typeof(WTS_SESSION_INFO));
+      // WTS_INFO_CLASS: 7 = WTSDomainName, 5 = WTSUserName
+      lines.Add(s.SessionId + "\t" + s.State + "\t" + Marshal.PtrToStringUni(s.pWinStationName) + "\t" + Query(s.SessionId, 7) + "\t" + Query(s.SessionId, 5));
+    }
+  } finally { WTSFreeMemory(info); }
+  return lines.ToArray();
+}
+'@
+  }
+  foreach ($line in [Autopilot.Wts]::Sessions()) {
+    $f = $line -split "`t"
+    [pscustomobject]@{ SessionId = [int]$f[0]; State = [int]$f[1]; Station = $f[2]; Domain = $f[3]; UserName = $f[4] }
+  }
+}
+$WtsActive = 0 # WTS_CONNECTSTATE_CLASS.WTSActive (WTSDisconnected is 4)
+function Select-InteractiveLogon($Sessions) {
+  $people = @($Sessions | Where-Object {
+      $_.SessionId -ne 0 -and $_.State -eq $WtsActive -and $_.UserName -and
+      $_.Domain -notin 'NT AUTHORITY', 'Window Manager', 'Font Driver Host' -and
+      $_.UserName -notin 'SYSTEM', 'LOCAL SERVICE', 'NETWORK SERVICE' -and $_.UserName -notmatch '^(DWM|UMFD)-\d+$'
+    } | ForEach-Object { if ($_.Domain) { "$($_.Domain)\$($_.UserName)" } else { $_.UserName } })
+  return @($people | Sort-Object -Unique)
+}
+function New-PresenceDocument([int]$Users) {
+  return ConvertTo-Document ([ordered]@{ schemaVersion = 2; builderName = $Builder; agentVersion = $AgentVersion; at = (Get-Now); users = $Users })
+}
+# One look: a heartbeat at the first sight of a logon, then every PresenceSeconds while one lasts;
+# nothing while nobody is logged on. A failed write is logged and retried at the next look.
+# $State: @{ last = $null | [DateTime]; reported = $false }.
+function Invoke-PresenceTick($State, [DateTime]$Now = [DateTime]::UtcNow) {
+  $users = @(Select-InteractiveLogon @(Get-WtsSession))
+  if ($users.Count -eq 0) {
+    if ($State.reported) { Write-Log 'presence: nobody is logged on; no more heartbeats' }
+    $State.last = $null; $State.reported = $false
+    return
+  }
+  if ($null -ne $State.last -and ($Now - $State.last).TotalSeconds -lt $PresenceSeconds) { return }
+  try {
+    Resolve-Profile
+    Write-StoreText 'presence/heartbeat.json' (New-PresenceDocument $users.Count)
+  } catch {
+    Write-Log "presence: heartbeat not written (retried in ${PresenceCheckSeconds}s): $($_.Exception.Message)"
+    return
+  }
+  if (-not $State.reported) { Write-Log "presence: interactive logon ($($users -join ',')): heartbeat every ${PresenceSeconds}s while it lasts" }
+  $State.last = $Now; $State.reported = $true
+}
+
 # Everything below only runs when the script is started, not when a test dot-sources it.
 if ($MyInvocation.InvocationName -eq '.') { return }
 
@@ -197,13 +291,15 @@ if (-not $Builder) { Write-Log 'builder name unknown (-Builder / AppStream_Resou
 if (-not $Bucket) { Write-Log '-Bucket is required'; exit 2 }
 New-Item -ItemType Directory -Force -Path $StateDir | Out-Null
 $script:LogFile = Join-Path $StateDir 'agent.log' # a scheduled task has no console
-if ((Test-Path -LiteralPath $script:LogFile) -and (Get-Item -LiteralPath $script:LogFile).Length -gt 10485760) {
+if (-not $PresenceLoop -and (Test-Path -LiteralPath $script:LogFile) -and (Get-Item -LiteralPath $script:LogFile).Length -gt 10485760) {
   Move-Item -LiteralPath $script:LogFile -Destination "$($script:LogFile).1" -Force
 }
 
-# One agent per builder.
-$mutex = New-Object System.Threading.Mutex($false, 'Global\autopilot-agent')
-try { if (-not $mutex.WaitOne(60000)) { Write-Log 'another agent is running'; exit 75 } } catch [System.Threading.AbandonedMutexException] { }
+# One agent per builder (its presence runspace is part of it).
+if (-not $PresenceLoop) {
+  $mutex = New-Object System.Threading.Mutex($false, 'Global\autopilot-agent')
+  try { if (-not $mutex.WaitOne(60000)) { Write-Log 'another agent is running'; exit 75 } } catch [System.Threading.AbandonedMutexException] { }
+}
 
 # The modular AWS.Tools (v4+) when all three are there, else the monolithic AWSPowerShell (never both).
 $modules = 'AWS.Tools.S3', 'AWS.Tools.SimpleSystemsManagement', 'AWS.Tools.SecretsManager'
@@ -452,7 +548,32 @@ function Invoke-Poll {
   }
 }
 
+if ($PresenceCheckSeconds -le 0) { Write-Log '-PresenceCheckSeconds must be positive'; exit 2 }
+if ($PresenceSeconds -gt 0) { $PresenceCheckSeconds = [Math]::Min($PresenceCheckSeconds, [double]$PresenceSeconds) }
+if ($PresenceLoop) {
+  # The presence runspace: looks for logons until the agent's process ends.
+  $presence = @{ last = $null; reported = $false }
+  while ($true) {
+    try { Invoke-PresenceTick $presence } catch { Write-Log "presence: cannot list the logon sessions: $($_.Exception.Message)" }
+    Start-Sleep -Milliseconds ([int]($PresenceCheckSeconds * 1000))
+  }
+}
+
 Write-Log "agent $AgentVersion (protocol $Protocol) on image builder $Builder, s3://$Bucket/$KeyBase/"
+# Presence runs in a runspace of its own (another thread of this process, the same script with
+# -PresenceLoop): a job step of 30 minutes, a reboot settle wait or a slow S3 call in the job loop
+# never delays it, and it never delays a poll. It ends with the agent's process.
+if ($PresenceSeconds -gt 0) {
+  $presenceShell = [PowerShell]::Create()
+  $presenceShell.Runspace = [runspacefactory]::CreateRunspace()
+  $presenceShell.Runspace.Open()
+  [void]$presenceShell.AddCommand($PSCommandPath)
+  foreach ($k in $script:AgentParameters.Keys) {
+    if ($k -notin 'Once', 'Polls', 'Builder', 'PresenceLoop') { [void]$presenceShell.AddParameter($k, $script:AgentParameters[$k]) }
+  }
+  [void]$presenceShell.AddParameter('Builder', $Builder).AddParameter('PresenceLoop', $true)
+  [void]$presenceShell.BeginInvoke()
+}
 if ($Once) { $Polls = 1 }
 $failures = 0; $count = 0
 while ($true) {

@@ -22,7 +22,9 @@ param(
   [Parameter(Mandatory = $true)][string]$PublicKeyFile,
   [string]$InstallDir = (Join-Path $env:ProgramData 'autopilot'),
   # Only if SYSTEM does not find the appstream_machine_role profile by itself (agent/README.md).
-  [string]$ProfileLocation
+  [string]$ProfileLocation,
+  # Presence heartbeat cadence while someone is logged on (agent default 300; 0 turns it off).
+  [int]$PresenceSeconds = -1
 )
 $ErrorActionPreference = 'Stop'
 
@@ -34,6 +36,7 @@ $agent = Join-Path $InstallDir 'autopilot-agent.ps1'
 $arguments = "-NoProfile -NonInteractive -ExecutionPolicy Bypass -File `"$agent`" -Bucket `"$Bucket`" -Prefix `"$Prefix`""
 if ($Region) { $arguments += " -Region `"$Region`"" }
 if ($ProfileLocation) { $arguments += " -ProfileLocation `"$ProfileLocation`"" }
+if ($PresenceSeconds -ge 0) { $arguments += " -PresenceSeconds $PresenceSeconds" }
 $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument $arguments
 
 $atStartup = New-ScheduledTaskTrigger -AtStartup

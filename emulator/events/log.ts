@@ -1,5 +1,6 @@
 /**
- * The emulator's event log: EventBridge envelopes of "AWS API Call via CloudTrail" events, kept
+ * The emulator's event log: EventBridge envelopes of "AWS API Call via CloudTrail" events (and
+ * of the S3 "Object Created" events of builder agents' presence heartbeats, presence.ts), kept
  * per account+region with bounded retention and one monotonically increasing cursor over all of
  * them (see emulator/README.md, "CloudTrail events"). A leaf module: it knows envelopes, not the
  * world that makes them.
@@ -7,7 +8,7 @@
 
 import { tell } from '../listeners';
 
-/** The EventBridge envelope of a CloudTrail-delivered event (detail: the CloudTrail record). */
+/** An EventBridge envelope (detail: the CloudTrail record, or S3's object detail for a heartbeat). */
 export interface EventEnvelope {
   version: '0';
   id: string;

@@ -5,8 +5,11 @@
  * still RUNNING would restart its idle clock. Nothing is called in a dry run.
  *
  * - A state error (OperationNotPermittedException: the builder changed state since the listing;
- *   ConcurrentModificationException; ResourceNotFoundException: gone) → `skipped`, with the error:
- *   the next run decides again from what it then finds.
+ *   ConcurrentModificationException; ResourceNotFoundException: gone) → the builder is described
+ *   again: a stop whose builder is now STOPPING or STOPPED, a delete whose builder is DELETING or
+ *   gone, went through (an SDK retry of a call whose first attempt AWS carried out gets such an
+ *   error) → `applied`, with the marks written; else `skipped`, with the error: the next run
+ *   decides again from what it then finds.
  * - Throttling and 5xx left after the retries → AwsTransientError (thrown: the sweep reports the
  *   builder failed, to be retried next run).
  * - Anything else AWS refuses (AccessDenied, a quota) → `failed`, with the error.
@@ -56,6 +59,8 @@ export async function act(
      * Acted on only if it still says the same; undefined: the builder is gone.
      */
     recheck?: () => Promise<CleanupDecision | undefined>;
+    /** The builder's state now (DescribeImageBuilders); undefined: gone. After a state error. */
+    state?: () => Promise<string | undefined>;
   },
 ): Promise<ActOutcome> {
   const acting = decision.action === 'warn' || decision.action === 'stop' || decision.action === 'delete';
@@ -65,12 +70,18 @@ export async function act(
   const name = builder.name;
   if (opts.recheck && (decision.action === 'stop' || decision.action === 'delete')) {
     const fresh = await opts.recheck();
-    if (fresh?.action !== decision.action)
+    if (fresh?.action !== decision.action) {
+      // The fresh decision's bookkeeping (a plan withdrawn: the builder is rebooting, active
+      // again, owned by a pipeline run) is written now: left for the next run, an old warning
+      // could let that run stop the builder once it is back. Never a warning's marks here.
+      if (fresh && (fresh.action === 'none' || fresh.action === 'skip') && fresh.tags)
+        writes += (await act(client, builder, fresh, { dryRun: false, call })).writes;
       return {
         result: 'skipped',
         error: `re-checked before ${decision.action}: ${fresh ? `now ${fresh.action}: ${fresh.reason}` : 'gone'}`,
         writes,
       };
+    }
     decision = fresh;
   }
   try {
@@ -91,8 +102,9 @@ export async function act(
   } catch (err) {
     const e = err as Error;
     if (e?.name === 'AwsTransientError') throw err;
-    if (STATE_ERRORS.includes(e?.name)) return { result: 'skipped', error: text(err), writes };
-    return { result: 'failed', error: text(err), writes };
+    if (!STATE_ERRORS.includes(e?.name)) return { result: 'failed', error: text(err), writes };
+    if (!(await wentThrough(decision.action, opts.state)))
+      return { result: 'skipped', error: text(err), writes };
   }
   // A deleted builder has no tags left to write.
   const changes = decision.action === 'delete' ? undefined : decision.tags;
@@ -122,4 +134,25 @@ export async function act(
     }
   }
   return acting ? { result: 'applied', writes } : { writes };
+}
+
+/**
+ * Whether a stop or delete refused with a state error was carried out all the same (by an
+ * earlier attempt of the same call): the builder is STOPPING/STOPPED (stop), DELETING or gone
+ * (delete). Unknown (no way to look, the look failed): no.
+ */
+async function wentThrough(
+  action: CleanupDecision['action'],
+  state: (() => Promise<string | undefined>) | undefined,
+): Promise<boolean> {
+  if (!state || (action !== 'stop' && action !== 'delete')) return false;
+  let now: string | undefined;
+  try {
+    now = await state();
+  } catch {
+    return false;
+  }
+  return action === 'stop'
+    ? now === 'STOPPING' || now === 'STOPPED'
+    : now === undefined || now === 'DELETING';
 }

@@ -12,13 +12,18 @@
  *    tag, except that an opt-out withdraws a plan the mark announced.
  * 2. First sight (no TAG.cleanup mark, or one a person garbled) → `none`: marked `seen@now`
  *    (and `stopped@now` when STOPPED), never more: the first rollout only marks.
- * 3. RUNNING. The idle clock runs from the latest of: creation (CreatedTime), the last start event
- *    (builder.startedAt), `started@` (cleanup saw it running again after a stop), the last presence
- *    heartbeat, and the last connection + sessionGrace — unless a heartbeat at or after that
- *    connection shows the builder agent reports presence (then the heartbeat governs); with none of
- *    these known, from `seen@`. When all of these predate `seen@` (the builder existed before cleanup
- *    first saw it), `seen@` + sessionGrace counts too: the first rollout never stops a session. idle = now − that, exact to the millisecond, so `idle ≥ stopAfter`
- *    holds exactly from the minute the threshold is reached (durations are whole minutes).
+ * 3. RUNNING. The idle clock runs from the latest of: creation (CreatedTime), the last creation or
+ *    start event (CreateImageBuilder/StartImageBuilder: builder.startedAt, or the recorder's
+ *    `started@` in TAG.lastConnection), `started@` of the mark (cleanup saw it running again after a
+ *    stop, when no later start event is known), and the last connection + sessionGrace; with none
+ *    of these known, from `seen@`. When all of these predate `seen@` (the builder existed before
+ *    cleanup first saw it), `seen@` + sessionGrace counts too: the first rollout never stops a
+ *    session. The last presence heartbeat only extends that clock (it never cancels a connection's
+ *    sessionGrace: any builder role can write any builder's heartbeat key), and counts at most
+ *    presenceLimit after the latest connection or start (else `seen@`): a session left open
+ *    keeps the builder alive that long at most. idle = now − that, exact to the millisecond, so
+ *    `idle ≥ stopAfter` holds exactly from the minute the threshold is reached (durations are
+ *    whole minutes).
  *    - idle < warnAfter → `none` (an earlier warning or plan is withdrawn: someone was active).
  *    - idle ≥ warnAfter and no warning announced a stop in this idle period → `warn`, marking
  *      `stop@P warned@now` with P = max(idle start + stopAfter, now + minNotice): warn before stop
@@ -26,11 +31,12 @@
  *      comes minNotice after the warning, never in the same run.
  *    - warned, and now ≥ max(idle start + stopAfter, warned + minNotice, the announced P) → `stop`,
  *      marking `stopped@now`; before that → `none` ("stop due at …").
- *    - No connection signal in the account/region (signals.connectionSignal false) and no presence
- *      heartbeat on the builder: `withoutConnectionSignal: warn-only` warns once per idle period
- *      and never stops; `age` applies the rules above to the clock it has.
+ *    - No connection signal in the account/region (signals.connectionSignal false), whatever the
+ *      heartbeats: `withoutConnectionSignal: warn-only` warns once per idle period and never
+ *      stops; `age` applies the rules above to the clock it has.
  *    A RUNNING builder whose mark says `stopped@` (or plans a delete) was started again: `none`,
- *    marking `started@now` (the idle clock restarts).
+ *    marking `started@` the start event when one after the stop is known, else `started@now` (the
+ *    idle clock restarts there).
  * 4. STOPPED. The delete clock runs from `stopped@` (written when cleanup stopped it, else when
  *    it first saw it stopped: its real stop time is unknown), or from a later start, connection or
  *    heartbeat (it ran since). With deleteStoppedAfter set: from deleteStoppedAfter −
@@ -77,8 +83,20 @@ export type ExecutionStatus =
   | 'NOT_FOUND'
   | 'UNKNOWN';
 
-/** Statuses under which a pipeline run may still be using its builder. */
-const OWNING: readonly ExecutionStatus[] = ['RUNNING', 'PENDING_REDRIVE', 'UNKNOWN'];
+/**
+ * Statuses under which a pipeline run may still be using its builder. NOT_FOUND too: a twin stack
+ * (the same deployment name in another account or region) tags its builders with runs of its own
+ * state machine, which this deployment's DescribeExecution cannot see; stopping such a builder
+ * would stop that pipeline's build. Its own execution backstop handles it.
+ */
+const OWNING: readonly ExecutionStatus[] = ['RUNNING', 'PENDING_REDRIVE', 'UNKNOWN', 'NOT_FOUND'];
+
+/**
+ * Intermediate states after which a builder comes back RUNNING or STOPPED without cleanup's doing
+ * (a person rebooted, updated the agent, snapshotted, started it): a plan announced before is
+ * withdrawn (see decide). STOPPING and DELETING are on their way out: nothing to withdraw.
+ */
+const ON_THE_WAY_OUT = ['STOPPING', 'DELETING'];
 
 /** What the run knows about the builder's account/region (looked up before deciding). */
 export interface CleanupSignals {
@@ -88,6 +106,12 @@ export interface CleanupSignals {
   executionStatus?: (execution: string) => ExecutionStatus;
   /** This deployment (TAG.deployment): a run of another deployment can't be looked up (UNKNOWN). */
   deployment?: string;
+  /**
+   * Why warnings reach nobody this run (the topic has no confirmed subscription): warn-only,
+   * nothing is stopped or deleted, and no plan is announced (a warning nobody got never leads
+   * to a stop later).
+   */
+  warnOnly?: string;
 }
 
 export interface TagChanges {
@@ -115,6 +139,18 @@ export interface CleanupDecision {
 
 const ACTIONABLE = ['RUNNING', 'STOPPED'];
 
+/**
+ * The value of tag `key` in `tags`, the key matched trimmed and case-insensitively (a person
+ * typing `Autopilot:Keep` or `autopilot:keep ` means the opt-out; tag keys are case-sensitive on
+ * AWS, so an exact match comes first).
+ */
+export function tagOf(tags: Record<string, string>, key: string): string | undefined {
+  if (Object.hasOwn(tags, key)) return tags[key];
+  const want = key.trim().toLowerCase();
+  const found = Object.keys(tags).find((k) => k.trim().toLowerCase() === want);
+  return found === undefined ? undefined : tags[found];
+}
+
 /** Tag changes turning TAG.cleanup `current` into `next` (and more `extra` tags); undefined if none. */
 function markChanges(current: string | undefined, next: CleanupMark, extra: Record<string, string> = {}) {
   const value = formatMark(next);
@@ -136,7 +172,13 @@ const latest = (xs: { at: number; what: string }[]) =>
     undefined,
   );
 
-/** The idle clock of a RUNNING builder: its start and what started it. */
+/**
+ * The idle clock of a RUNNING builder: its start and what started it. Presence only ever extends
+ * the clock a builder has without it (never cancels a connection's sessionGrace: the builder role
+ * can write any builder's heartbeat key, so a forged or stale heartbeat must not make a builder
+ * idle sooner), and counts at most presenceLimit after the latest connection or start (a session
+ * left open — a tab closed without signing out — keeps a builder alive that long at most).
+ */
 function idleClock(
   builder: BuilderFacts,
   mark: CleanupMark | undefined,
@@ -145,20 +187,19 @@ function idleClock(
 ): { at: number; what: string } | undefined {
   const c = parseLastConnection(tags[TAG.lastConnection]);
   const facts: { at: number; what: string }[] = [];
+  const starts: number[] = [];
   if (builder.createdAt !== undefined) facts.push({ at: builder.createdAt, what: 'created' });
   if (builder.startedAt !== undefined) facts.push({ at: builder.startedAt, what: 'started' });
+  if (c?.startedAt !== undefined)
+    facts.push({ at: c.startedAt, what: `created/started ${isoMinute(c.startedAt)}` });
   if (mark?.started !== undefined) facts.push({ at: mark.started, what: 'seen running again' });
-  if (c?.presenceAt !== undefined) facts.push({ at: c.presenceAt, what: 'presence' });
+  starts.push(...facts.map((f) => f.at));
   if (c?.connectedAt !== undefined) {
-    const covered = c.presenceAt !== undefined && c.presenceAt >= c.connectedAt;
-    facts.push(
-      covered
-        ? { at: c.connectedAt, what: 'connected' }
-        : {
-            at: c.connectedAt + policy.sessionGrace,
-            what: `connected ${isoMinute(c.connectedAt)} + sessionGrace ${formatDuration(policy.sessionGrace)}`,
-          },
-    );
+    starts.push(c.connectedAt);
+    facts.push({
+      at: c.connectedAt + policy.sessionGrace,
+      what: `connected ${isoMinute(c.connectedAt)} + sessionGrace ${formatDuration(policy.sessionGrace)}`,
+    });
   }
   // Nothing known since first seen about a builder that existed before (the first rollout, a
   // recorder deployed late: a session begun before could not be recorded): it is presumed possibly
@@ -169,9 +210,20 @@ function idleClock(
       at: mark.seen + policy.sessionGrace,
       what: `first seen ${isoMinute(mark.seen)} + sessionGrace ${formatDuration(policy.sessionGrace)}`,
     });
-  const known = latest(facts);
-  if (known) return known;
-  return mark?.seen !== undefined ? { at: mark.seen, what: 'first seen' } : undefined;
+  const base =
+    latest(facts) ?? (mark?.seen !== undefined ? { at: mark.seen, what: 'first seen' } : undefined);
+  if (c?.presenceAt === undefined) return base;
+  // The cap counts from the latest connection or start (else from first sight).
+  if (starts.length === 0 && mark?.seen !== undefined) starts.push(mark.seen);
+  const cap = starts.length > 0 ? Math.max(...starts) + policy.presenceLimit : Number.POSITIVE_INFINITY;
+  const presence =
+    c.presenceAt <= cap
+      ? { at: c.presenceAt, what: 'presence' }
+      : {
+          at: cap,
+          what: `presence (capped: presenceLimit ${formatDuration(policy.presenceLimit)} after the last connection or start)`,
+        };
+  return latest(base ? [base, presence] : [presence]);
 }
 
 export function decide(
@@ -187,26 +239,43 @@ export function decide(
     notify: false,
     ...(changes ? { tags: changes } : {}),
   });
+  const raw = tags[TAG.cleanup];
+  const mark = parseMark(raw);
+  // A skip that is not the builder's way out (an exclusion, a pipeline run, a reboot, an agent
+  // update, a snapshot, a start under way) withdraws an announced plan and its warning and
+  // restarts the idle clock: when the builder is back, an old warning must not let the first run
+  // that sees it stop it without a fresh one (the plan's time long past).
+  const restart = (reason: string) =>
+    skip(
+      `${reason}${mark && (mark.plan || mark.warned !== undefined) ? '; announced plan withdrawn, idle clock restarts' : ''}`,
+      mark && (mark.plan || mark.warned !== undefined)
+        ? markChanges(raw, { ...withdrawn(mark), started: Math.max(now, mark.started ?? now) })
+        : undefined,
+    );
   const scopeProblem = outOfScope(builder.name, tags, policy.scope);
-  if (scopeProblem) return skip(`out of scope: ${scopeProblem}`);
-  if (!ACTIONABLE.includes(builder.state))
-    return skip(`${builder.state}: acted on only when RUNNING or STOPPED (retried next run)`);
+  if (scopeProblem) return restart(`out of scope: ${scopeProblem}`);
+  if (!ACTIONABLE.includes(builder.state)) {
+    const why = `${builder.state}: acted on only when RUNNING or STOPPED (retried next run)`;
+    return ON_THE_WAY_OUT.includes(builder.state) ? skip(why) : restart(why);
+  }
 
   const execution = tags[TAG.execution];
   if (execution !== undefined) {
     const ours = tags[TAG.deployment];
     const foreign = signals.deployment !== undefined && ours !== undefined && ours !== signals.deployment;
     const status: ExecutionStatus = foreign ? 'UNKNOWN' : (signals.executionStatus?.(execution) ?? 'UNKNOWN');
+    if (status === 'NOT_FOUND')
+      return restart(
+        `owned by pipeline run ${execution}, which this deployment cannot see: left to that pipeline's own backstop`,
+      );
     if (OWNING.includes(status))
-      return skip(
+      return restart(
         `owned by pipeline run ${execution} (${foreign ? `deployment ${ours}: status unknown` : status}): left to that run`,
       );
   }
 
-  const raw = tags[TAG.cleanup];
-  const mark = parseMark(raw);
   const running = builder.state === 'RUNNING';
-  const keep = optOut(tags[policy.optOutTag], now);
+  const keep = optOut(tagOf(tags, policy.optOutTag), now);
   if (running ? !keep.stop : !keep.delete) {
     const why = `opted out (${policy.optOutTag}): ${keep.reason ?? 'kept'}`;
     return skip(
@@ -230,7 +299,7 @@ export function decide(
   }
   return running
     ? decideRunning(builder, tags, policy, now, signals, raw, mark, keep)
-    : decideStopped(builder, tags, policy, now, raw, mark, keep);
+    : decideStopped(builder, tags, policy, now, signals, raw, mark, keep);
 }
 
 function decideRunning(
@@ -244,13 +313,20 @@ function decideRunning(
   keep: OptOut,
 ): CleanupDecision {
   if (mark.stopped !== undefined || mark.plan?.op === 'delete') {
+    // The start event (recorded, or known to the lister) after the stop is when it ran again.
+    const c = parseLastConnection(tags[TAG.lastConnection]);
+    const event = Math.max(
+      builder.startedAt ?? Number.NEGATIVE_INFINITY,
+      c?.startedAt ?? Number.NEGATIVE_INFINITY,
+    );
+    const since = mark.stopped !== undefined && event > mark.stopped && event <= now ? event : now;
     return {
       action: 'none',
-      reason: `running again${mark.stopped !== undefined ? ` (stopped ${isoMinute(mark.stopped)})` : ''}: idle clock restarts`,
-      idleSince: now,
-      idleMinutes: 0,
+      reason: `running again${mark.stopped !== undefined ? ` (stopped ${isoMinute(mark.stopped)})` : ''}: idle clock restarts${since < now ? ` at the start ${isoMinute(since)}` : ''}`,
+      idleSince: since,
+      idleMinutes: minutes(now - since),
       notify: false,
-      tags: markChanges(raw, { seen: mark.seen, started: now }),
+      tags: markChanges(raw, { seen: mark.seen, started: since }),
     };
   }
   const clock = idleClock(builder, mark, tags, policy) ?? { at: now, what: 'now (nothing known)' };
@@ -273,11 +349,13 @@ function decideRunning(
     });
   }
   const warnedNow = mark.warned !== undefined && mark.warned >= clock.at;
-  const presence = parseLastConnection(tags[TAG.lastConnection])?.presenceAt !== undefined;
-  const canStop = signals.connectionSignal || presence || policy.withoutConnectionSignal === 'age';
+  // Only the connection signal (or withoutConnectionSignal: age) lets a scope stop: a heartbeat
+  // never does — any builder role can write any builder's heartbeat key.
+  const canStop = !signals.warnOnly && (signals.connectionSignal || policy.withoutConnectionSignal === 'age');
   if (!canStop) {
-    const why =
-      'no connection signal in this account/region (withoutConnectionSignal: warn-only): never stopped';
+    const why = signals.warnOnly
+      ? `warn-only run: ${signals.warnOnly}`
+      : 'no connection signal in this account/region (withoutConnectionSignal: warn-only): never stopped';
     if (warnedNow)
       return out({
         action: 'none',
@@ -329,6 +407,7 @@ function decideStopped(
   tags: Record<string, string>,
   policy: CleanupPolicy,
   now: number,
+  signals: CleanupSignals,
   raw: string | undefined,
   mark: CleanupMark,
   keep: OptOut,
@@ -345,7 +424,7 @@ function decideStopped(
   // A start, connection or heartbeat after the stop mark: it ran since (between two runs).
   const c = parseLastConnection(tags[TAG.lastConnection]);
   const since = Math.max(
-    ...[mark.stopped, builder.startedAt, mark.started, c?.connectedAt, c?.presenceAt].filter(
+    ...[mark.stopped, builder.startedAt, mark.started, c?.connectedAt, c?.presenceAt, c?.startedAt].filter(
       (t): t is number => t !== undefined,
     ),
   );
@@ -366,9 +445,24 @@ function decideStopped(
       reason: `${stoppedText}; deletion off (no deleteStoppedAfter)`,
       tags: markChanges(raw, base),
     });
+  // An image pipeline's builder (builder.existing, tagged by the pipeline): the pipeline builds on
+  // it, cleanup only stops it (README "Idle builder cleanup").
+  const pipeline = tags[TAG.pipeline];
+  if (pipeline !== undefined)
+    return out({
+      action: 'none',
+      reason: `${stoppedText}; builder of pipeline ${pipeline} (${TAG.pipeline}): stopped only, never deleted`,
+      tags: markChanges(raw, base),
+    });
 
   const deleteAt = since + policy.deleteStoppedAfter;
   const warnAt = deleteAt - (policy.deleteWarnBefore ?? 0);
+  if (signals.warnOnly && now >= warnAt)
+    return out({
+      action: 'none',
+      reason: `${stoppedText}; no delete planned, warn-only run: ${signals.warnOnly}`,
+      tags: markChanges(raw, base),
+    });
   if (now < warnAt)
     return out({
       action: 'none',

@@ -54,11 +54,20 @@ export interface CleanupDeps {
   connectionSignal?(account: string, region: string): boolean;
   /** The status of an image-pipeline run of this deployment (TAG.execution); absent: UNKNOWN. */
   executionStatus?(execution: string): Promise<ExecutionStatus>;
-  /** Who created a builder (its creation event), where known: named in notifications. */
+  /**
+   * Who created a builder, for one without TAG.creator (the recorder writes it from the
+   * CreateImageBuilder event; that tag is read first): named in notifications. Absent: unknown.
+   */
   creatorOf?(account: string, region: string, builder: string): Promise<string | undefined>;
   /** The cleanup state machine's RUNNING executions (a run still going makes the next one skip). */
   executions?: CleanupExecutions;
   notifier?: Notifier;
+  /**
+   * Why warnings published to `topicArn` would reach nobody (no confirmed subscription), or
+   * undefined when someone is subscribed or it can't be told. Deployed: SNS GetTopicAttributes
+   * SubscriptionsConfirmed; locally: the test's notifier decides. Absent: assumed reached.
+   */
+  notifyReach?(topicArn: string): Promise<string | undefined>;
   /** The policy when the execution input carries none (deployed: the bundled CLEANUP_POLICY_FILE). */
   loadPolicy?(): unknown;
 }

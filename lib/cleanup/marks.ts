@@ -16,9 +16,12 @@
  *   known, and the first-rollout grace (a builder without a mark is only marked).
  * e.g. `stop@2026-11-27T14:00Z warned@2026-11-27T12:00Z seen@2026-11-26T16:00Z`.
  *
- * TAG.lastConnection: `<UTC minute>` (the last connection: CreateImageBuilderStreamingURL) and/or
- * `presence@<UTC minute>` (the last presence heartbeat of the builder agent: someone logged on),
- * e.g. `2026-11-27T09:12Z presence@2026-11-27T11:40Z`.
+ * TAG.lastConnection, written by the recorder (lib/cleanup/recorder.ts): `<UTC minute>` (the last
+ * connection: CreateImageBuilderStreamingURL), `presence@<UTC minute>` (the last presence heartbeat
+ * of the builder agent: someone logged on) and `started@<UTC minute>` (the last CreateImageBuilder
+ * or StartImageBuilder: the idle clock's start), any of them, e.g.
+ * `2026-11-27T09:12Z presence@2026-11-27T11:40Z started@2026-11-27T08:55Z`. Values written before
+ * `started@` existed (connection and/or presence) read as before.
  *
  * TAG.keep (or the policy's optOutTag): see optOut.
  */
@@ -105,45 +108,62 @@ export interface LastConnection {
   connectedAt?: number;
   /** The last presence heartbeat (the builder agent saw an interactive logon). */
   presenceAt?: number;
+  /** The last creation or start event (CreateImageBuilder, StartImageBuilder). */
+  startedAt?: number;
 }
 
-/** `<UTC minute>` for the connection, `presence@<UTC minute>` for the heartbeat, rounded up. */
+/** What the recorder records: a connection, a presence heartbeat, a creation or start. */
+export type ActivityKind = 'connect' | 'presence' | 'start';
+const ACTIVITY_KEY = { connect: 'connectedAt', presence: 'presenceAt', start: 'startedAt' } as const;
+/** The LastConnection field an activity moves. */
+export const activityKey = (kind: ActivityKind) => ACTIVITY_KEY[kind];
+
+/**
+ * `<UTC minute>` for the connection, `presence@<UTC minute>` for the heartbeat, `started@<UTC
+ * minute>` for the start, rounded up.
+ */
 export function formatLastConnection(c: LastConnection): string {
   const tokens: string[] = [];
   if (c.connectedAt !== undefined) tokens.push(isoMinute(c.connectedAt));
   if (c.presenceAt !== undefined) tokens.push(`presence@${isoMinute(c.presenceAt)}`);
+  if (c.startedAt !== undefined) tokens.push(`started@${isoMinute(c.startedAt)}`);
   return tokens.join(' ');
 }
 
 /**
- * The connection and presence times in a TAG.lastConnection value; a bare instant (or
- * `connect@…`) is a connection. Undefined when absent or malformed (then the builder counts as
- * never connected: the idle clock runs from its other facts).
+ * The connection, presence and start times in a TAG.lastConnection value; a bare instant (or
+ * `connect@…`) is a connection. Read token by token: a token that is not ours (a person garbled
+ * or added one) is ignored and the valid ones kept — dropping them all would make the recorder
+ * rewrite the tag without them and move the idle clock back; of a word given twice the later time
+ * counts. Undefined when absent or without a valid token (then the builder counts as never
+ * connected: the idle clock runs from its other facts).
  */
 export function parseLastConnection(value: string | undefined): LastConnection | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const c: LastConnection = {};
+  let valid = false;
   for (const token of value.trim().split(/\s+/)) {
-    const m = /^(?:(connect|presence)@)?(.+)$/i.exec(token)!;
+    const m = /^(?:(connect|presence|started)@)?(.+)$/i.exec(token)!;
     const at = parseInstant(m[2]);
-    if (at === undefined) return undefined;
-    const key = m[1]?.toLowerCase() === 'presence' ? 'presenceAt' : 'connectedAt';
-    if (c[key] !== undefined) return undefined;
-    c[key] = at;
+    if (at === undefined) continue;
+    const word = m[1]?.toLowerCase();
+    const key = word === 'presence' ? 'presenceAt' : word === 'started' ? 'startedAt' : 'connectedAt';
+    c[key] = Math.max(c[key] ?? Number.NEGATIVE_INFINITY, at);
+    valid = true;
   }
-  return c;
+  return valid ? c : undefined;
 }
 
 /**
- * The recorder's update: the later of what the tag holds and a new connection or heartbeat
- * (events can arrive out of order; the tag never goes back in time).
+ * The recorder's update: the later of what the tag holds and a new connection, heartbeat or start
+ * (events can arrive out of order; the tag never goes back in time; the other tokens are kept).
  */
 export function recordConnection(
   value: string | undefined,
-  event: { kind: 'connect' | 'presence'; at: number },
+  event: { kind: ActivityKind; at: number },
 ): string {
   const c = parseLastConnection(value) ?? {};
-  const key = event.kind === 'presence' ? 'presenceAt' : 'connectedAt';
+  const key = activityKey(event.kind);
   c[key] = Math.max(c[key] ?? Number.NEGATIVE_INFINITY, event.at);
   return formatLastConnection(c);
 }
@@ -166,12 +186,17 @@ export interface OptOut {
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/i;
 
-/** A keep tag's date: `2026-12-31` (UTC midnight, as keepActive reads it) or an instant (UTC without an offset). */
+/**
+ * A keep tag's end: a date `2026-12-31` keeps through that whole day (UTC: until 2027-01-01T00:00Z,
+ * as keepActive reads it: a person writing a date means "until the end of it"), or an instant (UTC
+ * without an offset).
+ */
 function keepUntil(text: string): number | undefined {
   if (DATE_ONLY.test(text) || LOCAL_DATE_TIME.test(text)) {
     try {
       const plain = Temporal.PlainDateTime.from(text.toUpperCase(), { overflow: 'reject' });
-      return plain.toZonedDateTime('UTC').epochMilliseconds;
+      const end = DATE_ONLY.test(text) ? plain.add({ days: 1 }) : plain;
+      return end.toZonedDateTime('UTC').epochMilliseconds;
     } catch {
       return undefined;
     }
@@ -185,7 +210,8 @@ function keepUntil(text: string): number | undefined {
  * - `true`: nothing (never warned, stopped or deleted);
  * - `stop-only`: may be warned and stopped, never deleted;
  * - `no-notify`: acted on, but left out of notifications;
- * - an ISO date (`2026-12-31`, UTC midnight) or instant: nothing until then, everything after;
+ * - an ISO date (`2026-12-31`: through the end of that day, UTC) or instant: nothing until then,
+ *   everything after;
  * - `stop-only` and `no-notify` combine (`stop-only no-notify`, spaces or `+`);
  * - anything else: nothing (a person meant to keep it: as keepActive reads it).
  * Case-insensitive. Never allows a delete keepActive (lib/tags.ts, the image pipeline's reading)

@@ -3,7 +3,7 @@
  * type its z.infer. Durations are parsed to milliseconds (lib/cleanup/duration.ts); every error
  * names its field (`cleanup.yaml: stopAfter: must be longer than warnAfter (2h)`).
  *
- * Defaults: no deletion (deleteStoppedAfter absent), optOutTag TAG.keep, sessionGrace 8h,
+ * Defaults: no deletion (deleteStoppedAfter absent), optOutTag TAG.keep, sessionGrace 8h, presenceLimit 12h,
  * withoutConnectionSignal `warn-only`, minNotice min(1h, stopAfter − warnAfter), deleteWarnBefore
  * min(1d, deleteStoppedAfter), dryRun false, the caller's account when scope.accounts is absent,
  * role `autopilot-cleanup` for an account listed without a roleArn.
@@ -143,8 +143,16 @@ const policySchema = z
     minNotice: duration().optional(),
     /** The opt-out tag (values: true, stop-only, no-notify, an ISO date = until). */
     optOutTag: tagKey.default(TAG.keep),
-    /** A connection keeps a builder without a presence signal alive this long. */
-    sessionGrace: duration(0).default(8 * HOUR),
+    /**
+     * A connection keeps a builder without a presence signal alive this long; at least 30m (a
+     * session just opened is never stopped under it: 0 would let the next run stop it).
+     */
+    sessionGrace: duration(30 * MINUTE).default(8 * HOUR),
+    /**
+     * A presence heartbeat keeps a builder alive at most this long after the latest connection or
+     * start (a server-side cap for a session left open: a tab closed without signing out).
+     */
+    presenceLimit: duration().default(12 * HOUR),
     /** Where no connection signal is deployed: only warn, or go by the builder's age. */
     withoutConnectionSignal: z.enum(['warn-only', 'age']).default('warn-only'),
     scope,
@@ -176,6 +184,13 @@ const policySchema = z
         path: ['notify'],
         message:
           'is required (a stop is announced by a warning someone must receive): set notify.topicArn, or notify: none to warn by tags only',
+      });
+    if (p.notify !== undefined && p.notify !== 'none' && !p.notify.actions.includes('warn') && !p.dryRun)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['notify', 'actions'],
+        message:
+          'must include warn (a stop or delete is announced by a warning someone must receive), unless dryRun',
       });
     if (p.stopAfter <= p.warnAfter)
       ctx.addIssue({

@@ -30,6 +30,10 @@ export interface ScopeSummary {
   counts: Record<string, number>;
   error?: string;
   connectionSignal: boolean;
+  /** Why nothing was stopped or deleted there (warnings reach nobody). */
+  warnOnly?: string;
+  /** Not swept: the sweep began past its deadline (swept next run). */
+  deferred?: string;
 }
 
 export interface CleanupSummary {
@@ -41,6 +45,10 @@ export interface CleanupSummary {
   failedScopes: { account: string; region: string; error: string }[];
   /** `account/region` scopes without a connection signal (withoutConnectionSignal decides there). */
   withoutConnectionSignal: string[];
+  /** Why this run stopped and deleted nothing (warnings reach nobody: the topic has no confirmed subscription). */
+  warnOnly?: string;
+  /** `account/region` scopes not swept: their sweep began past its deadline (swept next run). */
+  deferredScopes?: string[];
   /** AWS calls made by the sweeps. */
   calls: { reads: number; writes: number };
   /** Notable rows left out of `decisions` (payload size): the CleanupSweep function's log has them. */
@@ -84,6 +92,8 @@ export async function summarize(input: SummarizeInput, deps: CleanupDeps): Promi
         counts: s.counts,
         connectionSignal: s.connectionSignal,
         ...(s.error ? { error: s.error } : {}),
+        ...(s.warnOnly ? { warnOnly: s.warnOnly } : {}),
+        ...(s.deferred ? { deferred: s.deferred } : {}),
       });
       if (s.error) failedScopes.push({ account: s.account, region: s.region, error: s.error });
       for (const [k, n] of Object.entries(s.counts)) counts[k] = (counts[k] ?? 0) + n;
@@ -111,6 +121,10 @@ export async function summarize(input: SummarizeInput, deps: CleanupDeps): Promi
     calls,
     ...(omitted ? { omitted } : {}),
   };
+  const warnOnly = perScope.find((s) => s.warnOnly)?.warnOnly;
+  if (warnOnly) summary.warnOnly = warnOnly;
+  const deferred = perScope.filter((s) => s.deferred).map((s) => `${s.account}/${s.region}`);
+  if (deferred.length) summary.deferredScopes = deferred;
   const policy = policyFrom(input, deps);
   if (policy.notify && !input.dryRun) {
     const message = notification(summary, decisions, policy.notify.actions);
@@ -170,6 +184,7 @@ export function notification(
         ? { more: `${summary.omitted} more builder(s) acted on: see the CleanupSweep function's log` }
         : {}),
       withoutConnectionSignal: summary.withoutConnectionSignal,
+      ...(summary.warnOnly ? { warnOnly: summary.warnOnly } : {}),
     },
   };
 }

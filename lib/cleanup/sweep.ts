@@ -29,6 +29,7 @@ import {
 } from './decide';
 import type { CleanupDeps } from './deps';
 import { type Call, readBuilder, readBuilders } from './inventory';
+import { formatMark, parseMark } from './marks';
 import { type CleanupPolicy, validateCleanupPolicy } from './policy';
 import { accessOf, type CleanupTarget } from './targets';
 
@@ -62,6 +63,10 @@ export interface ScopeResult {
   omitted?: number;
   /** The scope could not be swept (its builders are retried next run). */
   error?: string;
+  /** Not swept: the sweep began at or after its deadline (nothing listed, published or acted on). */
+  deferred?: string;
+  /** Why this run stops and deletes nothing here (warnings would reach nobody): warn-only. */
+  warnOnly?: string;
   /** AWS calls made: reads (listing, tags, lookups) and writes (stop, delete, tags). */
   reads: number;
   writes: number;
@@ -112,7 +117,18 @@ export async function sweepBatch(input: SweepInput, deps: CleanupDeps): Promise<
         : Date.parse(input.deadline);
   if (deadline !== undefined && Number.isNaN(deadline))
     throw new ConfigError(`deadline: not a time: ${String(input.deadline)}`);
-  const opts = { ...input, deadline };
+  // Warnings that reach nobody must not lead to a stop: a topic without a confirmed subscription
+  // makes the run warn-only (GetTopicAttributes SubscriptionsConfirmed, once per batch).
+  const warnOnly =
+    policy.notify && !(input.dryRun || policy.dryRun)
+      ? await deps
+          .notifyReach?.(policy.notify.topicArn)
+          .catch(
+            (err) =>
+              `could not tell whether topic ${policy.notify!.topicArn} has a confirmed subscription (${errorText(err)}): nothing is stopped or deleted`,
+          )
+      : undefined;
+  const opts = { ...input, deadline, ...(warnOnly ? { warnOnly } : {}) };
   const scopes: ScopeResult[] = new Array(input.targets.length);
   let next = 0;
   const worker = async () => {
@@ -125,13 +141,27 @@ export async function sweepBatch(input: SweepInput, deps: CleanupDeps): Promise<
   return { scopes };
 }
 
-/** The batch's result within MAX_ROWS_PER_BATCH rows (the rest counted as `omitted`). */
+/** Rows kept first when a result is cut: stops and deletes (what was done), then the rest. */
+export const rowRank = (r: CleanupDecisionRow) => (r.action === 'stop' || r.action === 'delete' ? 0 : 1);
+
+/**
+ * The batch's result within MAX_ROWS_PER_BATCH rows (the rest counted as `omitted`): stop and
+ * delete rows are kept before any other, each scope's rows in their order.
+ */
 export function capRows(out: { scopes: ScopeResult[] }, max = MAX_ROWS_PER_BATCH): { scopes: ScopeResult[] } {
-  let room = max;
-  const scopes = out.scopes.map((s) => {
-    const kept = s.rows.slice(0, Math.max(0, room));
-    room -= kept.length;
-    return kept.length < s.rows.length ? { ...s, rows: kept, omitted: s.rows.length - kept.length } : s;
+  const all = out.scopes.flatMap((s, i) => s.rows.map((row, j) => ({ i, j, rank: rowRank(row) })));
+  if (all.length <= max) return out;
+  const kept = new Set(
+    all
+      .sort((a, b) => a.rank - b.rank || a.i - b.i || a.j - b.j)
+      .slice(0, Math.max(0, max))
+      .map((k) => `${k.i}/${k.j}`),
+  );
+  const scopes = out.scopes.map((s, i) => {
+    const rows = s.rows.filter((_, j) => kept.has(`${i}/${j}`));
+    return rows.length < s.rows.length
+      ? { ...s, rows, omitted: (s.omitted ?? 0) + s.rows.length - rows.length }
+      : s;
   });
   return { scopes };
 }
@@ -146,12 +176,22 @@ export async function sweepScope(
   target: CleanupTarget,
   policy: CleanupPolicy,
   now: number,
-  opts: { dryRun: boolean; detail?: boolean; deadline?: number },
+  opts: { dryRun: boolean; detail?: boolean; deadline?: number; warnOnly?: string },
   deps: CleanupDeps,
 ): Promise<ScopeResult> {
   const { account, region } = target;
   const connectionSignal = deps.connectionSignal?.(account, region) ?? false;
   const out: ScopeResult = { account, region, connectionSignal, counts: {}, rows: [], reads: 0, writes: 0 };
+  const late = () => !opts.dryRun && opts.deadline !== undefined && deps.clock.now() >= opts.deadline;
+  const pastDeadline = () =>
+    `past the sweep's deadline ${new Date(opts.deadline!).toISOString()}: decided again next run`;
+  // Past the deadline nothing happens at all: no warning published (it would be published again
+  // next run, its mark not written), no action, not even the listing.
+  if (late()) {
+    out.deferred = pastDeadline();
+    return out;
+  }
+  if (opts.warnOnly) out.warnOnly = opts.warnOnly;
   const call: Call = async (what, fn) => {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -182,6 +222,7 @@ export async function sweepScope(
     connectionSignal,
     deployment: deps.deployment,
     executionStatus: (e) => statuses.get(e) ?? 'UNKNOWN',
+    ...(opts.warnOnly ? { warnOnly: opts.warnOnly } : {}),
   };
   const count = (key: string) => {
     out.counts[key] = (out.counts[key] ?? 0) + 1;
@@ -190,15 +231,25 @@ export async function sweepScope(
   const creators = new Map<string, string>();
   const listed = (d: CleanupDecision) =>
     d.notify && (d.action === 'warn' || d.action === 'stop' || d.action === 'delete');
-  for (const { facts, d } of decided)
+  // The creator the recorder wrote from the CreateImageBuilder event (TAG.creator, read with the
+  // other tags in bulk); deps.creatorOf only where the tag is missing.
+  for (const { facts, tags, d } of decided)
     if (listed(d)) {
-      const creator = await deps.creatorOf?.(account, region, facts.name).catch(() => undefined);
+      const creator =
+        tags[TAG.creator] || (await deps.creatorOf?.(account, region, facts.name).catch(() => undefined));
       if (creator) creators.set(facts.name, creator);
     }
-  // Warnings are delivered before their marks are written: a stop never follows a warning nobody got.
-  const undelivered = opts.dryRun
-    ? undefined
-    : await deliverWarnings(decided, creators, target, policy, now, deps);
+  // Warnings are delivered before their marks are written: a stop never follows a warning nobody
+  // got; none is published past the deadline (its mark could not follow). `warned@` is when it
+  // was published (the minNotice before the stop counts from then), not Plan's `at`.
+  const deferWarnings = late();
+  const warnedAt = deps.clock.now();
+  const undelivered =
+    opts.dryRun || deferWarnings
+      ? undefined
+      : await deliverWarnings(decided, creators, target, policy, warnedAt, deps);
+  if (!opts.dryRun && !deferWarnings)
+    for (const x of decided) if (x.d.action === 'warn') x.d = warnedFrom(x.d, warnedAt);
   for (const { facts, d } of decided) {
     const row: CleanupDecisionRow = {
       account,
@@ -210,9 +261,12 @@ export async function sweepScope(
       reason: d.reason,
     };
     const acting = d.action === 'warn' || d.action === 'stop' || d.action === 'delete';
-    if (acting && !opts.dryRun && opts.deadline !== undefined && deps.clock.now() >= opts.deadline) {
+    // A warning already published writes its mark even past the deadline (bookkeeping of what was
+    // done); a stop or delete, or a warning not published, waits for the next run.
+    const published = d.action === 'warn' && !deferWarnings && !undelivered;
+    if (acting && !published && late()) {
       row.result = 'deferred';
-      row.error = `past the sweep's deadline ${new Date(opts.deadline).toISOString()}: decided again next run`;
+      row.error = pastDeadline();
     } else if (d.action === 'warn' && undelivered) {
       row.result = 'failed';
       row.error = `warning not delivered (${undelivered}): no mark written, warned again next run`;
@@ -225,6 +279,7 @@ export async function sweepScope(
             const fresh = await readBuilder(client, facts.name, reading);
             return fresh && decide(fresh.facts, fresh.tags, policy, now, signals);
           },
+          state: async () => (await readBuilder(client, facts.name, reading))?.facts.state,
         });
         out.writes += o.writes;
         if (o.result) row.result = o.result;
@@ -244,6 +299,17 @@ export async function sweepScope(
     if (opts.detail || notable) out.rows.push(row);
   }
   return out;
+}
+
+/** The warn decision with `warned@` moved to `at` (when its warning was published). */
+function warnedFrom(d: CleanupDecision, at: number): CleanupDecision {
+  const value = d.tags?.set[TAG.cleanup];
+  const mark = parseMark(value);
+  if (!d.tags || !mark || mark.warned === undefined || mark.warned >= at) return d;
+  return {
+    ...d,
+    tags: { ...d.tags, set: { ...d.tags.set, [TAG.cleanup]: formatMark({ ...mark, warned: at }) } },
+  };
 }
 
 /**

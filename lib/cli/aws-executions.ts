@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
-  type SFNClient,
+  SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { PipelineConfig } from '../config/pipeline';
@@ -135,11 +136,79 @@ export async function waitForExecution(
     onPoll?: (status: string) => void;
   } = {},
 ): Promise<{ text: string; code: number; status: string }> {
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  for (;;) {
-    const s = await pipelineExecutionStatus(sfn, executionArn);
-    opts.onPoll?.(s.status);
-    if (s.status !== 'RUNNING') return s;
-    await sleep(opts.intervalMs ?? 30_000);
+  const out = await pollExecution(sfn, executionArn, {
+    delayMs: () => opts.intervalMs ?? 30_000,
+    sleep: opts.sleep,
+    onPoll: opts.onPoll,
+  });
+  return { text: formatExecution(out), code: executionExitCode(out), status: out.status ?? 'UNKNOWN' };
+}
+
+/**
+ * A deployed Step Functions state machine's ARN (`arn:<partition>:states:<region>:<account>:
+ * stateMachine:<name>[:<version or alias>]`); its region is where the client goes.
+ */
+export const STATE_MACHINE_ARN =
+  /^arn:aws[a-z-]*:states:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):stateMachine:[A-Za-z0-9_-]{1,80}(?::[A-Za-z0-9_.$-]+)?$/;
+
+/** The Step Functions client for a state machine: `--region`, else the ARN's region. */
+export const sfnClientFor = (stateMachineArn: string, region?: string) =>
+  new SFNClient({ region: region ?? stateMachineArn.split(':')[3] });
+
+/**
+ * Runs `fn` with the given client, or with one made for the state machine (`--aws` commands) and
+ * destroyed after. AWS errors are left to the command line's top level (bin/autopilot.ts): one line,
+ * `<ErrorName>: <message>` (StateMachineDoesNotExist, AccessDeniedException, …), exit 1.
+ */
+export async function withSfn<T>(
+  stateMachineArn: string,
+  region: string | undefined,
+  sfn: SFNClient | undefined,
+  fn: (client: SFNClient) => Promise<T>,
+): Promise<T> {
+  const client = sfn ?? sfnClientFor(stateMachineArn, region);
+  try {
+    return await fn(client);
+  } finally {
+    if (!sfn) client.destroy();
+  }
+}
+
+/** `<execution ARN>: FAILED — <Error>: <Cause>`: an execution that did not succeed, in one line. */
+export const failedExecutionLine = (
+  out: Pick<DescribeExecutionCommandOutput, 'executionArn' | 'status' | 'error' | 'cause'>,
+) =>
+  `${out.executionArn}: ${out.status}${out.error ? ` — ${out.error}: ${out.cause ?? ''}` : ''}`.replace(
+    /\s*\n\s*/g,
+    ' ',
+  );
+
+/** 2 s, 4 s, 8 s, then every 10 s: a run of seconds is seen soon, a long one costs few calls. */
+export const backoffMs = (look: number) => Math.min(10_000, 2_000 * 2 ** look);
+
+/**
+ * DescribeExecution until the execution is no longer RUNNING; answers the last description.
+ * `delayMs(n)` is the pause after the n-th look (0-based). An aborted `signal` (Ctrl-C) ends the
+ * wait with its AbortError; the execution runs on (Standard executions live on their own).
+ */
+export async function pollExecution(
+  sfn: SFNClient,
+  executionArn: string,
+  opts: {
+    delayMs?: (look: number) => number;
+    sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+    onPoll?: (status: string) => void;
+    signal?: AbortSignal;
+  } = {},
+): Promise<DescribeExecutionCommandOutput> {
+  const sleep = opts.sleep ?? ((ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }));
+  for (let look = 0; ; look++) {
+    opts.signal?.throwIfAborted();
+    const out = await sfn.send(new DescribeExecutionCommand({ executionArn }), {
+      abortSignal: opts.signal,
+    });
+    opts.onPoll?.(out.status ?? 'UNKNOWN');
+    if (out.status !== 'RUNNING') return out;
+    await sleep((opts.delayMs ?? backoffMs)(look), opts.signal);
   }
 }

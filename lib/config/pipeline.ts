@@ -198,10 +198,64 @@ const timeouts = z
   })
   .strict();
 
+/**
+ * An EventBridge Scheduler cron expression: `cron(minutes hours day-of-month month day-of-week
+ * year)`, six fields, one of day-of-month and day-of-week `?` (EventBridge Scheduler user guide,
+ * "Schedule types": cron-based schedules).
+ */
+export function cronIssue(expression: string): string | undefined {
+  const m = /^cron\((.*)\)$/.exec(expression.trim());
+  if (!m) return 'must be cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 3 ? * SUN *)';
+  const fields = m[1].trim().split(/\s+/);
+  if (fields.length !== 6)
+    return `a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), this one ${fields.length}`;
+  if (!fields.every((f) => /^[0-9A-Za-z*?,/#L W-]+$/.test(f)))
+    return 'cron fields: digits, names, * ? , - / L W #';
+  if ((fields[2] === '?') === (fields[4] === '?'))
+    return 'one of day-of-month (3rd field) and day-of-week (5th field) must be ?, not both';
+  return undefined;
+}
+
+/**
+ * Why `name` is not an IANA time zone as spelled in the tz database (Europe/Paris, UTC), or
+ * undefined. An alias or another spelling names its canonical form (US/Eastern → America/New_York).
+ */
+export function timeZoneIssue(name: string): string | undefined {
+  let resolved: string;
+  try {
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return `'${name}' is not an IANA time zone (such as Europe/Paris, America/New_York or UTC)`;
+  }
+  return resolved === name ? undefined : `write the time zone as ${resolved}`;
+}
+
+/**
+ * Rebuild unattended: at package time (deploy/pipeline-schedules.cjs) each pipeline with a
+ * schedule gets an EventBridge Scheduler schedule that starts the image pipeline with
+ * {"pipeline": "<name>"}, its cron evaluated in `timezone` (ScheduleExpressionTimezone: daylight
+ * saving time followed). `enabled: false` deploys it DISABLED.
+ */
+const schedule = z
+  .object({
+    cron: z.string().superRefine((c, ctx) => {
+      const issue = cronIssue(c);
+      if (issue) ctx.addIssue({ code: 'custom', message: issue });
+    }),
+    timezone: z.string().superRefine((t, ctx) => {
+      const issue = timeZoneIssue(t);
+      if (issue) ctx.addIssue({ code: 'custom', message: issue });
+    }),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
 export const PipelineConfigSchema = z
   .object({
     name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9-]{0,39}$/, 'letters, digits and - (up to 40)'),
     region: region.optional(),
+    /** When the deployed stack starts this pipeline by itself (EventBridge Scheduler). */
+    schedule: schedule.optional(),
     builder,
     build: z
       .object({

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AppStreamClient } from '@aws-sdk/client-appstream';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
+import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { parse } from 'yaml';
 import { aws } from '../aws/call';
@@ -149,24 +149,30 @@ export function accountClients<C>(
 /**
  * CLEANUP_CONNECTION_SIGNAL: where the connection recorder receives events (a trail logging
  * management events and the recorder's rule, or a rule forwarding to its bus): a comma- or
- * whitespace-separated list of `account/region`, `region` (any account), `account/*` or `*`.
- * Empty or absent: the deployment's own account and region only (where serverless.yml deploys the
- * rule). Elsewhere the policy's withoutConnectionSignal decides, and each run's summary lists
- * the scopes without the signal.
+ * whitespace-separated list of `home` (this deployment's account and region), `account/region`,
+ * `region` (any account), `account/*` or `*`. Empty or absent: nowhere: serverless.yml deploys
+ * the rule, but nothing can tell whether a trail logs the connections there, and a scope assumed
+ * to have the signal without one would stop builders in use once sessionGrace passed. The admin
+ * lists the scopes where the trail and the rule exist. Elsewhere the policy's
+ * withoutConnectionSignal decides (default warn-only), and each run's summary lists the scopes
+ * without the signal.
  */
 export function connectionSignalFrom(
   value: string | undefined,
   home: { account?: string; region: string },
 ): (account: string, region: string) => boolean {
   const entries = (value ?? '').split(/[\s,]+/).filter(Boolean);
-  if (entries.length === 0)
-    return (a, r) => r === home.region && (home.account === undefined || a === home.account);
   for (const e of entries)
-    if (!/^(\*|[a-z]{2}(-[a-z]+)+-\d|\d{12}\/(\*|[a-z]{2}(-[a-z]+)+-\d))$/.test(e))
+    if (!/^(home|\*|[a-z]{2}(-[a-z]+)+-\d|\d{12}\/(\*|[a-z]{2}(-[a-z]+)+-\d))$/.test(e))
       throw new ConfigError(
-        `CLEANUP_CONNECTION_SIGNAL: '${e}' is not account/region, region, account/* or *`,
+        `CLEANUP_CONNECTION_SIGNAL: '${e}' is not home, account/region, region, account/* or *`,
       );
-  return (a, r) => entries.some((e) => e === '*' || e === r || e === `${a}/${r}` || e === `${a}/*`);
+  const isHome = (a: string, r: string) =>
+    r === home.region && (home.account === undefined || a === home.account);
+  return (a, r) =>
+    entries.some(
+      (e) => e === '*' || e === r || e === `${a}/${r}` || e === `${a}/*` || (e === 'home' && isHome(a, r)),
+    );
 }
 
 let deps: CleanupDeps | undefined;
@@ -193,6 +199,7 @@ export function cleanupAwsDeps(env: Record<string, string | undefined> = process
     sessionName: `${deploymentName(env)}-cleanup`.slice(0, 64),
   };
   const sfn = perRegion((r) => new SFNClient({ region: r }));
+  const sns = perRegion((r) => new SNSClient({ region: r }));
   const executions = new SfnExecutions(sfn);
   const pipeline = env.PIPELINE_STATE_MACHINE_ARN;
   const file = env.CLEANUP_POLICY_FILE;
@@ -214,7 +221,8 @@ export function cleanupAwsDeps(env: Record<string, string | undefined> = process
     connectionSignal: connectionSignalFrom(env.CLEANUP_CONNECTION_SIGNAL, { account, region }),
     executionStatus: pipeline ? (name) => pipelineRunStatus(sfn, pipeline, name) : undefined,
     executions: { running: (self) => executions.running(self) },
-    notifier: new SnsNotifier(perRegion((r) => new SNSClient({ region: r }))),
+    notifier: new SnsNotifier(sns),
+    notifyReach: (topicArn) => topicReach(sns, topicArn),
     loadPolicy: file
       ? () => loadCleanupPolicyText(file.startsWith('/') ? file : join(env.LAMBDA_TASK_ROOT ?? '.', file))
       : undefined,
@@ -238,6 +246,26 @@ async function pipelineRunStatus(
     if ((err as Error)?.name === 'ExecutionDoesNotExist') return 'NOT_FOUND';
     return 'UNKNOWN';
   }
+}
+
+/**
+ * Why a warning published to `topicArn` would reach nobody: SNS GetTopicAttributes'
+ * SubscriptionsConfirmed ("The number of confirmed subscriptions for the topic": the SNS API model
+ * as shipped in @aws-sdk/client-sns, GetTopicAttributesResponse.Attributes)
+ * is 0 (an email subscription not yet confirmed receives nothing). Undefined when someone is
+ * subscribed; a failed look-up throws (the sweep then runs warn-only: it can't tell).
+ */
+export async function topicReach(
+  sns: (region: string) => SNSClient,
+  topicArn: string,
+): Promise<string | undefined> {
+  const out = await aws(`GetTopicAttributes ${topicArn}`, () =>
+    sns(topicArn.split(':')[3]).send(new GetTopicAttributesCommand({ TopicArn: topicArn })),
+  );
+  const confirmed = Number(out.Attributes?.SubscriptionsConfirmed ?? '0');
+  return confirmed > 0
+    ? undefined
+    : `topic ${topicArn} has no confirmed subscription (SubscriptionsConfirmed 0; ${out.Attributes?.SubscriptionsPending ?? '0'} pending): warnings reach nobody, nothing is stopped or deleted`;
 }
 
 /** The policy file as parsed YAML (validated by each step, which names the field). */

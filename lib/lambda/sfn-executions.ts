@@ -1,5 +1,6 @@
 import { DescribeExecutionCommand, paginateListExecutions, type SFNClient } from '@aws-sdk/client-sfn';
 import { aws } from '../aws/call';
+import { pipelineNameOf } from '../config/catalog';
 import type { Executions, ListedExecution, RunningExecution } from '../pipeline/deps';
 
 /** `arn:aws:states:<region>:<account>:execution:<stateMachine>:<name>` → its state machine's ARN. */
@@ -13,7 +14,7 @@ export function stateMachineArnOf(executionArn: string): string | undefined {
  * The RUNNING executions of the pipeline state machine, from Step Functions itself (no database):
  * ListExecutions with statusFilter RUNNING, then DescribeExecution of each for its input's
  * `config.name` (Standard workflows keep the input; needs states:ListExecutions on the state
- * machine and states:DescribeExecution on its executions).
+ * machine and states:DescribeExecution on its executions), or its `pipeline` when started by name.
  */
 export class SfnExecutions implements Executions {
   constructor(private readonly sfn: (region: string) => SFNClient) {}
@@ -36,8 +37,9 @@ export class SfnExecutions implements Executions {
         client.send(new DescribeExecutionCommand({ executionArn: e.arn })),
       ).catch(() => undefined);
       try {
-        const name = (JSON.parse(out?.input ?? '{}') as { config?: { name?: unknown } }).config?.name;
-        if (typeof name === 'string') e.pipeline = name;
+        // {"config": {...}} or {"pipeline": "<name>", ...} (lib/config/catalog.ts).
+        const name = pipelineNameOf(JSON.parse(out?.input ?? '{}'));
+        if (name) e.pipeline = name;
       } catch {
         // Not a pipeline input: no pipeline.
       }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { definitionOfRun } from '../config/catalog';
 import { keepActive, TAG, tagValue } from '../tags';
 import { finishBuilder } from './builder';
 import type { PipelineDeps } from './deps';
@@ -60,8 +61,8 @@ const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 /** What the backstop needs from the execution's input (the pipeline definition), when present. */
 function pipelineOf(input: string | null | undefined) {
   try {
-    const parsed = JSON.parse(input ?? '') as { config?: Record<string, unknown> };
-    const c = parsed.config ?? {};
+    // {"config": {...}}, or {"pipeline": "<name>"}: the bundled definition it ran.
+    const c = definitionOfRun(JSON.parse(input ?? '')) ?? {};
     const b = (c.builder ?? {}) as Record<string, unknown>;
     return {
       name: typeof c.name === 'string' ? c.name : undefined,

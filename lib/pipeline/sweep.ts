@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { definitionOfRun } from '../config/catalog';
 import { TAG, tagValue } from '../tags';
 import { type BackstopResult, backstop } from './backstop';
 import type { PipelineDeps } from './deps';
@@ -82,7 +83,8 @@ export async function sweepBuilders(input: SweepInput, deps: PipelineDeps): Prom
       // Only the builders of this region: the input's config.region would point elsewhere.
       let config: Record<string, unknown> | undefined;
       try {
-        config = (JSON.parse(execInput ?? '') as { config?: Record<string, unknown> }).config;
+        // {"config": {...}}, or {"pipeline": "<name>"}: the bundled definition it ran.
+        config = definitionOfRun(JSON.parse(execInput ?? ''));
       } catch {
         config = undefined;
       }

@@ -59,8 +59,11 @@ beforeEach(() => {
   mkdirSync(bin);
   writeFileSync(join(bin, 'AppStreamImageAssistant'), FAKE_ASSISTANT);
   copyFileSync(new URL('./fixtures/fake-aws', import.meta.url), join(bin, 'aws'));
+  // Nobody logged on unless a test writes sessions to FAKE_SESSIONS (presence heartbeat).
+  copyFileSync(new URL('./fixtures/fake-loginctl', import.meta.url), join(bin, 'loginctl'));
   chmodSync(join(bin, 'AppStreamImageAssistant'), 0o755);
   chmodSync(join(bin, 'aws'), 0o755);
+  chmodSync(join(bin, 'loginctl'), 0o755);
   mkdirSync(join(dir, 's3'));
 });
 afterEach(() => {
@@ -95,6 +98,8 @@ function agentEnv(env: Record<string, string>): NodeJS.ProcessEnv {
     AUTOPILOT_BACKOFF_MAX_SECONDS: '0.2',
     AUTOPILOT_POLL_SECONDS: '0',
     ASSISTANT_LOG: join(dir, 'assistant.log'),
+    FAKE_SESSIONS: join(dir, 'sessions'),
+    FAKE_LOGINCTL_LOG: join(dir, 'loginctl.log'),
     AWS_LOG: join(dir, 'aws.log'),
     S3_ROOT: join(dir, 's3'),
     ...env,
@@ -250,7 +255,7 @@ describe('Linux pull agent (bash): running jobs', () => {
       schemaVersion: 2,
       jobId: 'build-1',
       builderName: 'b1',
-      agentVersion: '2.0.0',
+      agentVersion: '2.1.0',
     });
     expect(result.status).toBe('succeeded');
     expect(result.steps.map((s) => [s.id, s.exitCode])).toEqual([
@@ -836,6 +841,235 @@ describe("Linux pull agent (bash): secrets through a step's env (never on a comm
   });
 });
 
+describe('Linux pull agent (bash): presence heartbeat (an interactive logon keeps the builder alive)', () => {
+  // Contract (agent/PROTOCOL.md, "Presence heartbeat"): <prefix>/<builder>/presence/heartbeat.json,
+  // written at the first sight of an interactive logon and every AUTOPILOT_PRESENCE_SECONDS while
+  // one lasts. Small cadences here: 1 s, logons looked for every 0.1 s.
+  const sessions = () => join(dir, 'sessions');
+  const looks = () => join(dir, 'loginctl.log');
+  /**
+   * loginctl sessions: [id, uid, user, class, state, type?, idleHint?, idleSinceHint µs?, start s?]
+   * (test/agent/fixtures/fake-loginctl; '-' or absent = not reported).
+   */
+  type Row = [string, number, string, string, string, ...(string | number)[]];
+  const logOn = (...rows: Row[]) => writeFileSync(sessions(), rows.map((r) => `${r.join(' ')}\n`).join(''));
+  /** Microseconds since the epoch (logind's IdleSinceHint), `s` seconds from now. */
+  const usAgo = (s: number) => (Date.now() - s * 1000) * 1000;
+  const secondsAgo = (s: number) => Math.floor(Date.now() / 1000) - s;
+  const lookCount = () =>
+    existsSync(looks())
+      ? readFileSync(looks(), 'utf8')
+          .split('\n')
+          .filter((l) => l === 'list-sessions').length
+      : 0;
+  const fast = {
+    AUTOPILOT_PRESENCE_SECONDS: '1',
+    AUTOPILOT_PRESENCE_CHECK_SECONDS: '0.1',
+    AUTOPILOT_POLL_SECONDS: '1',
+  };
+  const heartbeatFile = (base = store()) => join(builderDir(base), 'presence', 'heartbeat.json');
+  /** The heartbeat as written, or undefined while there is none (or S3's copy is half written). */
+  function heartbeat(base = store()): Record<string, unknown> | undefined {
+    try {
+      return JSON.parse(readFileSync(heartbeatFile(base), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+  const ImageBuilderAdmin: Row = ['c2', 1000, 'ImageBuilderAdmin', 'user', 'active'];
+  // Sessions that are not a person logged on: the login screen, root, a service account, a
+  // logged-out session whose processes linger, a background session.
+  const notPeople: Row[] = [
+    ['c1', 42, 'gdm', 'greeter', 'online'],
+    ['3', 0, 'root', 'user', 'active'],
+    ['4', 993, 'dcv', 'user', 'online'],
+    ['5', 1001, 'test-user', 'user', 'closing'],
+    ['6', 1000, 'ImageBuilderAdmin', 'background', 'active'],
+  ];
+
+  it("writes the contract's heartbeat when someone logs on, counting people (not sessions, not service accounts)", async () => {
+    logOn(
+      ImageBuilderAdmin,
+      ['c7', 1000, 'ImageBuilderAdmin', 'user', 'online'],
+      ['8', 1002, 'test-user', 'user', 'active'],
+      ...notPeople,
+    );
+    startAgent(fast, []);
+    await until('a presence heartbeat', () => heartbeat() !== undefined);
+    const raw = readFileSync(heartbeatFile());
+    expect(raw[0]).toBe('{'.charCodeAt(0)); // UTF-8 JSON without a BOM
+    const body = JSON.parse(raw.toString('utf8'));
+    expect(Object.keys(body).sort()).toEqual(['agentVersion', 'at', 'builderName', 'schemaVersion', 'users']);
+    expect(body).toMatchObject({ schemaVersion: 2, builderName: 'b1', agentVersion: '2.1.0', users: 2 });
+    expect(body.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Number.isNaN(Date.parse(body.at))).toBe(false);
+  });
+
+  it('writes it again every presenceSeconds while the logon lasts, not at every look', async () => {
+    logOn(ImageBuilderAdmin);
+    startAgent(fast, []);
+    const seen: string[] = [];
+    await until('three heartbeats', () => {
+      const at = heartbeat()?.at as string | undefined;
+      if (at && seen.at(-1) !== at) seen.push(at);
+      return seen.length >= 3;
+    });
+    const times = seen.map((t) => Date.parse(t));
+    // The agent measures the 1 s cadence from its decision to write; `at` is stamped a few ms later.
+    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(900);
+    expect(lookCount()).toBeGreaterThan(seen.length); // looked more often than it wrote
+  });
+
+  it('writes nothing while nobody is logged on, and stops writing when the last one logs off', async () => {
+    logOn(...notPeople);
+    const a = startAgent(fast, []);
+    await until('15 looks at the sessions', () => lookCount() >= 15); // > 1 s of looking
+    expect(existsSync(join(builderDir(), 'presence'))).toBe(false);
+
+    logOn(ImageBuilderAdmin);
+    await until('a presence heartbeat', () => heartbeat() !== undefined);
+    await until('the logon in the log', () =>
+      a.stderr().includes('presence: interactive logon (ImageBuilderAdmin): heartbeat every 1s'),
+    );
+
+    logOn(...notPeople); // logged off
+    await until('the agent to notice', () => a.stderr().includes('presence: nobody is logged on'));
+    const last = readFileSync(heartbeatFile(), 'utf8');
+    const after = lookCount();
+    await until('15 more looks', () => lookCount() >= after + 15); // longer than the cadence
+    expect(readFileSync(heartbeatFile(), 'utf8')).toBe(last);
+  });
+
+  it('keeps the heartbeat going while a long job step runs', async () => {
+    logOn(ImageBuilderAdmin);
+    // The step itself waits until the heartbeat is rewritten twice, then prints the last one: it
+    // only finishes if presence goes out while it runs.
+    const waitForPresence =
+      'i=0; while [ ! -s "$1" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; ' +
+      'for n in 1 2; do first=$(cat "$1"); while [ "$(cat "$1")" = "$first" ] && [ $i -lt 800 ]; do sleep 0.05; i=$((i+1)); done; done; cat "$1"';
+    await putJob(
+      job([step('long', ['sh', '-c', waitForPresence, 'sh', heartbeatFile()], { timeoutSeconds: 60 })]),
+    );
+    await agent(fast);
+    const result = readResult();
+    expect(result.status).toBe('succeeded');
+    const seen = JSON.parse(result.steps[0].stdout);
+    expect(seen).toMatchObject({ schemaVersion: 2, builderName: 'b1', users: 1 });
+    const step0 = result.steps[0];
+    expect(Date.parse(seen.at)).toBeGreaterThan(Date.parse(step0.startedAt!));
+    expect(Date.parse(seen.at)).toBeLessThanOrEqual(Date.parse(step0.finishedAt!));
+  });
+
+  it('logs a failed write and retries it at the next look, and jobs still run meanwhile', async () => {
+    const base = join(dir, 's3', 'agent-bucket', 'autopilot-agent');
+    logOn(ImageBuilderAdmin);
+    await putJob(job([step('c', ['true'])]), base);
+    const a = startAgent(
+      {
+        ...fast,
+        AUTOPILOT_SOURCE: 's3://agent-bucket/autopilot-agent',
+        FAKE_S3_LIST: '1',
+        FAKE_PROFILE: '1',
+        FAKE_FAIL_PUT_PRESENCE: '3',
+      },
+      [],
+    );
+    await until('a presence heartbeat in the bucket', () => heartbeat(base) !== undefined);
+    // Written by the 4th attempt (3 failures), each failure logged.
+    await until('the failures in the log', () => a.stderr().includes('presence: interactive logon'));
+    expect(a.stderr().split('presence: heartbeat not written (retried in 0.1s)').length - 1).toBe(3);
+    expect(heartbeat(base)).toMatchObject({ builderName: 'b1', users: 1 });
+    await until('the job result', () => existsSync(join(builderDir(base), 'results', 'build-1.json')));
+    expect(readResult(base).status).toBe('succeeded');
+  });
+
+  // A person counts only while their logon had input within AUTOPILOT_PRESENCE_IDLE_SECONDS: a
+  // desktop left open after the streaming tab was closed must not keep the builder alive.
+  it('stops the heartbeats when the desktop has had no input for presenceIdleSeconds, and resumes at the next input', async () => {
+    const desktop = (idleHint: string, since: number): Row => [
+      'c2',
+      1000,
+      'ImageBuilderAdmin',
+      'user',
+      'active',
+      'x11',
+      idleHint,
+      since,
+      secondsAgo(3600),
+    ];
+    logOn(desktop('no', usAgo(5))); // GNOME: in use (IdleHint=no since the last idle period ended)
+    const a = startAgent({ ...fast, AUTOPILOT_PRESENCE_IDLE_SECONDS: '60' }, []);
+    await until('a presence heartbeat', () => heartbeat() !== undefined);
+
+    logOn(desktop('yes', usAgo(120))); // idle for 2 minutes (> 60 s): the tab was closed
+    await until('the agent to notice', () =>
+      a.stderr().includes('presence: logged on (ImageBuilderAdmin) but no input for 60s; no more heartbeats'),
+    );
+    const last = readFileSync(heartbeatFile(), 'utf8');
+    const after = lookCount();
+    await until('15 more looks', () => lookCount() >= after + 15); // longer than the 1 s cadence
+    expect(readFileSync(heartbeatFile(), 'utf8')).toBe(last);
+
+    logOn(desktop('no', usAgo(0))); // input again
+    await until('a new heartbeat', () => readFileSync(heartbeatFile(), 'utf8') !== last);
+    expect(a.stderr().split('presence: interactive logon (ImageBuilderAdmin)').length - 1).toBe(2);
+  });
+
+  it('counts a logon idle for less than presenceIdleSeconds, and a terminal by its last input (IdleSinceHint)', async () => {
+    logOn(
+      // a desktop idle for 30 s: still counts with a 60 s limit
+      ['c2', 1000, 'ImageBuilderAdmin', 'user', 'active', 'x11', 'yes', usAgo(30), secondsAgo(600)],
+      // text sessions: logind reports the terminal's access time as IdleSinceHint
+      ['7', 1001, 'test-user', 'user', 'online', 'tty', 'no', usAgo(120), secondsAgo(600)],
+      ['8', 1002, 'alice', 'user', 'online', 'tty', 'no', usAgo(5), secondsAgo(600)],
+    );
+    startAgent({ ...fast, AUTOPILOT_PRESENCE_IDLE_SECONDS: '60' }, []);
+    await until('a presence heartbeat', () => heartbeat() !== undefined);
+    expect(heartbeat()).toMatchObject({ users: 2 }); // ImageBuilderAdmin and alice, not test-user
+  });
+
+  it('counts a session without an idle hint only for presenceIdleSeconds from its start (never for as long as it stays open)', async () => {
+    // No idle hint (IdleSinceHint 0: the desktop never set one) and started an hour ago: not counted.
+    logOn(['c3', 1000, 'ImageBuilderAdmin', 'user', 'active', 'x11', 'no', 0, secondsAgo(3600)]);
+    const a = startAgent({ ...fast, AUTOPILOT_PRESENCE_IDLE_SECONDS: '2' }, []);
+    await until('15 looks at the sessions', () => lookCount() >= 15);
+    expect(existsSync(join(builderDir(), 'presence'))).toBe(false);
+
+    // A new session that reports nothing (no Timestamp either): counted from the agent's first
+    // sight of it, for 2 s, then no more.
+    logOn(['c4', 1000, 'ImageBuilderAdmin', 'user', 'active', 'x11']);
+    await until('a presence heartbeat', () => heartbeat() !== undefined);
+    expect(a.stderr()).toContain(
+      'presence: no idle hint for logind:c4: counted for 2s from its start or last input seen',
+    );
+    await until('the fallback to end', () =>
+      a.stderr().includes('presence: logged on (ImageBuilderAdmin) but no input for 2s; no more heartbeats'),
+    );
+    const last = readFileSync(heartbeatFile(), 'utf8');
+    const after = lookCount();
+    await until('15 more looks', () => lookCount() >= after + 15);
+    expect(readFileSync(heartbeatFile(), 'utf8')).toBe(last);
+  });
+
+  it('refuses an AUTOPILOT_PRESENCE_IDLE_SECONDS that is not a positive whole number', async () => {
+    const r = await agent({ AUTOPILOT_PRESENCE_IDLE_SECONDS: '0' }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e) => ({ code: e.code as number, stderr: e.stderr as string }),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('AUTOPILOT_PRESENCE_IDLE_SECONDS must be a positive whole number of seconds');
+  });
+
+  it('is off with AUTOPILOT_PRESENCE_SECONDS=0', async () => {
+    logOn(ImageBuilderAdmin);
+    await putJob(job([step('c', ['true'])]));
+    await agent({ ...fast, AUTOPILOT_PRESENCE_SECONDS: '0' });
+    expect(readResult().status).toBe('succeeded');
+    expect(lookCount()).toBe(0);
+    expect(existsSync(heartbeatFile())).toBe(false);
+  });
+});
+
 describe('agent/iam/builder-role-policy.json allows exactly what the bash agent calls', () => {
   type Statement = {
     Effect: string;
@@ -950,6 +1184,43 @@ describe('agent/iam/builder-role-policy.json allows exactly what the bash agent 
       expect({ action, resource, context, allowed: allowed(action, resource, context) }).toMatchObject({
         allowed: true,
       });
+  });
+
+  it("allows the presence heartbeat's PutObject (and only under presence/)", async () => {
+    const base = join(dir, 's3', 'agent-bucket', 'autopilot-agent');
+    writeFileSync(join(dir, 'sessions'), 'c2 1000 ImageBuilderAdmin user active\n');
+    startAgent(
+      {
+        AUTOPILOT_SOURCE: 's3://agent-bucket/autopilot-agent',
+        FAKE_S3_LIST: '1',
+        FAKE_PROFILE: '1',
+        AUTOPILOT_PRESENCE_SECONDS: '1',
+        AUTOPILOT_PRESENCE_CHECK_SECONDS: '0.1',
+        AUTOPILOT_POLL_SECONDS: '1',
+      },
+      [],
+    );
+    const puts = () =>
+      apiCalls().filter(
+        (c) => c[1] === 'put-object' && c[c.indexOf('--key') + 1].endsWith('/presence/heartbeat.json'),
+      );
+    await until('two presence heartbeats', () => puts().length >= 2);
+    expect(existsSync(join(base, 'b1', 'presence', 'heartbeat.json'))).toBe(true);
+    for (const [action, resource, context] of puts().map(request)) {
+      expect(resource).toBe('arn:aws:s3:::agent-bucket/autopilot-agent/b1/presence/heartbeat.json');
+      expect({ action, resource, allowed: allowed(action, resource, context) }).toMatchObject({
+        allowed: true,
+      });
+    }
+    expect(allowed('s3:PutObject', 'arn:aws:s3:::agent-bucket/autopilot-agent/b1/jobs/heartbeat.json')).toBe(
+      false,
+    );
+    expect(
+      allowed('s3:GetObject', 'arn:aws:s3:::agent-bucket/autopilot-agent/b1/presence/heartbeat.json'),
+    ).toBe(false);
+    expect(
+      allowed('s3:PutObject', 'arn:aws:s3:::other-bucket/autopilot-agent/b1/presence/heartbeat.json'),
+    ).toBe(false);
   });
 
   it('and nothing more: no job writes, no listing outside the agent prefix, no other bucket', () => {

@@ -86,9 +86,26 @@ describe('CLI: autopilot cleanup validate', () => {
     const sub = await autopilot(['frobnicate']);
     expect(sub.code).toBe(2);
     expect(sub.stderr).toContain("Unknown cleanup command 'frobnicate'");
-    const aws = await autopilot(['run', POLICY]);
-    expect(aws.code).toBe(2);
-    expect(oneLine(aws.stderr)).toContain('not implemented: cleanup run against AWS');
+    const where = await autopilot(['run', POLICY]);
+    expect(where.code).toBe(2);
+    expect(oneLine(where.stderr)).toMatch(
+      /^autopilot cleanup run: where to run: --local .* or --aws --state-machine-arn <arn>/,
+    );
+    // --aws: each option it can't use is named, before anything reaches AWS.
+    for (const [args, says] of [
+      [['--aws'], '--aws needs --state-machine-arn'],
+      [
+        ['--aws', '--state-machine-arn', 'arn:aws:states:eu-west-1:1:execution:x'],
+        "--state-machine-arn: 'arn:aws:states:eu-west-1:1:execution:x' is not a state machine ARN",
+      ],
+      [['--aws', '--local'], '--aws runs the deployed state machine: it takes no --local'],
+      [['--local', '--no-wait'], '--no-wait goes with --aws'],
+      [['--local', '--state-machine-arn', 'x'], '--state-machine-arn goes with --aws'],
+    ] as const) {
+      const out = await autopilot(['run', POLICY, ...args]);
+      expect(out.code).toBe(2);
+      expect(oneLine(out.stderr)).toContain(says);
+    }
     const help = await autopilot(['run', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--endpoint-url');
@@ -174,7 +191,8 @@ describe('CLI: autopilot cleanup run --local against a running emulator', () => 
       failedScopes: [],
       failedActions: [],
       perScope: [expect.objectContaining({ account: ACCOUNT, region: 'us-east-1', connectionSignal: true })],
-      connectionEvents: { recorded: 0, truncated: false, notes: [] },
+      // The four CreateImageBuilder calls of beforeEach: each builder's creator and started@.
+      connectionEvents: { recorded: 4, truncated: false, notes: [] },
     });
     // Applied: stopped, and the warning's plan is on the builder.
     expect(await stateOf('due')).toMatch(/STOPPING|STOPPED/);
@@ -242,7 +260,8 @@ describe('CLI: autopilot cleanup run --local against a running emulator', () => 
     const row = json.decisions.find((d: { builder: string }) => d.builder === 'to-warn');
     expect(row).toMatchObject({ action: 'none', idleMinutes: 0 });
     expect(row.reason).toContain('sessionGrace 8h');
-    expect(json.summary.connectionEvents.recorded).toBe(1);
+    // The four creations of beforeEach and the Connect.
+    expect(json.summary.connectionEvents.recorded).toBe(5);
   });
 
   it('refuses an endpoint where no emulator answers', async () => {

@@ -17,11 +17,12 @@ describe('Deployment: the member-account role template (deploy/cleanup-member-ro
     expect(template.Resources.CleanupMemberRole.Type).toBe('AWS::IAM::Role');
   });
 
-  it('is trusted by the deployment’s CleanupFunctionsRole only, with an optional sts:ExternalId', () => {
-    expect(template.Parameters.CleanupFunctionsRoleArn.Type).toBe('String');
+  it('is trusted by the deployment’s cleanup sweep and recorder roles only, with an optional sts:ExternalId', () => {
+    // Both call AppStream in member accounts (sts:AssumeRole in deploy/resources/iam.yml).
+    expect(template.Parameters.TrustedRoleArns.Type).toBe('CommaDelimitedList');
     expect(
-      new RegExp(template.Parameters.CleanupFunctionsRoleArn.AllowedPattern).test(
-        'arn:aws:iam::111122223333:role/appstream-autopilot-prod-CleanupFunctionsRole-ABC',
+      new RegExp(template.Parameters.TrustedRoleArns.AllowedPattern).test(
+        'arn:aws:iam::111122223333:role/appstream-autopilot-prod-CleanupSweepFunctionRole-ABC',
       ),
     ).toBe(true);
     expect(template.Parameters.RoleName.Default).toBe('autopilot-cleanup');
@@ -31,7 +32,7 @@ describe('Deployment: the member-account role template (deploy/cleanup-member-ro
     expect(role.AssumeRolePolicyDocument.Statement).toEqual([
       {
         Effect: 'Allow',
-        Principal: { AWS: { Ref: 'CleanupFunctionsRoleArn' } },
+        Principal: { AWS: { Ref: 'TrustedRoleArns' } },
         Action: 'sts:AssumeRole',
         Condition: {
           'Fn::If': [
@@ -73,7 +74,23 @@ describe('Deployment: the member-account role template (deploy/cleanup-member-ro
         expect(st.Resource).toEqual({
           'Fn::Sub': `arn:\${AWS::Partition}:appstream:*:\${AWS::AccountId}:image-builder/*`,
         });
+      // Stops, deletes and tag writes carry a condition (opt-outs excluded, own tag keys only).
+      if (acts.some((a) => /^appstream:(Stop|Delete|Tag|Untag)/.test(a))) expect(st.Condition).toBeDefined();
     }
+    const grant = (action: string) => statements.find((st: Cfn) => [st.Action].flat().includes(action));
+    expect(grant('appstream:StopImageBuilder').Condition).toEqual({
+      StringNotEqualsIgnoreCase: { 'aws:ResourceTag/autopilot:keep': 'true' },
+    });
+    expect(grant('appstream:DeleteImageBuilder').Condition).toEqual({
+      StringNotEqualsIgnoreCase: { 'aws:ResourceTag/autopilot:keep': ['true', 'stop-only'] },
+      Null: { 'aws:ResourceTag/autopilot:pipeline': 'true' },
+    });
+    expect(grant('appstream:TagResource').Condition['ForAllValues:StringEquals']['aws:TagKeys']).toEqual([
+      'autopilot:cleanup',
+      'autopilot:last-action',
+      'autopilot:last-connection',
+      'autopilot:creator',
+    ]);
   });
 
   it('outputs the role ARN to list in the policy and cleanupMemberRoles', () => {

@@ -1,35 +1,25 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { allFunctions, cleanupFunctions, functions, scheduleFunctions } from '../../functions';
-import { CONNECTION_EVENT_PATTERN } from '../../lib/cleanup/events';
+import { CONNECTION_EVENT_PATTERN, presenceEventPattern } from '../../lib/cleanup/events';
 import { validateCleanupPolicy } from '../../lib/cleanup/policy';
 import { validateScheduleFile } from '../../lib/schedule/config';
+import { packagedTemplate, unzipFunction } from './packaged';
 import { danglingReferences } from './references';
 
-const run = promisify(execFile);
-const out = mkdtempSync(join(tmpdir(), 'package-'));
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+// The package is shared with the other test/deploy files (packaged.ts); unzipped here.
+const work = mkdtempSync(join(tmpdir(), 'package-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('Deployment: serverless.yml packages offline with osls', () => {
-  // osls + esbuild take ~10 s on a quiet machine and over 30 s on a loaded one: give them room.
+  // osls + esbuild take ~10 s on a quiet machine and minutes on a loaded one: give them room.
   it('bundles every function and compiles the image pipeline, fleet schedule and builder cleanup state machines', {
-    timeout: 240_000,
+    timeout: 600_000,
   }, async () => {
-    await run('npx', ['osls', 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', out], {
-      env: {
-        ...process.env,
-        AWS_ACCESS_KEY_ID: 'x',
-        AWS_SECRET_ACCESS_KEY: 'y',
-        SLS_TELEMETRY_DISABLED: '1',
-      },
-      timeout: 180_000,
-    });
-    const template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+    const { dir: out, template } = await packagedTemplate();
     const resources = Object.values(template.Resources) as {
       Type: string;
       Properties: Record<string, unknown>;
@@ -92,19 +82,17 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
     );
     expect(invokeConfigs).toHaveLength(3);
     expect(rule.Properties.Targets).toEqual([expect.objectContaining({ DeadLetterConfig: { Arn: dlq } })]);
-    const schedules = resources.filter(
-      (r) => r.Type === 'AWS::Events::Rule' && r.Properties.ScheduleExpression === 'rate(1 hour)',
-    );
-    expect(schedules).toHaveLength(1);
-    // Only the functions' role may kms:Sign: the key policy names the role osls creates.
-    const role = R.IamRoleLambdaExecution.Properties;
-    const deny = R.JobSigningKey.Properties.KeyPolicy.Statement.find((st: Cfn) => st.Effect === 'Deny');
-    expect(deny).toMatchObject({ Action: 'kms:Sign', Principal: '*' });
-    const [, [service, stage, , suffix]] = role.RoleName['Fn::Join'];
-    expect(deny.Condition.ArnNotEquals['aws:PrincipalArn']).toEqual({
-      'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${service}-${stage}-\${AWS::Region}-${suffix}`,
+    // The hourly sweep: an EventBridge Scheduler schedule invoking the sweep (asynchronously: its
+    // onFailure destination above applies).
+    expect(R.BackstopSweepSchedule.Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 hour)',
+      ScheduleExpressionTimezone: 'UTC',
+      Target: {
+        Arn: { 'Fn::GetAtt': ['BackstopSweepLambdaFunction', 'Arn'] },
+        Input: JSON.stringify({ regions: [] }),
+      },
     });
-    expect(role.Path).toBe('/');
+    // Roles, their actions and the signing key's policy: test/deploy/iam*.test.ts.
 
     // The fleet schedule: an Express state machine calling its three functions (inside its Map
     // too), started every 5 minutes by an EventBridge Scheduler schedule, logging its errors.
@@ -124,42 +112,6 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
       State: 'ENABLED',
       FlexibleTimeWindow: { Mode: 'OFF' },
     });
-    // The schedule functions run under their own role; the pipeline's role has none of their calls.
-    for (const name of Object.keys(scheduleFunctions)) {
-      const logicalId = `${name[0].toUpperCase()}${name.slice(1)}LambdaFunction`;
-      expect(R[logicalId].Properties.Role, name).toEqual({ 'Fn::GetAtt': ['ScheduleFunctionsRole', 'Arn'] });
-    }
-    const pipelineActions = role.Policies.flatMap((p: Cfn) => p.PolicyDocument.Statement).flatMap((st: Cfn) =>
-      [st.Action].flat(),
-    );
-    for (const action of ['appstream:StartFleet', 'appstream:StopFleet', 'tag:GetResources'])
-      expect(pipelineActions, action).not.toContain(action);
-    expect(R.ScheduleFunctionsRole.Type).toBe('AWS::IAM::Role');
-    const statements = R.ScheduleFunctionsRole.Properties.Policies.flatMap(
-      (p: Cfn) => p.PolicyDocument.Statement,
-    );
-    const actions = statements.flatMap((st: Cfn) => [st.Action].flat());
-    for (const action of [
-      'appstream:DescribeFleets',
-      'appstream:UpdateFleet',
-      'appstream:TagResource',
-      'logs:PutLogEvents',
-      'appstream:StartFleet',
-      'appstream:StopFleet',
-      'appstream:UntagResource',
-      'tag:GetResources',
-      'application-autoscaling:DescribeScalableTargets',
-      'application-autoscaling:RegisterScalableTarget',
-      'ec2:DescribeSubnets',
-    ])
-      expect(actions, action).toContain(action);
-    const register = statements.find((st: Cfn) =>
-      [st.Action].flat().includes('application-autoscaling:RegisterScalableTarget'),
-    );
-    expect(register.Condition.StringEquals).toEqual({
-      'application-autoscaling:service-namespace': 'appstream',
-      'application-autoscaling:scalable-dimension': 'appstream:fleet:DesiredCapacity',
-    });
     // Alarms: a run that failed a fleet (Report's metric) and executions failed or timed out.
     expect(R.FleetScheduleFailedAlarm.Properties).toMatchObject({
       Namespace: 'appstream-autopilot',
@@ -173,8 +125,7 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
     const evaluate = R.ScheduleEvaluateLambdaFunction.Properties;
     expect(evaluate.Environment.Variables.SCHEDULE_FILE).toBe('config/schedules.yaml');
     expect(evaluate.Environment.Variables.SCHEDULE_CADENCE_MINUTES).toBe('5');
-    const evaluateDir = join(out, 'scheduleEvaluate');
-    await run('python3', ['-m', 'zipfile', '-e', join(out, 'scheduleEvaluate.zip'), evaluateDir]);
+    const evaluateDir = await unzipFunction(out, 'scheduleEvaluate', work);
     const bundled = readFileSync(join(evaluateDir, 'config', 'schedules.yaml'), 'utf8');
     expect(validateScheduleFile(parse(bundled))).toEqual({ schedules: {}, fleets: [] });
 
@@ -188,6 +139,31 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
     );
     const recorderRule = rules.find((r) => patternOf(r).source[0] === 'aws.appstream')!;
     expect(recorderRule.Properties.EventPattern).toEqual(CONNECTION_EVENT_PATTERN);
+    // Presence heartbeats: the agent bucket sends its events to EventBridge, and the second rule
+    // is presenceEventPattern on that bucket (its name is only known at deploy time).
+    const presenceRule = rules.find((r) => patternOf(r).source[0] === 'aws.s3')!;
+    expect(presenceRule.Properties.EventPattern).toEqual(
+      JSON.parse(
+        JSON.stringify(presenceEventPattern('BUCKET')).replace(
+          '"BUCKET"',
+          JSON.stringify({ Ref: 'AgentBucket' }),
+        ),
+      ),
+    );
+    expect(presenceRule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': ['CleanupRecordConnectionLambdaFunction', 'Arn'] },
+        DeadLetterConfig: { Arn: recorderDlq },
+      }),
+    ]);
+    expect(R.AgentBucket.Properties.NotificationConfiguration).toEqual({
+      EventBridgeConfiguration: { EventBridgeEnabled: true },
+    });
+    // The recorder knows the bucket (and prefix) whose heartbeats it records.
+    expect(R.CleanupRecordConnectionLambdaFunction.Properties.Environment.Variables).toMatchObject({
+      AGENT_BUCKET: { Ref: 'AgentBucket' },
+      AGENT_PREFIX: 'autopilot-agent',
+    });
     expect(recorderRule.Properties.Targets).toEqual([
       expect.objectContaining({
         Arn: { 'Fn::GetAtt': ['CleanupRecordConnectionLambdaFunction', 'Arn'] },
@@ -232,32 +208,6 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
       State: 'ENABLED',
       FlexibleTimeWindow: { Mode: 'OFF' },
     });
-    for (const name of Object.keys(cleanupFunctions)) {
-      const logicalId = `${name[0].toUpperCase()}${name.slice(1)}LambdaFunction`;
-      expect(R[logicalId].Properties.Role, name).toEqual({ 'Fn::GetAtt': ['CleanupFunctionsRole', 'Arn'] });
-    }
-    const cleanupActions = R.CleanupFunctionsRole.Properties.Policies.flatMap(
-      (p: Cfn) => p.PolicyDocument.Statement,
-    ).flatMap((st: Cfn) => [st.Action].flat());
-    for (const action of [
-      'appstream:DescribeImageBuilders',
-      'appstream:StopImageBuilder',
-      'appstream:DeleteImageBuilder',
-      'appstream:TagResource',
-      'appstream:UntagResource',
-      'tag:GetResources',
-      'sts:AssumeRole',
-      'sns:Publish',
-      'states:ListExecutions',
-    ])
-      expect(cleanupActions, action).toContain(action);
-    // The role may write to the recorder's queue (osls adds nothing to a custom role).
-    const cleanupStatements = R.CleanupFunctionsRole.Properties.Policies.flatMap(
-      (p: Cfn) => p.PolicyDocument.Statement,
-    );
-    expect(cleanupStatements).toContainEqual(
-      expect.objectContaining({ Action: 'sqs:SendMessage', Resource: recorderDlq }),
-    );
     // No Sweep outlives its execution (lib/cleanup/plan.ts): the Lambda runs at most 300 s.
     expect(R.CleanupSweepLambdaFunction.Properties.Timeout).toBe(300);
     // Plan checks the policy's notify.topicArn against the topic the role may publish to.
@@ -268,8 +218,7 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
     // The bundled default policy is a dry run: a bare deploy changes nothing.
     const plan = R.CleanupPlanLambdaFunction.Properties;
     expect(plan.Environment.Variables.CLEANUP_POLICY_FILE).toBe('config/cleanup.yaml');
-    const planDir = join(out, 'cleanupPlan');
-    await run('python3', ['-m', 'zipfile', '-e', join(out, 'cleanupPlan.zip'), planDir]);
+    const planDir = await unzipFunction(out, 'cleanupPlan', work);
     const policy = validateCleanupPolicy(
       parse(readFileSync(join(planDir, 'config', 'cleanup.yaml'), 'utf8')),
     );
@@ -280,8 +229,7 @@ describe('Deployment: serverless.yml packages offline with osls', () => {
     expect(danglingReferences(template)).toEqual([]);
 
     // The bundle runs as Lambda would load it: bad input is refused with a named error.
-    const unpacked = join(out, 'resolve');
-    await run('python3', ['-m', 'zipfile', '-e', join(out, 'resolve.zip'), unpacked]);
+    const unpacked = await unzipFunction(out, 'resolve', work);
     const bundle = await import(join(unpacked, 'functions', 'resolve.mjs'));
     await expect(bundle.handler({ config: {}, execution: '' }, {})).rejects.toMatchObject({
       name: 'InvalidInput',

@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-appstream';
+import { AppStreamClient, ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-appstream';
 import { describe, expect, it } from 'vitest';
-import { formatMark } from '../../lib/cleanup/marks';
+import { formatMark, parseLastConnection } from '../../lib/cleanup/marks';
 import { TAG } from '../../lib/tags';
 import { runCleanupLocally } from '../../local/cleanup';
 import { createBuilder } from '../helpers/builders';
@@ -127,6 +127,76 @@ describe('End to end: idle builder cleanup on the local runtime against the emul
     ]);
   });
 
+  it("names the IAM user who created a builder (the recorder's TAG.creator) when it is stopped", async () => {
+    // Prepare: Alice, an IAM user (the emulator reads `AKIA` + account + 4 characters as user-<those>),
+    // creates the builder with her own keys.
+    const t0 = fx.emu.world.now();
+    const alice = new AppStreamClient({
+      endpoint: fx.emu.endpoint,
+      region: REGION,
+      credentials: { accessKeyId: `AKIA${ACCOUNT}ALIC`, secretAccessKey: 'secret' },
+    });
+    await createBuilder(alice, 'alices');
+    alice.destroy();
+    const ALICE = `arn:aws:iam::${ACCOUNT}:user/user-ALIC`;
+    at(t0, 13 * MIN);
+    await run();
+    expect((await tagsOf('alices'))[TAG.creator]).toBe(ALICE);
+    await seenAtCreation(t0, ['alices']);
+    // Act: warned at 2h, stopped at 4h (the idle clock from the creation event)
+    at(t0, 2 * HOUR + MIN);
+    const warned = await run();
+    expect(row(warned, 'alices')).toMatchObject({ action: 'warn', creator: ALICE });
+    at(t0, 4 * HOUR + MIN);
+    const stopped = await run();
+    // Assess
+    expect(row(stopped, 'alices')).toMatchObject({ action: 'stop', result: 'applied', creator: ALICE });
+    const body = stopped.notifications.at(-1)!.message as {
+      stopped: { builder: string; creator?: string }[];
+    };
+    expect(body.stopped).toEqual([expect.objectContaining({ builder: 'alices', creator: ALICE })]);
+    at(t0, 4 * HOUR + 10 * MIN);
+    expect(state('alices')).toBe('STOPPED');
+  });
+
+  it('keeps a builder someone is logged on to running past stopAfter (presence heartbeats); warns and stops it after the logoff', async () => {
+    // Prepare: created at t0, watched since; someone logs on at t0 + 1h for hours.
+    const t0 = fx.emu.world.now();
+    await createBuilder(fx.client(), 'busy');
+    at(t0, 13 * MIN);
+    await run();
+    await seenAtCreation(t0, ['busy']);
+    at(t0, HOUR);
+    fx.emu.control.logonImageBuilder({ name: 'busy', minutes: 10 * 60 });
+    // Act + Assess: logged on past warnAfter and stopAfter from the creation, never warned or stopped.
+    for (const h of [2, 4, 6]) {
+      at(t0, h * HOUR + MIN);
+      const r = await run();
+      expect(row(r, 'busy')).toMatchObject({ action: 'none', state: 'RUNNING' });
+      expect(row(r, 'busy').idleMinutes).toBeLessThanOrEqual(5);
+      expect(row(r, 'busy').reason).toMatch(/since presence/);
+    }
+    // The user logs off at t0 + 6h30m: the last heartbeat is the idle clock's start.
+    at(t0, 6 * HOUR + 30 * MIN);
+    fx.emu.control.logoffImageBuilder({ name: 'busy' });
+    const caught = await run();
+    expect(row(caught, 'busy').action).toBe('none');
+    const last = parseLastConnection((await tagsOf('busy'))[TAG.lastConnection])!.presenceAt!;
+    expect(last).toBeGreaterThan(t0 + 6 * HOUR + 20 * MIN);
+    expect(last).toBeLessThanOrEqual(t0 + 6 * HOUR + 31 * MIN);
+    at(last, 2 * HOUR - MIN);
+    expect(row(await run(), 'busy').action).toBe('none');
+    at(last, 2 * HOUR + MIN);
+    expect(row(await run(), 'busy')).toMatchObject({ action: 'warn', result: 'applied' });
+    at(last, 4 * HOUR - 2 * MIN);
+    expect(row(await run(), 'busy').action).toBe('none');
+    expect(state('busy')).toBe('RUNNING');
+    at(last, 4 * HOUR + MIN);
+    expect(row(await run(), 'busy')).toMatchObject({ action: 'stop', result: 'applied' });
+    at(last, 4 * HOUR + 10 * MIN);
+    expect(state('busy')).toBe('STOPPED');
+  });
+
   it('a dry run changes nothing: no tags, no state change, no notification', async () => {
     const t0 = fx.emu.world.now();
     await createBuilder(fx.client(), 'b1');
@@ -157,10 +227,13 @@ describe('End to end: idle builder cleanup on the local runtime against the emul
     const dry = await run({}, { dryRun: true });
     expect(dry.summary.connectionEvents.recorded).toBe(0);
     expect(dry.summary.connectionEvents.notes.join()).toMatch(/dry run/);
-    expect((await tagsOf('c1'))[TAG.lastConnection]).toBeUndefined();
+    // Only the creation (recorded by the first run) is on the tag.
+    const connectedAt = async () =>
+      parseLastConnection((await tagsOf('c1'))[TAG.lastConnection])?.connectedAt;
+    expect(await connectedAt()).toBeUndefined();
     const real = await run();
     expect(real.summary.connectionEvents.recorded).toBe(1);
-    expect((await tagsOf('c1'))[TAG.lastConnection]).toBeDefined();
+    expect(await connectedAt()).toBeDefined();
   });
 
   it('where connection events were lost this run, nothing is stopped (warn-only there)', async () => {
@@ -307,5 +380,54 @@ describe('End to end: idle builder cleanup on the local runtime against the emul
     expect(row(first, 'b1').action).toBe('none');
     // Once the first run ended, the next one runs.
     expect((await runCleanupLocally({ policy: POLICY, emulator: fx.emu })).summary.skipped).toBeUndefined();
+  });
+
+  it('a warned builder that goes through UPDATING_AGENT is not stopped when it is back: warned afresh first', async () => {
+    const t0 = fx.emu.world.now();
+    await createBuilder(fx.client(), 'agent');
+    at(t0, 13 * MIN);
+    await run();
+    await seenAtCreation(t0, ['agent']);
+    at(t0, 2 * HOUR + MIN);
+    expect(row(await run(), 'agent').action).toBe('warn');
+    // The stop is due at 4h; at 5h the builder is updating its agent (the run skips it)...
+    at(t0, 5 * HOUR);
+    const store = fx.emu.world.store(ACCOUNT, REGION);
+    store.enter('imageBuilder', store.builders.get('agent')!, 'UPDATING_AGENT', fx.emu.world.now());
+    const during = await run();
+    expect(row(during, 'agent')).toMatchObject({ action: 'skip', state: 'UPDATING_AGENT' });
+    expect(row(during, 'agent').reason).toMatch(/announced plan withdrawn, idle clock restarts/);
+    expect((await tagsOf('agent'))[TAG.cleanup]).toMatch(/^started@\S+ seen@/);
+    // ...and back RUNNING at the next run: not stopped on the old warning.
+    store.enter('imageBuilder', store.builders.get('agent')!, 'RUNNING', fx.emu.world.now());
+    at(t0, 5 * HOUR + 15 * MIN);
+    expect(row(await run(), 'agent').action).toBe('none');
+    expect(state('agent')).toBe('RUNNING');
+    // A fresh warning warnAfter later, then the stop.
+    at(t0, 7 * HOUR + MIN);
+    const warned = await run();
+    expect(row(warned, 'agent')).toMatchObject({ action: 'warn', result: 'applied' });
+    expect(warned.notifications).toHaveLength(1);
+    at(t0, 9 * HOUR + MIN);
+    expect(row(await run(), 'agent')).toMatchObject({ action: 'stop', result: 'applied' });
+  });
+
+  it("an image pipeline's builder (autopilot:pipeline) is stopped when idle but never deleted", async () => {
+    const t0 = fx.emu.world.now();
+    await createBuilder(fx.client(), 'existing', { Tags: { [TAG.pipeline]: 'office' } });
+    at(t0, 13 * MIN);
+    await run();
+    await seenAtCreation(t0, ['existing']);
+    at(t0, 2 * HOUR + MIN);
+    expect(row(await run(), 'existing').action).toBe('warn');
+    at(t0, 4 * HOUR + MIN);
+    expect(row(await run(), 'existing')).toMatchObject({ action: 'stop', result: 'applied' });
+    for (const days of [1, 2, 3]) {
+      at(t0, 4 * HOUR + 10 * MIN + days * 24 * HOUR);
+      const r = await run();
+      expect(row(r, 'existing').action).toBe('none');
+      expect(row(r, 'existing').reason).toMatch(/builder of pipeline office .*: stopped only, never deleted/);
+    }
+    expect(state('existing')).toBe('STOPPED');
   });
 });

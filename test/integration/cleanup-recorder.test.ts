@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-appstream';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../emulator';
-import { isoMinute } from '../../lib/cleanup/marks';
+import { isoMinute, parseLastConnection } from '../../lib/cleanup/marks';
 import { builderArn } from '../../lib/cleanup/recorder';
 import { TAG } from '../../lib/tags';
 import {
@@ -46,16 +46,24 @@ async function consoleConnect(name: string, extra: Record<string, unknown> = {},
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
+async function tagsOf(client: AppStreamClient, name: string, account = ACCOUNT, region = 'us-east-1') {
+  const out = await client.send(
+    new ListTagsForResourceCommand({ ResourceArn: builderArn(account, region, name) }),
+  );
+  return out.Tags ?? {};
+}
+
+/** The connection part of the builder's TAG.lastConnection (the creation adds `started@` beside it). */
 async function lastConnection(
   client: AppStreamClient,
   name: string,
   account = ACCOUNT,
   region = 'us-east-1',
 ) {
-  const out = await client.send(
-    new ListTagsForResourceCommand({ ResourceArn: builderArn(account, region, name) }),
-  );
-  return out.Tags?.[TAG.lastConnection];
+  const at = parseLastConnection(
+    (await tagsOf(client, name, account, region))[TAG.lastConnection],
+  )?.connectedAt;
+  return at === undefined ? undefined : isoMinute(at);
 }
 
 describe('Cleanup recorder, local delivery: catch-up from the emulator’s event log', () => {
@@ -70,27 +78,31 @@ describe('Cleanup recorder, local delivery: catch-up from the emulator’s event
     const cursors = memoryCursorStore();
     // Act
     const summary = await catchUpConnections(t.emu, cursors, deps());
-    // Assess
+    // Assess: the creation (started@, creator) and the connection
     expect(summary).toMatchObject({
-      delivered: 1,
-      recorded: 1,
+      delivered: 2,
+      recorded: 2,
       unchanged: 0,
       skipped: 0,
       failed: 0,
       truncated: false,
     });
     expect(summary.notes).toEqual([]);
-    expect(summary.results[0]).toMatchObject({
+    expect(summary.results[1]).toMatchObject({
       builder: 'b1',
       account: ACCOUNT,
       region: 'us-east-1',
       eventId: connect.body.eventId,
     });
+    // The emulator signs with the account id as access key: the root user created it.
+    expect(summary.results[0].reason).toBe(`start ${isoMinute(t0)}; creator arn:aws:iam::${ACCOUNT}:root`);
+    const tags = await tagsOf(client, 'b1');
+    expect(tags[TAG.creator]).toBe(`arn:aws:iam::${ACCOUNT}:root`);
+    expect(parseLastConnection(tags[TAG.lastConnection])?.startedAt).toBe(Date.parse(isoMinute(t0)));
     const logged = t.emu.control.events({ limit: 1000 }).events.find((e) => e.id === connect.body.eventId);
     const eventTime = String(logged?.detail.eventTime);
     expect(Date.parse(eventTime)).toBe(t0 + 20 * MIN);
     expect(await lastConnection(client, 'b1')).toBe(isoMinute(Date.parse(eventTime)));
-    expect(await lastConnection(client, 'b1')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\dZ$/);
     expect(cursors.cursors['*/*']).toBe(summary.scopes[0].cursor);
   });
 
@@ -121,7 +133,7 @@ describe('Cleanup recorder, local delivery: catch-up from the emulator’s event
     await consoleConnect('b1');
     await catchUpConnections(t.emu, memoryCursorStore(), deps());
     const again = await catchUpConnections(t.emu, memoryCursorStore(), deps());
-    expect(again).toMatchObject({ delivered: 2, recorded: 0, unchanged: 2 });
+    expect(again).toMatchObject({ delivered: 3, recorded: 0, unchanged: 3 });
     expect(await lastConnection(client, 'b1')).toBe(isoMinute(t0 + 43 * MIN));
   });
 
@@ -138,10 +150,16 @@ describe('Cleanup recorder, local delivery: catch-up from the emulator’s event
     // Act
     const summary = await catchUpConnections(t.emu, memoryCursorStore(), deps());
     // Assess
-    expect(summary).toMatchObject({ delivered: 2, recorded: 0, skipped: 2, failed: 0 });
-    expect(summary.results.map((r) => [r.builder, r.reason])).toEqual([
-      ['pending', 'CreateImageBuilderStreamingURL failed (OperationNotPermittedException): not a connection'],
-      ['gone', `builder gone no longer exists in ${ACCOUNT}/us-east-1`],
+    expect(summary).toMatchObject({ delivered: 4, recorded: 1, skipped: 3, failed: 0 });
+    expect(summary.results.map((r) => [r.builder, r.action, r.reason])).toEqual([
+      ['pending', 'recorded', expect.stringMatching(/^start .*; creator /)],
+      [
+        'pending',
+        'skipped',
+        'CreateImageBuilderStreamingURL failed (OperationNotPermittedException): not a connection',
+      ],
+      ['gone', 'skipped', `builder gone no longer exists in ${ACCOUNT}/us-east-1`],
+      ['gone', 'skipped', `builder gone no longer exists in ${ACCOUNT}/us-east-1`],
     ]);
   });
 
@@ -159,7 +177,7 @@ describe('Cleanup recorder, local delivery: catch-up from the emulator’s event
     expect(first.notes[0]).toMatch(/\*\/\*: stopped, read again next run/);
     expect(cursors.cursors['*/*']).toBeUndefined();
     const second = await catchUpConnections(t.emu, cursors, deps());
-    expect(second).toMatchObject({ delivered: 1, recorded: 1 });
+    expect(second).toMatchObject({ delivered: 2, recorded: 2 });
   });
 
   it('acts in another account through its role (STS AssumeRole in the emulator), per account and region', async () => {
@@ -185,9 +203,9 @@ describe('Cleanup recorder, local delivery: catch-up from the emulator’s event
     );
     // Assess
     expect(summary.scopes.map((s) => [s.scope, s.delivered, s.recorded])).toEqual([
-      [`${ACCOUNT}/us-east-1`, 1, 1],
+      [`${ACCOUNT}/us-east-1`, 2, 2],
       [`${ACCOUNT}/eu-west-1`, 0, 0],
-      [`${OTHER_ACCOUNT}/us-east-1`, 1, 1],
+      [`${OTHER_ACCOUNT}/us-east-1`, 2, 2],
       [`${OTHER_ACCOUNT}/eu-west-1`, 0, 0],
     ]);
     expect(await lastConnection(other, 'theirs', OTHER_ACCOUNT)).toBe(isoMinute(t0 + 26 * MIN));
@@ -209,13 +227,33 @@ describe('Cleanup recorder, local delivery: catch-up from the emulator’s event
     });
     const cursors = memoryCursorStore();
     const summary = await catchUpConnections(t.emu, cursors, deps());
-    expect(summary).toMatchObject({ delivered: 1, failed: 1 });
+    expect(summary).toMatchObject({ delivered: 2, failed: 2 });
     expect(summary.scopes[0].failed[0]).toMatchObject({
       error: 'ConfigError',
       message: expect.stringContaining(OTHER_ACCOUNT),
     });
     expect(summary.notes[0]).toContain('not recorded: ConfigError');
     expect(cursors.cursors['*/*']).toBe(summary.scopes[0].cursor);
+  });
+
+  it("records the builder agent's presence heartbeats (S3 events of the agent bucket) as presence@ their time", async () => {
+    const client = t.client();
+    await runningBuilder(t.emu, client, 'b1');
+    const cursors = memoryCursorStore();
+    await catchUpConnections(t.emu, cursors, deps());
+    const logon = t.emu.control.logonImageBuilder({ name: 'b1', minutes: 30 });
+    // Heartbeats at the logon and every 5 virtual minutes: the last one before the catch-up governs.
+    t.emu.control.advance(12 * MIN);
+    const summary = await catchUpConnections(t.emu, cursors, deps());
+    expect(summary).toMatchObject({ delivered: 3, recorded: 3, skipped: 0, failed: 0 });
+    const presence = parseLastConnection((await tagsOf(client, 'b1'))[TAG.lastConnection])?.presenceAt;
+    const last = logon.nextHeartbeatAt + 5 * MIN;
+    expect(presence).toBe(Date.parse(isoMinute(last)));
+    // Another bucket's events are not the recorder's: not delivered (the rule names the bucket).
+    const elsewhere = await catchUpConnections(t.emu, memoryCursorStore(), deps(), {
+      agent: { bucket: 'some-other-bucket', prefix: 'autopilot-agent' },
+    });
+    expect(elsewhere.delivered).toBe(1);
   });
 
   it('reads the log in pages', async () => {
@@ -227,7 +265,7 @@ describe('Cleanup recorder, local delivery: catch-up from the emulator’s event
       await consoleConnect('b1');
     }
     const summary = await catchUpConnections(t.emu, memoryCursorStore(), deps(), { pageSize: 2 });
-    expect(summary).toMatchObject({ delivered: 5, recorded: 5 });
+    expect(summary).toMatchObject({ delivered: 6, recorded: 6 });
     expect(await lastConnection(client, 'b1')).toBe(isoMinute(t0 + 18 * MIN));
   });
 });
@@ -255,7 +293,7 @@ describe('Cleanup recorder, local delivery: an emulator started separately (HTTP
     // Act
     const first = await catchUpConnections(endpoint, cursors, d);
     // Assess
-    expect(first).toMatchObject({ delivered: 1, recorded: 1, truncated: false });
+    expect(first).toMatchObject({ delivered: 2, recorded: 2, truncated: false });
     expect(await lastConnection(client, 'b1')).toBe('2026-11-26T09:13Z');
 
     // More events than the log keeps (3 per account+region) before the next catch-up.
@@ -279,7 +317,7 @@ describe('Cleanup recorder, local delivery: an emulator started separately (HTTP
     await consoleConnect('b1', {}, emu.endpoint);
     const cursors = memoryCursorStore({ '*/*': 1_000_000 });
     const summary = await catchUpConnections(emu.endpoint, cursors, d);
-    expect(summary).toMatchObject({ truncated: true, delivered: 1, recorded: 1 });
+    expect(summary).toMatchObject({ truncated: true, delivered: 2, recorded: 2 });
     expect(summary.scopes[0].lost).toMatch(/cursor 1000000 is unknown to this emulator/);
     // The next catch-up goes on from this emulator's own cursor, past the event just read.
     expect(cursors.cursors['*/*']).not.toBe(1_000_000);

@@ -34,6 +34,7 @@ describe('Tag contract: keys', () => {
       keep: 'autopilot:keep',
       cleanup: 'autopilot:cleanup',
       lastConnection: 'autopilot:last-connection',
+      creator: 'autopilot:creator',
     });
   });
 });

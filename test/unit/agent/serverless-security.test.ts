@@ -26,9 +26,13 @@ const customTags = [
   ...fn('If', 'Fn::If'),
 ];
 const sls = parse(readFileSync('serverless.yml', 'utf8'), { customTags }) as {
-  provider: { environment: Record<string, unknown>; iam: { role: { statements: Statement[] } } };
+  provider: { environment: Record<string, unknown> };
   params: { default: Record<string, string> };
-  resources: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+  // `resources` is a list: the stack's own block first, then ${file(deploy/resources/*.yml)} lines.
+  resources: [
+    { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> },
+    ...unknown[],
+  ];
 };
 interface Statement {
   Effect: string;
@@ -36,13 +40,23 @@ interface Statement {
   Resource: unknown;
   Condition?: Record<string, Record<string, unknown>>;
 }
-const statements = sls.provider.iam.role.statements;
+// Every function's role and policy (deploy/resources/iam.yml: one role per function).
+const iam = parse(readFileSync('deploy/resources/iam.yml', 'utf8'), { customTags }) as {
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+};
+const statements: Statement[] = Object.values(iam.Resources).flatMap((r) =>
+  r.Type === 'AWS::IAM::Policy'
+    ? (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement
+    : (r.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+        (p) => p.PolicyDocument.Statement,
+      ),
+);
 const allowing = (action: string) =>
   statements.filter((s) => s.Effect === 'Allow' && [s.Action].flat().includes(action));
 
 describe('serverless.yml: the agent channel is locked down', () => {
-  it('only the pipeline functions’ role may write jobs/: a bucket policy denies PutObject on */jobs/* to every other principal', () => {
-    const policy = sls.resources.Resources.AgentBucketPolicy;
+  it('only SubmitBuild’s role may write jobs/: a bucket policy denies PutObject on */jobs/* to every other principal', () => {
+    const policy = sls.resources[0].Resources.AgentBucketPolicy;
     expect(policy.Type).toBe('AWS::S3::BucketPolicy');
     const [deny] = (policy.Properties.PolicyDocument as { Statement: Statement[] & { Principal: string }[] })
       .Statement;
@@ -52,7 +66,7 @@ describe('serverless.yml: the agent channel is locked down', () => {
       Action: 's3:PutObject',
       Resource: { 'Fn::Sub': '${AgentBucket.Arn}/*/jobs/*' },
       Condition: {
-        ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] } },
+        ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['SubmitBuildFunctionRole', 'Arn'] } },
       },
     });
   });
@@ -73,7 +87,7 @@ describe('serverless.yml: the agent channel is locked down', () => {
   });
 
   it('jobs are signed with an asymmetric KMS key the functions may only kms:Sign with', () => {
-    expect(sls.resources.Resources.JobSigningKey).toMatchObject({
+    expect(sls.resources[0].Resources.JobSigningKey).toMatchObject({
       Type: 'AWS::KMS::Key',
       Properties: { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' },
     });
@@ -83,8 +97,8 @@ describe('serverless.yml: the agent channel is locked down', () => {
     expect(sls.provider.environment.JOB_SIGNING_KEY_ID).toEqual({ Ref: 'JobSigningKey' });
   });
 
-  it('the key policy lets only the pipeline functions’ role kms:Sign (Deny for every other principal); the account keeps administering the key', () => {
-    const key = sls.resources.Resources.JobSigningKey.Properties.KeyPolicy as { Statement: Statement[] };
+  it('the key policy lets only SubmitBuild’s role kms:Sign (Deny for every other principal); the account keeps administering the key', () => {
+    const key = sls.resources[0].Resources.JobSigningKey.Properties.KeyPolicy as { Statement: Statement[] };
     const admin = key.Statement.find((st) => st.Effect === 'Allow');
     expect(admin).toMatchObject({
       Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
@@ -93,17 +107,14 @@ describe('serverless.yml: the agent channel is locked down', () => {
     const deny = key.Statement.filter((st) => st.Effect === 'Deny');
     expect(deny).toEqual([
       {
-        Sid: 'OnlyThePipelineSigns',
+        Sid: 'OnlySubmitBuildSigns',
         Effect: 'Deny',
         Principal: '*',
         Action: 'kms:Sign',
         Resource: '*',
         Condition: {
           ArnNotEquals: {
-            'aws:PrincipalArn': {
-              'Fn::Sub':
-                'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${self:service}-${sls:stage}-${AWS::Region}-lambdaRole',
-            },
+            'aws:PrincipalArn': { 'Fn::GetAtt': ['SubmitBuildFunctionRole', 'Arn'] },
           },
         },
       },
@@ -117,10 +128,14 @@ describe('serverless.yml: the agent channel is locked down', () => {
     const onFailure = { type: 'sqs', arn: { 'Fn::GetAtt': ['BackstopDeadLetterQueue', 'Arn'] } };
     expect(fns.executionBackstop.destinations).toEqual({ onFailure });
     expect(fns.backstopSweep.destinations).toEqual({ onFailure });
-    expect(fns.backstopSweep.events).toEqual([
-      { schedule: expect.objectContaining({ rate: 'rate(1 hour)' }) },
-    ]);
-    expect(sls.resources.Resources.BackstopDeadLetterAlarm.Properties).toMatchObject({
+    // Hourly, on EventBridge Scheduler (deploy/resources/schedules.yml), in an explicit time zone.
+    const schedules = parse(readFileSync('deploy/resources/schedules.yml', 'utf8'), { customTags });
+    expect(schedules.Resources.BackstopSweepSchedule.Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 hour)',
+      ScheduleExpressionTimezone: 'UTC',
+      Target: { Arn: { 'Fn::GetAtt': ['BackstopSweepLambdaFunction', 'Arn'] } },
+    });
+    expect(sls.resources[0].Resources.BackstopDeadLetterAlarm.Properties).toMatchObject({
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Threshold: 0,

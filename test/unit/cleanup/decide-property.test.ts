@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { type CleanupDecision, decide, type ExecutionStatus } from '../../../lib/cleanup/decide';
 import { MINUTE } from '../../../lib/cleanup/duration';
 import {
+  formatLastConnection,
+  formatMark,
   isoMinute,
   optOut,
   parseLastConnection,
@@ -20,18 +22,32 @@ import { type CleanupPolicy, validateCleanupPolicy } from '../../../lib/cleanup/
 import { isTagValue, TAG } from '../../../lib/tags';
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
-const INTERMEDIATE = ['PENDING', 'STOPPING', 'SNAPSHOTTING', 'REBOOTING', 'UPDATING', 'FAILED', 'DELETING'];
+const INTERMEDIATE = [
+  'PENDING',
+  'STOPPING',
+  'SNAPSHOTTING',
+  'REBOOTING',
+  'UPDATING',
+  'UPDATING_AGENT',
+  'FAILED',
+  'DELETING',
+];
+/** Intermediate states on the builder's way out: nothing withdrawn there. */
+const WAY_OUT = ['STOPPING', 'DELETING'];
 
 type Event =
   | { kind: 'run'; minutes: number; seconds: number }
   | { kind: 'connect' }
   | { kind: 'presence' }
   | { kind: 'personStop' }
-  | { kind: 'personStart' }
+  /** recorded: the start event reached cleanup as the recorder's `started@` tag, else as a listed fact. */
+  | { kind: 'personStart'; recorded: boolean }
   | { kind: 'transient'; state: string }
   | { kind: 'keep'; value: 'true' | 'stop-only' | 'no-notify' | 'future' | 'past' | undefined }
   | { kind: 'execution'; status: ExecutionStatus | undefined }
   | { kind: 'signal'; on: boolean }
+  /** The image pipeline tags (or untags) the builder as its builder.existing. */
+  | { kind: 'pipeline'; on: boolean }
   | { kind: 'garble' };
 
 const event: fc.Arbitrary<Event> = fc.oneof(
@@ -47,7 +63,10 @@ const event: fc.Arbitrary<Event> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ kind: 'connect' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'presence' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'personStop' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'personStart' as const }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('personStart' as const), recorded: fc.boolean() }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -78,11 +97,13 @@ const event: fc.Arbitrary<Event> = fc.oneof(
         'SUCCEEDED',
         'FAILED',
         'UNKNOWN',
+        'NOT_FOUND',
         undefined,
       ),
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('signal' as const), on: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('pipeline' as const), on: fc.boolean() }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'garble' as const }) },
 );
 
@@ -91,17 +112,19 @@ const policyArb = fc
     warn: fc.integer({ min: 1, max: 240 }),
     gap: fc.integer({ min: 1, max: 240 }),
     del: fc.option(fc.integer({ min: 1, max: 1440 }), { nil: undefined }),
-    grace: fc.integer({ min: 0, max: 600 }),
+    grace: fc.integer({ min: 30, max: 600 }),
+    limit: fc.integer({ min: 1, max: 1440 }),
     notice: fc.option(fc.integer({ min: 1, max: 120 }), { nil: undefined }),
     mode: fc.constantFrom('warn-only' as const, 'age' as const),
   })
-  .map(({ warn, gap, del, grace, notice, mode }) =>
+  .map(({ warn, gap, del, grace, limit, notice, mode }) =>
     validateCleanupPolicy({
       warnAfter: `${warn}m`,
       stopAfter: `${warn + gap}m`,
       ...(del === undefined ? {} : { deleteStoppedAfter: `${del}m` }),
       ...(notice === undefined ? {} : { minNotice: `${notice}m` }),
       sessionGrace: `${grace}m`,
+      presenceLimit: `${limit}m`,
       withoutConnectionSignal: mode,
       notify: 'none',
       scope: { regions: ['eu-west-1'] },
@@ -114,8 +137,13 @@ interface World {
   transient?: string;
   tags: Record<string, string>;
   startedAt?: number;
-  /** Time of the last connection, heartbeat or start by a person. */
+  /**
+   * Time of the last connection, heartbeat or start by a person; a heartbeat counts at most
+   * presenceLimit after the last connection or start (lastAnchor).
+   */
   lastActivity: number;
+  /** Time of the last connection or start (creation: T0). */
+  lastAnchor: number;
   /** Time of the last state change (created, stopped, started). */
   lastStateChange: number;
   signal: boolean;
@@ -147,6 +175,7 @@ function simulate(policy: CleanupPolicy, events: Event[], createdKnown: boolean)
     state: 'RUNNING',
     tags: {},
     lastActivity: T0,
+    lastAnchor: T0,
     lastStateChange: T0,
     signal: true,
     warned: {},
@@ -169,7 +198,10 @@ function simulate(policy: CleanupPolicy, events: Event[], createdKnown: boolean)
           kind: e.kind === 'connect' ? 'connect' : 'presence',
           at: w.t,
         });
-        w.lastActivity = w.t;
+        if (e.kind === 'connect') {
+          w.lastActivity = w.t;
+          w.lastAnchor = w.t;
+        } else w.lastActivity = Math.max(w.lastActivity, Math.min(w.t, w.lastAnchor + policy.presenceLimit));
         break;
       case 'personStop':
         if (w.state !== 'RUNNING') break;
@@ -179,8 +211,15 @@ function simulate(policy: CleanupPolicy, events: Event[], createdKnown: boolean)
       case 'personStart':
         if (w.state !== 'STOPPED') break;
         w.state = 'RUNNING';
-        w.startedAt = w.t; // the start event is known (CloudTrail)
+        // The start event is known (CloudTrail): through the recorder's tag, or as a fact.
+        if (e.recorded)
+          w.tags[TAG.lastConnection] = recordConnection(w.tags[TAG.lastConnection], {
+            kind: 'start',
+            at: w.t,
+          });
+        else w.startedAt = w.t;
         w.lastActivity = w.t;
+        w.lastAnchor = w.t;
         w.lastStateChange = w.t;
         break;
       case 'transient':
@@ -201,6 +240,10 @@ function simulate(policy: CleanupPolicy, events: Event[], createdKnown: boolean)
         break;
       case 'signal':
         w.signal = e.on;
+        break;
+      case 'pipeline':
+        if (e.on) w.tags[TAG.pipeline] = 'office';
+        else delete w.tags[TAG.pipeline];
         break;
       case 'garble':
         w.tags[TAG.cleanup] = 'hands off';
@@ -228,10 +271,34 @@ function run(w: World, policy: CleanupPolicy, createdKnown: boolean) {
 
   // Tags written are valid AWS tag values.
   for (const value of Object.values(d.tags?.set ?? {})) expect(isTagValue(value)).toBe(true);
-  // Never act in intermediate states (nor write anything there).
+  // Never act in intermediate states; write nothing there but the withdrawal of an announced
+  // plan (with the idle clock restarted), and not even that on the way out (STOPPING, DELETING).
   if (state !== 'RUNNING' && state !== 'STOPPED') {
     expect(d.action).toBe('skip');
-    expect(d.tags).toBeUndefined();
+    if (WAY_OUT.includes(state) || !(mark?.plan || mark?.warned !== undefined))
+      expect(d.tags).toBeUndefined();
+    else {
+      const after = parseMark(d.tags?.set[TAG.cleanup]);
+      expect(after?.plan).toBeUndefined();
+      expect(after?.warned).toBeUndefined();
+      // Marks are UTC minutes rounded up.
+      expect(after?.started).toBe(Math.ceil(now / MINUTE) * MINUTE);
+    }
+  }
+  // Never stop or delete in the run that first sees the builder back from an intermediate state
+  // (not on its way out) or from a pipeline run owning it: an old warning must not count.
+  const previous = w.runs.at(-1);
+  if (
+    previous &&
+    previous.decision.action === 'skip' &&
+    !WAY_OUT.includes(previous.state) &&
+    !previous.decision.reason.startsWith('opted out')
+  )
+    expect(acted).toBe(false);
+  // A pipeline's builder (TAG.pipeline) is never deleted, nor warned about a delete.
+  if (tagsBefore[TAG.pipeline] !== undefined) {
+    expect(d.action).not.toBe('delete');
+    if (d.action === 'warn') expect(d.planned?.op).not.toBe('delete');
   }
   // Stop only RUNNING, delete only STOPPED.
   if (d.action === 'stop') expect(state).toBe('RUNNING');
@@ -240,23 +307,20 @@ function run(w: World, policy: CleanupPolicy, createdKnown: boolean) {
   if (!keep.stop) expect(d.action).toBe('skip');
   if (!keep.delete) expect(d.action).not.toBe('delete');
   if (!keep.notify) expect(d.notify).toBe(false);
-  // Never under a pipeline run still using it.
-  if (tagsBefore[TAG.execution] !== undefined && (w.status === 'RUNNING' || w.status === 'UNKNOWN'))
-    expect(d.action).toBe('skip');
-  // Never stop (nor warn) a builder connected within sessionGrace with no presence heartbeat since.
-  const c = parseLastConnection(tagsBefore[TAG.lastConnection]);
+  // Never under a pipeline run still using it, or one this deployment cannot see (NOT_FOUND).
   if (
-    state === 'RUNNING' &&
-    c?.connectedAt !== undefined &&
-    now < c.connectedAt + policy.sessionGrace &&
-    !(c.presenceAt !== undefined && c.presenceAt >= c.connectedAt)
+    tagsBefore[TAG.execution] !== undefined &&
+    (w.status === 'RUNNING' || w.status === 'UNKNOWN' || w.status === 'NOT_FOUND')
   )
+    expect(d.action).toBe('skip');
+  // Never stop (nor warn) a builder connected within sessionGrace, whatever the heartbeats.
+  const c = parseLastConnection(tagsBefore[TAG.lastConnection]);
+  if (state === 'RUNNING' && c?.connectedAt !== undefined && now < c.connectedAt + policy.sessionGrace)
     expect(['none', 'skip']).toContain(d.action);
   // First sight only marks.
   if (mark === undefined) expect(['none', 'skip']).toContain(d.action);
-  // No connection signal, warn-only, no heartbeat: never stopped.
-  if (!w.signal && policy.withoutConnectionSignal === 'warn-only' && c?.presenceAt === undefined)
-    expect(d.action).not.toBe('stop');
+  // No connection signal, warn-only: never stopped, whatever the heartbeats.
+  if (!w.signal && policy.withoutConnectionSignal === 'warn-only') expect(d.action).not.toBe('stop');
   // A stop or delete was announced by a warning in an earlier run, minNotice before at least,
   // with no connection, heartbeat or start (and no stop or start) since.
   if (acted) {
@@ -337,6 +401,130 @@ describe('Cleanup decide: properties over random histories', () => {
           }
         },
       ),
+    );
+  });
+});
+
+/** One RUNNING builder's facts and tags, minute-aligned (offsets in minutes from T0). */
+const snapshotArb = fc.record({
+  policy: policyArb,
+  createdKnown: fc.boolean(),
+  startedAt: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: undefined }),
+  connected: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: undefined }),
+  started: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: undefined }),
+  presence: fc.integer({ min: 0, max: 4000 }),
+  mark: fc.option(
+    fc.record({
+      seen: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: undefined }),
+      started: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: undefined }),
+      warned: fc.option(fc.integer({ min: 0, max: 4000 }), { nil: undefined }),
+      plan: fc.option(fc.integer({ min: 0, max: 5000 }), { nil: undefined }),
+    }),
+    { nil: undefined },
+  ),
+  now: fc.integer({ min: 0, max: 6000 }),
+  connectionSignal: fc.boolean(),
+  warnOnly: fc.option(fc.constant('topic has no confirmed subscription'), { nil: undefined }),
+});
+type Snapshot = typeof snapshotArb extends fc.Arbitrary<infer S> ? S : never;
+const at = (minutes: number) => T0 + minutes * MINUTE;
+
+/** decide() on the snapshot, with the heartbeat at `presence` (minutes; undefined: none). */
+function decideSnapshot(s: Snapshot, presence: number | undefined) {
+  const lastConnection = formatLastConnection({
+    connectedAt: s.connected === undefined ? undefined : at(s.connected),
+    startedAt: s.started === undefined ? undefined : at(s.started),
+    presenceAt: presence === undefined ? undefined : at(presence),
+  });
+  const tags: Record<string, string> = {};
+  if (lastConnection !== '') tags[TAG.lastConnection] = lastConnection;
+  if (s.mark) {
+    const m = s.mark;
+    tags[TAG.cleanup] = formatMark({
+      seen: m.seen === undefined ? undefined : at(m.seen),
+      started: m.started === undefined ? undefined : at(m.started),
+      warned: m.warned === undefined ? undefined : at(m.warned),
+      plan: m.plan === undefined ? undefined : { op: 'stop', at: at(m.plan) },
+    });
+  }
+  return decide(
+    {
+      name: 'dev-1',
+      state: 'RUNNING',
+      createdAt: s.createdKnown ? T0 : undefined,
+      startedAt: s.startedAt === undefined ? undefined : at(s.startedAt),
+    },
+    tags,
+    s.policy,
+    at(s.now),
+    { connectionSignal: s.connectionSignal, ...(s.warnOnly ? { warnOnly: s.warnOnly } : {}) },
+  );
+}
+
+/** The latest connection or start decide() knows of (else first sight), in minutes. */
+function anchorOf(s: Snapshot): number | undefined {
+  const known = [s.createdKnown ? 0 : undefined, s.startedAt, s.connected, s.started, s.mark?.started].filter(
+    (t): t is number => t !== undefined,
+  );
+  if (known.length > 0) return Math.max(...known);
+  return s.mark?.seen;
+}
+
+describe('Cleanup decide: presence only ever extends the idle clock (B1)', () => {
+  it('a heartbeat never makes a builder idle sooner than the connection alone would, nor lets it be stopped', () => {
+    fc.assert(
+      fc.property(snapshotArb, (s) => {
+        const without = decideSnapshot(s, undefined);
+        const withPresence = decideSnapshot(s, s.presence);
+        if (without.idleSince !== undefined) {
+          expect(withPresence.idleSince).toBeDefined();
+          expect(withPresence.idleSince!).toBeGreaterThanOrEqual(without.idleSince);
+          expect(withPresence.idleMinutes!).toBeLessThanOrEqual(without.idleMinutes!);
+        }
+        if (withPresence.action === 'stop') expect(without.action).toBe('stop');
+        // A connection within sessionGrace keeps the builder alive whatever the heartbeats.
+        if (s.connected !== undefined && at(s.now) < at(s.connected) + s.policy.sessionGrace)
+          expect(['none', 'skip']).toContain(withPresence.action);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never a stop in a warn-only scope, whatever the heartbeats', () => {
+    fc.assert(
+      fc.property(snapshotArb, fc.option(fc.integer({ min: 0, max: 6000 }), { nil: undefined }), (s, p) => {
+        const warnOnlyScope =
+          s.warnOnly !== undefined ||
+          (!s.connectionSignal && s.policy.withoutConnectionSignal === 'warn-only');
+        fc.pre(warnOnlyScope);
+        const d = decideSnapshot(s, p);
+        expect(d.action).not.toBe('stop');
+        expect(d.planned).toBeUndefined();
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('presence later than presenceLimit after the last connection or start keeps the builder alive no longer', () => {
+    fc.assert(
+      fc.property(snapshotArb, fc.integer({ min: 1, max: 3000 }), (s, beyond) => {
+        const anchor = anchorOf(s);
+        fc.pre(anchor !== undefined);
+        const limit = s.policy.presenceLimit / MINUTE;
+        const capped = decideSnapshot(s, anchor! + limit);
+        const late = decideSnapshot(s, anchor! + limit + beyond);
+        // A heartbeat at any time after the cap decides exactly as one at the cap.
+        expect(late.action).toBe(capped.action);
+        expect(late.idleSince).toBe(capped.idleSince);
+        expect(late.planned).toEqual(capped.planned);
+        expect(late.tags).toEqual(capped.tags);
+        // The idle clock starts no later than the cap or what it had without presence.
+        const without = decideSnapshot(s, undefined);
+        expect(late.idleSince!).toBeLessThanOrEqual(
+          Math.max(without.idleSince ?? -Infinity, at(anchor! + limit)),
+        );
+      }),
+      { numRuns: 2000 },
     );
   });
 });

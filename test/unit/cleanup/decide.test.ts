@@ -50,25 +50,38 @@ describe('Cleanup decide: what is never acted on (skip)', () => {
     });
   });
 
+  it.each(['STOPPING', 'DELETING'])('skips a %s builder (on its way out), writing nothing', (state) => {
+    const d = decide(builder(state), WARNED, POLICY, T0 + DAY, SIGNALS);
+    expect(d.action).toBe('skip');
+    expect(d.reason).toBe(`${state}: acted on only when RUNNING or STOPPED (retried next run)`);
+    expect(d.tags).toBeUndefined();
+  });
+
   it.each([
     'PENDING',
     'UPDATING_AGENT',
-    'STOPPING',
     'REBOOTING',
     'SNAPSHOTTING',
-    'DELETING',
     'FAILED',
     'UPDATING',
     'PENDING_QUALIFICATION',
     'PENDING_SYNCING_APPS',
     'SYNCING_APPS',
     'PENDING_IMAGE_IMPORT',
-  ])('skips a %s builder (retried next run), writing nothing', (state) => {
-    const d = decide(builder(state), WARNED, POLICY, T0 + DAY, SIGNALS);
-    expect(d.action).toBe('skip');
-    expect(d.reason).toBe(`${state}: acted on only when RUNNING or STOPPED (retried next run)`);
-    expect(d.tags).toBeUndefined();
-  });
+  ])(
+    'skips a %s builder (retried next run), withdrawing an announced stop and restarting the idle clock',
+    (state) => {
+      const d = decide(builder(state), WARNED, POLICY, T0 + DAY, SIGNALS);
+      expect(d.action).toBe('skip');
+      expect(d.reason).toBe(
+        `${state}: acted on only when RUNNING or STOPPED (retried next run); announced plan withdrawn, idle clock restarts`,
+      );
+      expect(d.tags).toEqual({
+        set: { [TAG.cleanup]: formatMark({ started: T0 + DAY, seen: T0 }) },
+        remove: [],
+      });
+    },
+  );
 
   it.each<ExecutionStatus>(['RUNNING', 'PENDING_REDRIVE', 'UNKNOWN'])(
     'skips a builder whose pipeline run is %s',
@@ -76,8 +89,10 @@ describe('Cleanup decide: what is never acted on (skip)', () => {
       const tags = { ...WARNED, [TAG.pipeline]: 'office', [TAG.execution]: 'office-run-7' };
       const d = decide(builder(), tags, POLICY, T0 + DAY, { ...SIGNALS, executionStatus: () => status });
       expect(d.action).toBe('skip');
-      expect(d.reason).toBe(`owned by pipeline run office-run-7 (${status}): left to that run`);
-      expect(d.tags).toBeUndefined();
+      expect(d.reason).toBe(
+        `owned by pipeline run office-run-7 (${status}): left to that run; announced plan withdrawn, idle clock restarts`,
+      );
+      expect(parseMark(d.tags?.set[TAG.cleanup])).toEqual({ seen: T0, started: T0 + DAY });
     },
   );
 
@@ -94,7 +109,7 @@ describe('Cleanup decide: what is never acted on (skip)', () => {
     expect(d.reason).toContain('deployment autopilot-prod: status unknown');
   });
 
-  it.each<ExecutionStatus>(['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT', 'NOT_FOUND'])(
+  it.each<ExecutionStatus>(['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'])(
     'treats a builder whose pipeline run is %s like any other',
     (status) => {
       const tags = { ...WARNED, [TAG.execution]: 'office-run-7', [TAG.deployment]: 'autopilot-dev' };
@@ -316,16 +331,65 @@ describe('Cleanup decide: the idle clock', () => {
     const d = decide(
       builder(),
       { ...seen, [TAG.lastConnection]: '2026-11-26T12:00Z' },
-      policyOf({ sessionGrace: '0m' }),
-      T0 + 4 * HOUR,
+      policyOf({ sessionGrace: '30m' }),
+      T0 + 5 * HOUR,
       SIGNALS,
     );
-    expect(d).toMatchObject({ action: 'warn', idleSince: T0 + 2 * HOUR });
+    expect(d).toMatchObject({ action: 'warn', idleSince: T0 + 2 * HOUR + 30 * MINUTE });
   });
 
-  it('a presence heartbeat at or after the last connection governs: idle from the heartbeat, no grace', () => {
+  it("a heartbeat never cancels a connection's sessionGrace: idle from the later of the two", () => {
+    // Connected T0 + 2h (grace until T0 + 10h), heartbeat T0 + 3h: still idle from T0 + 10h.
     const tags = { [TAG.lastConnection]: '2026-11-26T12:00Z presence@2026-11-26T13:00Z' };
-    expect(at(tags, T0 + 5 * HOUR)).toMatchObject({ action: 'warn', idleSince: T0 + 3 * HOUR });
+    expect(at(tags, T0 + 5 * HOUR)).toMatchObject({
+      action: 'none',
+      idleSince: T0 + 10 * HOUR,
+      idleMinutes: 0,
+    });
+    expect(at(tags, T0 + 12 * HOUR - 1).action).toBe('none');
+    expect(at(tags, T0 + 12 * HOUR)).toMatchObject({ action: 'warn', idleSince: T0 + 10 * HOUR });
+  });
+
+  it('a heartbeat after the grace extends the clock to the heartbeat', () => {
+    // Connected T0 + 2h, heartbeat T0 + 11h: idle from T0 + 11h, warned at T0 + 13h exactly.
+    const tags = { [TAG.lastConnection]: '2026-11-26T12:00Z presence@2026-11-26T21:00Z' };
+    expect(at(tags, T0 + 13 * HOUR - 1)).toMatchObject({ action: 'none', idleSince: T0 + 11 * HOUR });
+    const d = at(tags, T0 + 13 * HOUR);
+    expect(d).toMatchObject({ action: 'warn', idleSince: T0 + 11 * HOUR, idleMinutes: 120 });
+    expect(d.reason).toMatch(/since presence ≥ warnAfter/);
+  });
+
+  it('presence counts at most presenceLimit (default 12h) after the latest connection or start', () => {
+    // Connected T0 + 2h, a session left open sends heartbeats until T0 + 20h: capped at T0 + 14h.
+    const tags = { [TAG.lastConnection]: '2026-11-26T12:00Z presence@2026-11-27T06:00Z' };
+    const d = at(tags, T0 + 20 * HOUR);
+    expect(d).toMatchObject({ action: 'warn', idleSince: T0 + 14 * HOUR, idleMinutes: 360 });
+    expect(d.reason).toContain(
+      'since presence (capped: presenceLimit 12h after the last connection or start)',
+    );
+    // A shorter presenceLimit caps sooner: T0 + 2h + 9h = T0 + 11h, beyond the 8h grace.
+    const short = decide(
+      builder(),
+      { ...seen, ...tags },
+      policyOf({ presenceLimit: '9h' }),
+      T0 + 20 * HOUR,
+      SIGNALS,
+    );
+    expect(short).toMatchObject({ idleSince: T0 + 11 * HOUR });
+    // A later start moves the cap: started T0 + 10h, heartbeat T0 + 20h is within 12h of it.
+    const started = at(tags, T0 + 21 * HOUR, builder('RUNNING', { startedAt: T0 + 10 * HOUR }));
+    expect(started).toMatchObject({ action: 'none', idleSince: T0 + 20 * HOUR, idleMinutes: 60 });
+  });
+
+  it('without a connection or start, presence is capped presenceLimit after first sight', () => {
+    const d = decide(
+      builder('RUNNING', { createdAt: undefined }),
+      { ...seen, [TAG.lastConnection]: 'presence@2026-11-28T10:00Z' },
+      POLICY,
+      T0 + 3 * DAY,
+      SIGNALS,
+    );
+    expect(d).toMatchObject({ action: 'warn', idleSince: T0 + 12 * HOUR });
   });
 
   it('a connection after the last heartbeat gets the grace (the agent has not confirmed it yet)', () => {
@@ -369,6 +433,89 @@ describe('Cleanup decide: the idle clock', () => {
   });
 });
 
+describe("Cleanup decide: the recorder's started@ (CreateImageBuilder/StartImageBuilder events)", () => {
+  const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 16)}Z`;
+
+  it('a builder started (event) after its last stop has its idle clock from the start', () => {
+    // Stopped by cleanup at T0 + 4h; someone started it at T0 + 2d (event recorded); cleanup's
+    // next run is 3 hours later.
+    const start = T0 + 2 * DAY;
+    const tags = marked(
+      { seen: T0, stopped: T0 + 4 * HOUR },
+      { [TAG.lastConnection]: `started@${iso(start)}` },
+    );
+    const now = start + 3 * HOUR;
+    const d = decide(builder(), tags, POLICY, now, SIGNALS);
+    expect(d).toMatchObject({ action: 'none', idleSince: start, idleMinutes: 180 });
+    expect(d.reason).toBe(
+      `running again (stopped 2026-11-26T14:00Z): idle clock restarts at the start ${iso(start)}`,
+    );
+    expect(markAfter(d)).toEqual({ seen: T0, started: start });
+    // The next run: idle since the start, not since cleanup noticed (warned at start + 2h already passed).
+    const next = decide(
+      builder(),
+      { ...tags, [TAG.cleanup]: d.tags!.set[TAG.cleanup] },
+      POLICY,
+      now + 15 * MINUTE,
+      SIGNALS,
+    );
+    expect(next).toMatchObject({ action: 'warn', idleSince: start });
+    expect(next.reason).toMatch(/since created\/started/);
+  });
+
+  it('a start event before the stop does not restart the clock: it restarts when cleanup sees it running', () => {
+    const tags = marked(
+      { seen: T0, stopped: T0 + 4 * HOUR },
+      { [TAG.lastConnection]: `started@${iso(T0 + HOUR)}` },
+    );
+    const now = T0 + 5 * DAY;
+    const d = decide(builder(), tags, POLICY, now, SIGNALS);
+    expect(d).toMatchObject({ action: 'none', idleSince: now, idleMinutes: 0 });
+    expect(markAfter(d)).toEqual({ seen: T0, started: now });
+  });
+
+  it('a recorded start later than creation restarts the idle clock of a running builder', () => {
+    const tags = marked({ seen: T0 }, { [TAG.lastConnection]: `started@${iso(T0 + DAY)}` });
+    expect(decide(builder(), tags, POLICY, T0 + DAY + HOUR, SIGNALS)).toMatchObject({
+      action: 'none',
+      idleSince: T0 + DAY,
+      idleMinutes: 60,
+    });
+    expect(decide(builder(), tags, POLICY, T0 + DAY + 2 * HOUR, SIGNALS)).toMatchObject({
+      action: 'warn',
+      idleSince: T0 + DAY,
+    });
+  });
+
+  it('heartbeats after a connection keep the builder alive past the grace, up to presenceLimit', () => {
+    // Started at T0 + 1h, connected at T0 + 2h (grace until T0 + 10h), heartbeats until T0 + 12h.
+    const tags = marked(
+      { seen: T0 },
+      {
+        [TAG.lastConnection]: `${iso(T0 + 2 * HOUR)} presence@${iso(T0 + 12 * HOUR)} started@${iso(T0 + HOUR)}`,
+      },
+    );
+    const d = decide(builder(), tags, POLICY, T0 + 14 * HOUR, SIGNALS);
+    expect(d).toMatchObject({ action: 'warn', idleSince: T0 + 12 * HOUR, idleMinutes: 120 });
+    expect(d.reason).toMatch(/since presence ≥ warnAfter/);
+    // While heartbeats keep coming, it stays active.
+    const active = { ...tags, [TAG.lastConnection]: `${iso(T0 + 2 * HOUR)} presence@${iso(T0 + 13 * HOUR)}` };
+    expect(decide(builder(), active, POLICY, T0 + 13 * HOUR, SIGNALS)).toMatchObject({
+      action: 'none',
+      idleMinutes: 0,
+    });
+  });
+
+  it('a STOPPED builder started and stopped again since the stop mark counts as stopped from the start', () => {
+    const tags = marked(
+      { seen: T0, stopped: T0 + 4 * HOUR },
+      { [TAG.lastConnection]: `started@${iso(T0 + 10 * DAY)}` },
+    );
+    const d = decide(builder('STOPPED'), tags, POLICY, T0 + 11 * DAY, SIGNALS);
+    expect(d).toMatchObject({ stoppedSince: T0 + 10 * DAY });
+  });
+});
+
 describe('Cleanup decide: where no connection signal is deployed', () => {
   const seen = marked({ seen: T0 });
   const NO_SIGNAL: CleanupSignals = { connectionSignal: false };
@@ -395,12 +542,20 @@ describe('Cleanup decide: where no connection signal is deployed', () => {
     });
   });
 
-  it("warn-only: a builder with the agent's presence heartbeat has a signal of its own", () => {
-    const tags = { ...seen, [TAG.lastConnection]: 'presence@2026-11-26T10:00Z' };
-    expect(decide(builder(), tags, POLICY, T0 + 2 * HOUR, NO_SIGNAL).planned).toEqual({
-      op: 'stop',
-      at: T0 + 4 * HOUR,
-    });
+  it('warn-only: a heartbeat is no signal of its own: warned, never stopped (any builder role can forge one)', () => {
+    const tags = { ...WARNED, [TAG.lastConnection]: 'presence@2026-11-26T10:30Z' };
+    const warn = decide(
+      builder(),
+      { ...seen, [TAG.lastConnection]: 'presence@2026-11-26T10:00Z' },
+      POLICY,
+      T0 + 2 * HOUR,
+      NO_SIGNAL,
+    );
+    expect(warn.action).toBe('warn');
+    expect(warn.planned).toBeUndefined();
+    const later = decide(builder(), tags, POLICY, T0 + DAY, NO_SIGNAL);
+    expect(later.action).toBe('none');
+    expect(later.reason).toContain('(withoutConnectionSignal: warn-only): never stopped');
   });
 
   it('age: goes by the clock it has: warns, then stops', () => {

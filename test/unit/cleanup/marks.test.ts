@@ -120,8 +120,62 @@ describe('Cleanup marks: TAG.lastConnection', () => {
     });
   });
 
+  it('writes and reads the start as started@, after the other tokens, and still reads values without it', () => {
+    expect(formatLastConnection({ startedAt: T })).toBe('started@2026-11-27T14:00Z');
+    expect(formatLastConnection({ connectedAt: T, presenceAt: T + MINUTE, startedAt: T - MINUTE })).toBe(
+      '2026-11-27T14:00Z presence@2026-11-27T14:01Z started@2026-11-27T13:59Z',
+    );
+    expect(parseLastConnection('started@2026-11-27T14:00Z 2026-11-27T15:00Z')).toEqual({
+      startedAt: T,
+      connectedAt: T + 60 * MINUTE,
+    });
+    // Values written before started@ existed.
+    expect(parseLastConnection('2026-11-27T14:00Z presence@2026-11-27T14:00Z')).toEqual({
+      connectedAt: T,
+      presenceAt: T,
+    });
+    expect(parseLastConnection('started@later')).toBeUndefined();
+  });
+
+  it('reads token by token: a garbled token is ignored, the valid ones kept (B3)', () => {
+    expect(parseLastConnection('2026-11-27T14:00Z presence@2026-11-2 started@2026-11-27T13:00Z')).toEqual({
+      connectedAt: T,
+      startedAt: T - 60 * MINUTE,
+    });
+    expect(parseLastConnection('hands-off presence@2026-11-27T14:00Z')).toEqual({ presenceAt: T });
+    expect(parseLastConnection('2026-11-27T14:00Z keep@2026-11-27T15:00Z')).toEqual({ connectedAt: T });
+    // A word given twice: the later time counts.
+    expect(parseLastConnection('2026-11-27T14:00Z 2026-11-27T15:00Z')).toEqual({
+      connectedAt: T + 60 * MINUTE,
+    });
+    expect(parseLastConnection('started@2026-11-27T14:00Z started@2026-11-27T15:00Z')).toEqual({
+      startedAt: T + 60 * MINUTE,
+    });
+  });
+
+  it('a garbled token never makes the recorder drop the others and move the clock back (B3)', () => {
+    const garbled = '2026-11-27T14:00Z presence@2026-11-27T16:00Z?? started@2026-11-27T15:00Z';
+    // The recorder's update keeps the connection and start; only the unreadable token is lost.
+    expect(recordConnection(garbled, { kind: 'connect', at: T - 60 * MINUTE })).toBe(
+      '2026-11-27T14:00Z started@2026-11-27T15:00Z',
+    );
+    expect(recordConnection(garbled, { kind: 'presence', at: T + 30 * MINUTE })).toBe(
+      '2026-11-27T14:00Z presence@2026-11-27T14:30Z started@2026-11-27T15:00Z',
+    );
+  });
+
+  it('moves started@ forward only, keeping the connection and presence', () => {
+    const v = '2026-11-27T14:00Z presence@2026-11-27T14:05Z';
+    const started = recordConnection(v, { kind: 'start', at: T + 10 * MINUTE });
+    expect(started).toBe('2026-11-27T14:00Z presence@2026-11-27T14:05Z started@2026-11-27T14:10Z');
+    expect(recordConnection(started, { kind: 'start', at: T })).toBe(started);
+    expect(recordConnection(started, { kind: 'presence', at: T + 20 * MINUTE })).toBe(
+      '2026-11-27T14:00Z presence@2026-11-27T14:20Z started@2026-11-27T14:10Z',
+    );
+  });
+
   it('reads nothing from an absent or malformed value', () => {
-    for (const value of [undefined, '', 'never', '2026-11-27T14:00Z 2026-11-27T15:00Z', 'presence@soon'])
+    for (const value of [undefined, '', 'never', 'presence@soon', 'hands off'])
       expect(parseLastConnection(value), String(value)).toBeUndefined();
   });
 
@@ -162,10 +216,10 @@ describe('Cleanup marks: optOut (the policy optOutTag, default autopilot:keep)',
     expect(optOut('no-notify+stop-only', T)).toMatchObject({ stop: true, delete: false, notify: false });
   });
 
-  it('an ISO date keeps the builder until then (UTC midnight), to the millisecond', () => {
+  it('an ISO date keeps the builder through the end of that day (UTC), to the millisecond', () => {
     const until = Date.parse('2026-12-01T00:00:00Z');
-    expect(optOut('2026-12-01', until - 1)).toMatchObject({ stop: false, delete: false, until });
-    expect(optOut('2026-12-01', until)).toMatchObject({ stop: true, delete: true });
+    expect(optOut('2026-11-30', until - 1)).toMatchObject({ stop: false, delete: false, until });
+    expect(optOut('2026-11-30', until)).toMatchObject({ stop: true, delete: true });
     expect(optOut('2026-12-01T18:00Z', until)).toMatchObject({
       stop: false,
       reason: 'kept until 2026-12-01T18:00Z',

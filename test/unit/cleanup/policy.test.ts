@@ -57,6 +57,7 @@ describe('Cleanup policy: the issue example', () => {
       minNotice: HOUR,
       optOutTag: TAG.keep,
       sessionGrace: 8 * HOUR,
+      presenceLimit: 12 * HOUR,
       withoutConnectionSignal: 'warn-only',
       dryRun: false,
       notify: { topicArn: 'arn:aws:sns:eu-west-1:111122223333:cleanup', actions: ['warn', 'stop', 'delete'] },
@@ -153,13 +154,22 @@ describe('Cleanup policy: errors name the field', () => {
     expect(validateCleanupPolicy(minimal({ warnAfter: '3h59m' })).warnAfter).toBe(239 * MINUTE);
   });
 
-  it('requires at least a minute where zero makes no sense; sessionGrace may be 0m', () => {
+  it('requires at least a minute where zero makes no sense; sessionGrace at least 30m', () => {
     expect(errorOf(minimal({ warnAfter: '0m' }))).toContain('warnAfter: must be at least 1m');
     expect(errorOf(minimal({ minNotice: '0m' }))).toContain('minNotice: must be at least 1m');
     expect(errorOf(minimal({ deleteStoppedAfter: '0m' }))).toContain(
       'deleteStoppedAfter: must be at least 1m',
     );
-    expect(validateCleanupPolicy(minimal({ sessionGrace: '0m' })).sessionGrace).toBe(0);
+    expect(errorOf(minimal({ sessionGrace: '0m' }))).toContain('sessionGrace: must be at least 30m');
+  });
+
+  it('presenceLimit: a duration like the others (default 12h), errors naming the field', () => {
+    expect(validateCleanupPolicy(minimal({ presenceLimit: '90m' })).presenceLimit).toBe(90 * MINUTE);
+    expect(errorOf(minimal({ presenceLimit: 12 }))).toContain('presenceLimit: needs a unit');
+    expect(errorOf(minimal({ presenceLimit: '30s' }))).toContain(
+      "presenceLimit: '30s': cleanup works to the minute",
+    );
+    expect(errorOf(minimal({ presenceLimit: '0m' }))).toContain('presenceLimit: must be at least 1m');
   });
 
   it('checks deleteWarnBefore against deleteStoppedAfter', () => {

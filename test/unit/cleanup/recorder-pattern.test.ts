@@ -1,10 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  CONNECTION_EVENT_NAMES,
+  BUILDER_EVENT_NAMES,
   CONNECTION_EVENT_PATTERN,
   isConnectionEvent,
+  isRecorderEvent,
   matchesPattern,
+  PRESENCE_KEY_SUFFIX,
+  presenceEventPattern,
 } from '../../../lib/cleanup/events';
 
 const envelope = (over: Record<string, unknown> = {}, detail: Record<string, unknown> = {}) => ({
@@ -32,10 +35,15 @@ describe('Cleanup recorder: CONNECTION_EVENT_PATTERN', () => {
       'detail-type': ['AWS API Call via CloudTrail'],
       detail: {
         eventSource: ['appstream.amazonaws.com'],
-        eventName: ['CreateImageBuilderStreamingURL'],
+        eventName: ['CreateImageBuilderStreamingURL', 'CreateImageBuilder', 'StartImageBuilder'],
       },
     });
-    expect(CONNECTION_EVENT_PATTERN.detail.eventName).toEqual([...CONNECTION_EVENT_NAMES]);
+    expect(CONNECTION_EVENT_PATTERN.detail.eventName).toEqual([...BUILDER_EVENT_NAMES]);
+  });
+
+  it('matches creations and starts of image builders too', () => {
+    expect(isConnectionEvent(envelope({}, { eventName: 'CreateImageBuilder' }))).toBe(true);
+    expect(isConnectionEvent(envelope({}, { eventName: 'StartImageBuilder' }))).toBe(true);
   });
 
   it('matches a connection event, failed calls and console connects included', () => {
@@ -99,11 +107,82 @@ describe('Cleanup recorder: CONNECTION_EVENT_PATTERN', () => {
             detailType === 'AWS API Call via CloudTrail' &&
             hasDetail &&
             eventSource === 'appstream.amazonaws.com' &&
-            eventName === 'CreateImageBuilderStreamingURL';
+            (eventName === 'CreateImageBuilderStreamingURL' || eventName === 'StartImageBuilder');
           expect(isConnectionEvent(event)).toBe(expected);
         },
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('Cleanup recorder: presenceEventPattern', () => {
+  const BUCKET = 'autopilot-agent-local';
+  /** An S3 "Object Created" event as EventBridge delivers it (S3 User Guide, "EventBridge event message structure"). */
+  const s3 = (key: string, over: Record<string, unknown> = {}, bucket = BUCKET) => ({
+    version: '0',
+    id: 's1',
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    account: '123456789012',
+    time: '2026-11-26T09:13:00Z',
+    region: 'us-east-1',
+    resources: [`arn:aws:s3:::${bucket}`],
+    detail: {
+      version: '0',
+      bucket: { name: bucket },
+      object: { key, size: 99, etag: 'e', sequencer: '01' },
+      'request-id': 'r',
+      requester: '123456789012',
+      'source-ip-address': '10.0.0.1',
+      reason: 'PutObject',
+    },
+    ...over,
+  });
+
+  it('is plain JSON data with a wildcard on the heartbeat key of the agent bucket', () => {
+    expect(JSON.parse(JSON.stringify(presenceEventPattern(BUCKET)))).toEqual({
+      source: ['aws.s3'],
+      'detail-type': ['Object Created'],
+      detail: {
+        bucket: { name: [BUCKET] },
+        object: { key: [{ wildcard: `autopilot-agent/*${PRESENCE_KEY_SUFFIX}` }] },
+      },
+    });
+    expect(PRESENCE_KEY_SUFFIX).toBe('/presence/heartbeat.json');
+  });
+
+  it('matches heartbeats of the bucket and prefix only', () => {
+    const p = presenceEventPattern(BUCKET);
+    expect(matchesPattern(s3('autopilot-agent/b1/presence/heartbeat.json'), p)).toBe(true);
+    expect(
+      matchesPattern(s3('agents/b1/presence/heartbeat.json'), presenceEventPattern(BUCKET, 'agents')),
+    ).toBe(true);
+    expect(matchesPattern(s3('autopilot-agent/b1/jobs/j.json'), p)).toBe(false);
+    expect(matchesPattern(s3('autopilot-agent/b1/presence/heartbeat.json.tmp'), p)).toBe(false);
+    expect(matchesPattern(s3('x/autopilot-agent/b1/presence/heartbeat.json'), p)).toBe(false);
+    expect(matchesPattern(s3('autopilot-agent/b1/presence/heartbeat.json', {}, 'other'), p)).toBe(false);
+    expect(
+      matchesPattern(
+        s3('autopilot-agent/b1/presence/heartbeat.json', { 'detail-type': 'Object Deleted' }),
+        p,
+      ),
+    ).toBe(false);
+  });
+
+  it('reads * as any characters, `/` included, and everything else literally (EventBridge wildcard matching)', () => {
+    expect(matchesPattern({ k: 'a/b/c.json' }, { k: [{ wildcard: 'a/*.json' }] })).toBe(true);
+    expect(matchesPattern({ k: 'a.json' }, { k: [{ wildcard: 'a*.json' }] })).toBe(true);
+    expect(matchesPattern({ k: 'aXjson' }, { k: [{ wildcard: 'a*.json' }] })).toBe(false);
+    expect(matchesPattern({ k: 'a(b)' }, { k: [{ wildcard: 'a(*)' }] })).toBe(true);
+    expect(matchesPattern({ k: 7 }, { k: [{ wildcard: '*' }] })).toBe(false);
+  });
+
+  it('isRecorderEvent: CloudTrail events always, presence events with the agent bucket known', () => {
+    const hb = s3('autopilot-agent/b1/presence/heartbeat.json');
+    expect(isRecorderEvent(envelope())).toBe(true);
+    expect(isRecorderEvent(hb)).toBe(false);
+    expect(isRecorderEvent(hb, { bucket: BUCKET })).toBe(true);
+    expect(isRecorderEvent(hb, { bucket: 'other' })).toBe(false);
   });
 });

@@ -1,82 +1,39 @@
-import {
-  AppStreamClient,
-  ListTagsForResourceCommand,
-  type ListTagsForResourceCommandOutput,
-  TagResourceCommand,
-} from '@aws-sdk/client-appstream';
+import { ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-appstream';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { withDeps } from '../../../functions/cleanup-record-connection';
-import type { CleanupDeps } from '../../../lib/cleanup/deps';
 import { builderArn, type ConnectionEvent, recordConnection } from '../../../lib/cleanup/recorder';
 import { accountClients, assumedRoleCredentials, parseAccountRoles } from '../../../lib/lambda/cleanup-deps';
 import { TAG } from '../../../lib/tags';
+import {
+  ACCOUNT,
+  ARN,
+  appstream,
+  asked,
+  cloudTrailEvent,
+  deps,
+  REGION,
+  resetRecorderMocks,
+  tagStore,
+} from './recorder-fixtures';
 
-const ACCOUNT = '111122223333';
-const REGION = 'eu-west-1';
-const ARN = `arn:aws:appstream:${REGION}:${ACCOUNT}:image-builder/b1`;
-
-const client = new AppStreamClient({ region: REGION });
-const appstream = mockClient(client);
-const asked: { account: string; region: string }[] = [];
-const deps: CleanupDeps = {
-  deployment: 'test',
-  region: REGION,
-  appstream: (account, region) => {
-    asked.push({ account, region });
-    return client;
-  },
-  clock: { now: () => 0 },
-};
 const handler = withDeps(deps);
 
 /** The EventBridge envelope of a CloudTrail CreateImageBuilderStreamingURL record. */
-function connectEvent(eventTime: string, detail: Record<string, unknown> = {}): ConnectionEvent {
-  return {
-    version: '0',
-    id: `id-${eventTime}`,
-    'detail-type': 'AWS API Call via CloudTrail',
-    source: 'aws.appstream',
-    account: ACCOUNT,
-    time: eventTime,
-    region: REGION,
-    resources: [],
-    detail: {
-      eventVersion: '1.08',
-      eventTime,
-      eventSource: 'appstream.amazonaws.com',
-      eventName: 'CreateImageBuilderStreamingURL',
-      awsRegion: REGION,
-      requestParameters: { name: 'b1', validity: 3600 },
-      responseElements: { streamingURL: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
-      ...detail,
-    },
-  };
-}
+const connectEvent = (eventTime: string, detail: Record<string, unknown> = {}): ConnectionEvent =>
+  cloudTrailEvent('CreateImageBuilderStreamingURL', eventTime, {
+    requestParameters: { name: 'b1', validity: 3600 },
+    responseElements: { streamingURL: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
+    ...detail,
+  });
 
 const serviceError = (name: string, status = 400) =>
   Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
 
-/** A fake tag store for b1: ListTagsForResource reads it, TagResource writes it. */
-function tagStore(initial: Record<string, string> = {}) {
-  const tags = { ...initial };
-  appstream
-    .on(ListTagsForResourceCommand, { ResourceArn: ARN })
-    .callsFake(async (): Promise<Partial<ListTagsForResourceCommandOutput>> => ({ Tags: { ...tags } }));
-  appstream.on(TagResourceCommand, { ResourceArn: ARN }).callsFake(async (input) => {
-    Object.assign(tags, input.Tags);
-    return {};
-  });
-  return tags;
-}
-
 const tagWrites = () => appstream.commandCalls(TagResourceCommand).length;
 
-beforeEach(() => {
-  appstream.reset();
-  asked.length = 0;
-});
+beforeEach(resetRecorderMocks);
 
 describe('Cleanup recorder: recordConnection', () => {
   it('writes the connection time as a UTC minute on the builder of the event’s account and region', async () => {
@@ -176,7 +133,10 @@ describe('Cleanup recorder: recordConnection', () => {
 
   it('skips an event of another call', async () => {
     const out = await handler(connectEvent('2026-11-27T14:00:00Z', { eventName: 'StopImageBuilder' }));
-    expect(out).toMatchObject({ action: 'skipped', reason: 'StopImageBuilder is not a connection event' });
+    expect(out).toMatchObject({
+      action: 'skipped',
+      reason: 'StopImageBuilder is not a connection, creation or start of an image builder',
+    });
     expect(appstream.calls()).toHaveLength(0);
   });
 

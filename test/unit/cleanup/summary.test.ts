@@ -141,11 +141,32 @@ describe('summarize: counts, failed scopes, notification', () => {
     );
     expect(out.summary.withoutConnectionSignal).toEqual([`${A}/us-east-1`]);
   });
+
+  it('says why a run stopped nothing (warn-only: nobody subscribed) and which scopes were deferred', async () => {
+    const why = `topic ${TOPIC} has no confirmed subscription`;
+    const out = await summarize(
+      {
+        at: 'x',
+        dryRun: false,
+        policy: POLICY,
+        batches: [[{ account: A, region: 'us-east-1' }], [{ account: B, region: 'us-east-1' }]],
+        results: [
+          { scopes: [scope([row('b1', 'none')], { warnOnly: why })] },
+          { scopes: [scope([], { account: B, deferred: "past the sweep's deadline" })] },
+        ],
+      },
+      deps(),
+    );
+    expect(out.summary.warnOnly).toBe(why);
+    expect(out.summary.deferredScopes).toEqual([`${B}/us-east-1`]);
+    expect(out.summary.perScope[0].warnOnly).toBe(why);
+  });
 });
 
 describe('CLEANUP_CONNECTION_SIGNAL', () => {
-  it('defaults to the deployment’s own account and region', () => {
-    const signal = connectionSignalFrom('', { account: A, region: 'eu-west-1' });
+  it('empty: nowhere (nothing checks for a trail); `home`: the deployment’s own account and region', () => {
+    expect(connectionSignalFrom('', { account: A, region: 'eu-west-1' })(A, 'eu-west-1')).toBe(false);
+    const signal = connectionSignalFrom('home', { account: A, region: 'eu-west-1' });
     expect(signal(A, 'eu-west-1')).toBe(true);
     expect(signal(A, 'us-east-1')).toBe(false);
     expect(signal(B, 'eu-west-1')).toBe(false);

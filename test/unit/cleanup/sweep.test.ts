@@ -163,6 +163,52 @@ describe('sweep: list → decide → act per account-region', () => {
     expect(as.commandCalls(TagResourceCommand)).toHaveLength(0);
   });
 
+  it("names each warned builder's creator from TAG.creator (read in bulk with the other tags)", async () => {
+    const TOPIC = 'arn:aws:sns:us-east-1:123456789012:cleanup';
+    const ALICE = 'arn:aws:iam::123456789012:user/Alice';
+    as.on(DescribeImageBuildersCommand).resolves({
+      ImageBuilders: [
+        { Name: 'alices', Arn: arn('alices'), State: 'RUNNING', CreatedTime: new Date(NOW - 3 * H) },
+        { Name: 'unknown', Arn: arn('unknown'), State: 'RUNNING', CreatedTime: new Date(NOW - 3 * H) },
+      ],
+    });
+    tg.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [
+        {
+          ResourceARN: arn('alices'),
+          Tags: [
+            { Key: TAG.cleanup, Value: 'seen@2026-11-27T09:00Z' },
+            { Key: TAG.creator, Value: ALICE },
+          ],
+        },
+        { ResourceARN: arn('unknown'), Tags: [{ Key: TAG.cleanup, Value: 'seen@2026-11-27T09:00Z' }] },
+      ],
+    });
+    as.on(TagResourceCommand).resolves({});
+    const sent: { message: { warned: { builder: string; creator?: string }[] } }[] = [];
+    const looked: string[] = [];
+    const out = await sweepBatch(
+      input(undefined, { ...POLICY, notify: { topicArn: TOPIC } }),
+      deps({
+        notifier: { publish: async (n) => void sent.push(n as unknown as (typeof sent)[number]) },
+        creatorOf: async (_a, _r, b) => {
+          looked.push(b);
+          return undefined;
+        },
+      }),
+    );
+    expect(out.scopes[0].rows.map((r) => [r.builder, r.action, r.creator])).toEqual([
+      ['alices', 'warn', ALICE],
+      ['unknown', 'warn', undefined],
+    ]);
+    expect(sent[0].message.warned).toEqual([
+      expect.objectContaining({ builder: 'alices', creator: ALICE }),
+      expect.not.objectContaining({ creator: expect.anything() }),
+    ]);
+    // The tag answers; a lookup only where it is missing.
+    expect(looked).toEqual(['unknown']);
+  });
+
   it('retries a throttled call beyond the SDK before giving up, then reports only that scope failed', async () => {
     as.on(DescribeImageBuildersCommand)
       .rejectsOnce(throttled())
@@ -214,10 +260,15 @@ describe('sweep: list → decide → act per account-region', () => {
   });
 
   it('past its deadline acts no more: the due actions left are deferred', async () => {
-    as.on(DescribeImageBuildersCommand).resolves({
-      ImageBuilders: [
-        { Name: 'due', Arn: arn('due'), State: 'RUNNING', CreatedTime: new Date(NOW - 10 * H) },
-      ],
+    // The clock passes the deadline once the builders are listed (a slow scope).
+    let t = NOW;
+    as.on(DescribeImageBuildersCommand).callsFake(async () => {
+      t = NOW + 1;
+      return {
+        ImageBuilders: [
+          { Name: 'due', Arn: arn('due'), State: 'RUNNING', CreatedTime: new Date(NOW - 10 * H) },
+        ],
+      };
     });
     tg.on(GetResourcesCommand).resolves({
       ResourceTagMappingList: [
@@ -232,7 +283,10 @@ describe('sweep: list → decide → act per account-region', () => {
         },
       ],
     });
-    const { scopes } = await sweepBatch({ ...input(), deadline: new Date(NOW - 1).toISOString() }, deps());
+    const { scopes } = await sweepBatch(
+      { ...input(), deadline: new Date(NOW + 1).toISOString() },
+      deps({ clock: { now: () => t } }),
+    );
     expect(scopes[0].rows[0]).toMatchObject({ builder: 'due', action: 'stop', result: 'deferred' });
     expect(scopes[0].counts).toMatchObject({ stop: 1, deferred: 1 });
     expect(as.commandCalls(StopImageBuilderCommand)).toHaveLength(0);
@@ -259,7 +313,10 @@ describe('sweep: list → decide → act per account-region', () => {
     expect(scopes[0].rows[0]).toMatchObject({ builder: 'due', action: 'stop', result: 'skipped' });
     expect(scopes[0].rows[0].error).toMatch(/re-checked before stop: now none/);
     expect(as.commandCalls(StopImageBuilderCommand)).toHaveLength(0);
-    expect(as.commandCalls(TagResourceCommand)).toHaveLength(0);
+    // The fresh decision's withdrawal of the warning is written (active again).
+    expect(as.commandCalls(TagResourceCommand).map((c) => c.args[0].input.Tags)).toEqual([
+      { [TAG.cleanup]: 'seen@2026-11-27T02:00Z' },
+    ]);
   });
 
   it('looks up the pipeline run of its own deployment and leaves a RUNNING run its builder', async () => {

@@ -1,0 +1,204 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { AppStreamClient, DescribeImagesCommand } from '@aws-sdk/client-appstream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The package a person installs: `npm pack` (its `prepack` builds dist/), then the tarball
+ * installed into an empty folder with production dependencies only, and the `autopilot` CLI run
+ * there through `npx` as the README says. No tsx, no TypeScript sources, no devDependencies.
+ *
+ * Slow by nature (npm install of the production dependencies: ~10 s from a warm cache, over a
+ * minute from the registry on a busy machine), so every step gets a generous bound.
+ */
+const run = promisify(execFile);
+const ROOT = process.cwd();
+const work = mkdtempSync(join(tmpdir(), 'pack-'));
+const packDir = join(work, 'tarball');
+const installDir = join(work, 'install');
+const children: ChildProcess[] = [];
+
+/**
+ * The environment for npm in the empty folder: `npm test` exports npm_* variables describing
+ * this project (npm_config_local_prefix, npm_package_*) that would point npm back at the
+ * checkout. The cache and registry settings stay (a warm cache keeps the install fast).
+ */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const keep = new Set(['npm_config_cache', 'npm_config_registry', 'npm_config_userconfig']);
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^npm_/i.test(k) && !keep.has(k.toLowerCase())) continue;
+    if (k === 'INIT_CWD' || k === 'NODE_OPTIONS') continue;
+    env[k] = v;
+  }
+  return { ...env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+}
+
+/** Every directory named `name` under a node_modules folder of `dir` (nested ones too). */
+function installedPackages(dir: string, name: string): string[] {
+  const found: string[] = [];
+  const walk = (modules: string) => {
+    if (!existsSync(modules)) return;
+    for (const entry of readdirSync(modules, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const path = join(modules, entry.name);
+      if (entry.name.startsWith('@')) {
+        for (const scoped of readdirSync(path, { withFileTypes: true }))
+          if (scoped.isDirectory()) walk(join(path, scoped.name, 'node_modules'));
+        continue;
+      }
+      if (entry.name === name) found.push(path);
+      walk(join(path, 'node_modules'));
+    }
+  };
+  walk(join(dir, 'node_modules'));
+  return found;
+}
+
+let tarball = '';
+let entries: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(packDir);
+  // `npm pack` runs `prepack` (npm run build → dist/) in the checkout, then packs `files`.
+  await run('npm', ['pack', '--pack-destination', packDir], {
+    cwd: ROOT,
+    env: cleanEnv(),
+    timeout: 180_000,
+    maxBuffer: 16 * 1024 * 1024,
+  }).catch((e) => {
+    throw new Error(`npm pack failed: ${e.stderr || e.message}`);
+  });
+  const tgz = readdirSync(packDir).filter((f) => f.endsWith('.tgz'));
+  expect(tgz).toHaveLength(1);
+  tarball = join(packDir, tgz[0]!);
+  entries = (await run('tar', ['-tzf', tarball])).stdout.split('\n').filter(Boolean);
+
+  // An empty folder of its own (a package.json so npm installs here, not in a parent folder).
+  mkdirSync(installDir);
+  writeFileSync(join(installDir, 'package.json'), JSON.stringify({ name: 'try-autopilot', private: true }));
+  await run('npm', ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', tarball], {
+    cwd: installDir,
+    env: cleanEnv(),
+    timeout: 420_000,
+    maxBuffer: 16 * 1024 * 1024,
+  }).catch((e) => {
+    throw new Error(`npm install of the tarball failed: ${e.stderr || e.message}`);
+  });
+}, 660_000);
+
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('npm pack: the installable autopilot package', () => {
+  it('holds the compiled CLI, the data it reads at run time and the examples, and no TypeScript or tests', () => {
+    const files = entries.map((e) => e.replace(/^package\//, ''));
+    for (const f of [
+      'package.json',
+      'README.md',
+      'bin/autopilot.mjs',
+      'dist/bin/autopilot.js',
+      'dist/bin/emulator-command.js',
+      'dist/bin/pipeline-command.js',
+      'dist/local/pipeline.js',
+      'dist/local/polyfill.js',
+      'dist/emulator/models/appstream.service.json',
+      'dist/statemachines/image-pipeline.asl.json',
+      'dist/statemachines/fleet-schedule.asl.json',
+      'dist/statemachines/builder-cleanup.asl.json',
+      'examples/office-apps.yaml',
+    ])
+      expect(files).toContain(f);
+    const unexpected = files.filter(
+      (f) => !/^(?:dist\/|examples\/|bin\/autopilot\.mjs$|package\.json$|README\.md$|LICENSE$)/.test(f),
+    );
+    expect(unexpected).toEqual([]);
+    expect(files.filter((f) => /\.(?:ts|tsx|mts|cts)$/.test(f))).toEqual([]);
+  });
+
+  it('installs with production dependencies only: no tsx anywhere in the installed tree', () => {
+    expect(existsSync(join(installDir, 'node_modules/.bin/autopilot'))).toBe(true);
+    expect(existsSync(join(installDir, 'node_modules/appstream-autopilot/dist/bin/autopilot.js'))).toBe(true);
+    expect(installedPackages(installDir, 'tsx')).toEqual([]);
+    expect(installedPackages(installDir, 'typescript')).toEqual([]);
+  });
+
+  it('`npx autopilot emulator --port 0` serves the AppStream API and stops on SIGTERM', {
+    timeout: 180_000,
+  }, async () => {
+    const child = spawn('npx', ['--no', 'autopilot', 'emulator', '--port', '0'], {
+      cwd: installDir,
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      child.once('exit', (code, signal) => r({ code, signal })),
+    );
+    const endpoint = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      void exited.then(({ code }) => reject(new Error(`exited ${code} before listening: ${stderr}`)));
+    });
+    expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    // A real SDK call: the emulator found its service models (dist/emulator/models) at run time.
+    const client = new AppStreamClient({
+      endpoint,
+      region: 'us-east-1',
+      maxAttempts: 1,
+      credentials: { accessKeyId: '123456789012', secretAccessKey: 'secret' },
+    });
+    const images = await client.send(new DescribeImagesCommand({ Type: 'PUBLIC' }));
+    client.destroy();
+    expect(images.Images?.length).toBeGreaterThan(0);
+
+    child.kill('SIGTERM');
+    const { code, signal } = await exited;
+    expect(code === 0 || code === 143 || signal === 'SIGTERM').toBe(true);
+    // npx does not pass SIGTERM on; the emulator stops when its parent is gone. Wait (bounded by
+    // the test's timeout) until nothing answers on its port any more.
+    for (;;) {
+      const up = await fetch(`${endpoint}/_emulator/health`).then(
+        () => true,
+        () => false,
+      );
+      if (!up) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(stderr).not.toMatch(/tsx|^\s+at /m); // nothing of tsx, no stack trace
+  });
+
+  it('`npx autopilot pipeline run <example> --local` completes a pipeline against the embedded emulator', {
+    timeout: 240_000,
+  }, async () => {
+    // The example as a person copies it out of the package.
+    cpSync(
+      join(installDir, 'node_modules/appstream-autopilot/examples/office-apps.yaml'),
+      join(installDir, 'office-apps.yaml'),
+    );
+    const { stdout, stderr } = await run(
+      'npx',
+      ['--no', 'autopilot', 'pipeline', 'run', 'office-apps.yaml', '--local'],
+      { cwd: installDir, env: cleanEnv(), timeout: 200_000, maxBuffer: 16 * 1024 * 1024 },
+    ).catch((e) => {
+      throw new Error(`pipeline run failed (exit ${e.code}): ${e.stdout}\n${e.stderr}`);
+    });
+    expect(stdout).toContain('Pipeline SUCCEEDED');
+    expect(stdout).toMatch(/image\s+office-apps-\S+\s+\(AVAILABLE\)/);
+    expect(stderr).not.toMatch(/tsx|^\s+at /m); // nothing of tsx, no stack trace
+  });
+});
