@@ -21,8 +21,9 @@ export interface FailedAction {
 /**
  * `--json`: exactly these fields per decision (idleMinutes null when no idle clock applies). The
  * action is the one decided; what came of it is in `reason` when it was not done:
- * `… — FAILED: <error>`, `… — dry run`, `… — not done (skipped)`. The builders whose action
- * failed are listed again in `summary.failedActions`.
+ * `… — FAILED: <error>`, `… — dry run`, `… — not done (skipped)`, `… — deferred: <why>` (past the
+ * run's deadline: decided again next run). The action stays the one decided (the issue's shape).
+ * The builders whose action failed are listed again in `summary.failedActions`.
  */
 export function decisionsJson(decisions: CleanupDecisionRow[], summary: ReportSummary) {
   const failedActions: FailedAction[] = decisions
@@ -54,15 +55,26 @@ function outcomeSuffix(d: CleanupDecisionRow): string {
   if (d.action === 'none' || d.action === 'skip') return '';
   if (d.result === 'dry-run') return ' — dry run';
   if (d.result === 'skipped') return ` — not done (skipped)${d.error ? `: ${d.error}` : ''}`;
+  if (d.result === 'deferred') return ` — deferred: ${d.error ?? 'past the run deadline'}`;
   return '';
 }
 
-/** The action as the table shows it: `stop`, `stop (dry run)`, `stop FAILED: …`. */
+/**
+ * The action as the table shows it: `stop`, `stop (dry run)`, `stop FAILED: …`, `stop (not done)`,
+ * `stop (deferred)`; why it was not done follows in the reason cell.
+ */
 function actionCell(d: CleanupDecisionRow): string {
   if (d.result === 'failed') return `${d.action} FAILED${d.error ? `: ${d.error}` : ''}`;
-  if (d.result === 'dry-run' && d.action !== 'none' && d.action !== 'skip') return `${d.action} (dry run)`;
+  if (d.action === 'none' || d.action === 'skip') return d.action;
+  if (d.result === 'dry-run') return `${d.action} (dry run)`;
+  if (d.result === 'skipped') return `${d.action} (not done)`;
+  if (d.result === 'deferred') return `${d.action} (deferred)`;
   return d.action;
 }
+
+/** The reason cell: the decision's reason and, for an action not done, why. */
+const reasonCell = (d: CleanupDecisionRow) =>
+  d.result === 'skipped' || d.result === 'deferred' ? `${d.reason}${outcomeSuffix(d)}` : d.reason;
 
 export function decisionLines(decisions: CleanupDecisionRow[]): string[] {
   if (decisions.length === 0) return ['  (no image builders in scope)'];
@@ -75,7 +87,7 @@ export function decisionLines(decisions: CleanupDecisionRow[]): string[] {
       d.state,
       idleFor(d.idleMinutes),
       actionCell(d),
-      d.reason,
+      reasonCell(d),
     ]),
   ).map((l) => `  ${l}`);
 }

@@ -5,7 +5,6 @@
 
 import { type LocalUp, startLocalUp } from '../local/up';
 import type { ExecutionUpdate } from '../local/up/executions';
-import { ROUTES } from '../local/up/server';
 import { progressPrinter } from './progress';
 import { intOption, parseOptions, UsageError } from './schedule-args';
 
@@ -157,6 +156,10 @@ export async function upCommand(argv: string[]): Promise<number> {
         : console.log(
             `recorder: ${s.delivered} event(s) delivered, ${s.recorded} recorded${s.notes.length ? `; ${s.notes.join('; ')}` : ''}`,
           ),
+    onDeliveryError: (e) =>
+      json
+        ? emit({ type: 'error', source: 'recorder', error: e.name, message: e.message })
+        : console.error(`recorder: delivery failed (read again at the next one): ${e.name}: ${e.message}`),
     onError: (message) => (json ? emit({ type: 'error', message }) : console.error(`error: ${message}`)),
   });
   const next = up.scheduler?.next() ?? {};
@@ -180,7 +183,7 @@ export async function upCommand(argv: string[]): Promise<number> {
       region: up.region,
       pipelines: up.pipelines,
       schedules: values['no-schedules'] ? [] : schedules,
-      routes: ROUTES,
+      routes: up.routes,
     });
   else printEndpoints(up, values['no-schedules'] ? [] : schedules);
 
@@ -218,11 +221,13 @@ function printEndpoints(
     `    aws appstream describe-image-builders --endpoint-url ${e}`,
     `  Control API                 ${up.controlUrl}/  (faults: autopilot emulator fault list --endpoint-url ${e})`,
     `  Webhook API                 ${up.apiUrl}`,
-    `    SigV4 (execute-api, the keys above): ${ROUTES.filter((r) => r.auth === 'AWS_IAM')
+    `    SigV4 (execute-api, the keys above): ${up.routes
+      .filter((r) => r.auth === 'AWS_IAM')
       .map((r) => `${r.method} ${r.path}`)
       .join(', ')}`,
     `      curl --aws-sigv4 aws:amz:${up.region}:execute-api --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -X POST ${up.apiUrl}/pipelines/${up.pipelines[0] ?? '<name>'}/runs`,
-    `    Signed webhooks: ${ROUTES.filter((r) => r.auth === 'NONE')
+    `    Signed webhooks: ${up.routes
+      .filter((r) => r.auth === 'NONE')
       .map((r) => `${r.method} ${r.path}`)
       .join(', ')}`,
     `  HMAC secret                 ${up.hmacSecret}`,

@@ -2,7 +2,8 @@
  * `autopilot cleanup simulate`: the builder-cleanup workflow every 15 virtual minutes for N hours
  * on the embedded emulator, against a scripted mix of image builders that people use now and then
  * (a console "Connect": the emulator's control.connectImageBuilder, which logs the CloudTrail event
- * the connection recorder reads), and what cleanup did to them when. Also the builder seeder of
+ * the connection recorder reads; an interactive logon: control.logonImageBuilder, whose emulated
+ * builder agent's presence heartbeats reach the same recorder), and what cleanup did to them when. Also the builder seeder of
  * bench/cleanup.ts (seedBuilders).
  */
 import {
@@ -93,14 +94,17 @@ async function perAccountRegion(
 }
 
 /** What a person does to a scripted builder at an hour of the simulation. */
-type Act = 'connect' | 'start';
+type Act = 'connect' | 'start' | { logon: number };
 
 interface Script {
   name: string;
   /** What the builder stands for, for the final table. */
   role: string;
   tags?: (policy: { optOutTag: string }) => Record<string, string>;
-  /** People's actions: hour → act (a connect on a builder that isn't RUNNING is refused). */
+  /**
+   * People's actions: hour → act (a connect or logon on a builder that isn't RUNNING is refused;
+   * `{logon: h}`: someone logs on interactively and stays logged on for h hours).
+   */
   acts?: (hours: number) => { hour: number; act: Act }[];
 }
 
@@ -119,6 +123,14 @@ const SCRIPTS: Script[] = [
     name: 'morning-session',
     role: 'connected once, at hour 1',
     acts: () => [{ hour: 1, act: 'connect' }],
+  },
+  {
+    name: 'logged-on',
+    role: 'connected at hour 1 and logged on for 10 h (presence heartbeats)',
+    acts: () => [
+      { hour: 1, act: 'connect' },
+      { hour: 1, act: { logon: 10 } },
+    ],
   },
   {
     name: 'comes-back',
@@ -148,7 +160,7 @@ const SCRIPTS: Script[] = [
 export interface TimelineEntry {
   at: number;
   builder: string;
-  /** cleanup's action (warn, stop, delete, skip, none) or a person's (connect, start). */
+  /** cleanup's action (warn, stop, delete, skip, none) or a person's (connect, start, logon). */
   action: string;
   by: 'cleanup' | 'person';
   reason: string;
@@ -234,7 +246,7 @@ export async function simulateCleanup(opts: CleanupSimulateOptions): Promise<Cle
           at: a.at,
           builder: a.builder,
           by: 'person',
-          action: a.act,
+          action: typeof a.act === 'string' ? a.act : 'logon',
           ...(await act(emu, client, a, account, region)),
         });
       }
@@ -333,6 +345,15 @@ async function act(
   region: string,
 ): Promise<{ reason: string }> {
   try {
+    if (typeof a.act === 'object') {
+      emu.control.logonImageBuilder({
+        name: a.builder,
+        accountId: account,
+        region,
+        minutes: a.act.logon * 60,
+      });
+      return { reason: `interactive logon for ${a.act.logon} h (builder agent presence heartbeats)` };
+    }
     if (a.act === 'connect') {
       emu.control.connectImageBuilder({
         name: a.builder,

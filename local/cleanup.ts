@@ -2,8 +2,9 @@
  * Runs the idle builder cleanup once, locally, at the emulator's virtual "now": first the events
  * the deployed recorder rules would deliver, logged since the last run, are delivered to the
  * recorder (catchUpConnections: connections, creations and starts, the emulated builder agent's
- * presence heartbeats in EMULATOR_AGENT_BUCKET; the local stand-in for EventBridge; not in a dry
- * run, which writes no tag and keeps the cursors), then the builder-cleanup state machine runs on the local
+ * presence heartbeats in EMULATOR_AGENT_BUCKET; the local stand-in for EventBridge; also in a dry
+ * run: on AWS the recorder is EventBridge's bookkeeping and runs whatever the policy says, so a
+ * dry-run preview sees recent connections and heartbeats), then the builder-cleanup state machine runs on the local
  * runtime (Plan → Map(Sweep) → Summarize) with our functions in-process and real SDK calls over
  * HTTP to the emulator; other accounts are reached through the emulator's STS AssumeRole.
  */
@@ -119,18 +120,12 @@ export async function runCleanupLocally(opts: LocalCleanupOptions): Promise<{
         ? (cursorStores.get(emu) ?? cursorStores.set(emu, memoryCursorStore()).get(emu)!)
         : (endpointStores.get(endpoint) ?? endpointStores.set(endpoint, memoryCursorStore()).get(endpoint)!);
     const accounts = (policy.scope.accounts ?? [{ id: LOCAL_ACCOUNT }]).map((a) => a.id);
-    // A dry run writes nothing: not the connection tags, not the cursors (its decisions go by the
-    // connections recorded so far; the next real run catches up).
-    const dryRun = (opts.dryRun ?? false) || policy.dryRun;
-    const caught = dryRun
-      ? {
-          recorded: 0,
-          truncated: false,
-          notes: ['dry run: connection events not caught up (no tags written, cursors kept)'],
-        }
-      : await catchUpConnections(emu ?? endpoint, cursors, deps, {
-          scopes: scopesOf(accounts, policy.scope.regions),
-        });
+    // Caught up in a dry run too: the recorder's tags (autopilot:last-connection, autopilot:creator)
+    // are bookkeeping, written on AWS by EventBridge whatever the policy says; a dry run still
+    // writes no mark (autopilot:cleanup) and stops, deletes and warns nothing.
+    const caught = await catchUpConnections(emu ?? endpoint, cursors, deps, {
+      scopes: scopesOf(accounts, policy.scope.regions),
+    });
     // Where connections may be missing, no builder is stopped for want of them (warn-only there).
     if ('scopes' in caught)
       for (const s of caught.scopes) if (s.lost || s.retryLater) unrecorded.add(s.scope);

@@ -14,7 +14,8 @@
   keeps local state so a job resumes after a reboot, and writes
   results/<jobId>.json (UTF-8 without BOM). Beside the job loop (in its own runspace, so a long
   step never delays it), it reports interactive logons as presence/heartbeat.json every
-  -PresenceSeconds while someone is logged on (agent/PROTOCOL.md, "Presence heartbeat").
+  -PresenceSeconds while someone is logged on and had input within -PresenceIdleSeconds
+  (agent/PROTOCOL.md, "Presence heartbeat").
 
   Runs only on image builders (AppStream_Resource_Type imagebuilder or image-builder: AWS
   documents both spellings). Credentials: the appstream_machine_role profile that AppStream
@@ -45,6 +46,9 @@ param(
   # are looked for (a new logon is reported within that time; never less often than the cadence).
   [int]$PresenceSeconds = 300,
   [double]$PresenceCheckSeconds = 30,
+  # A logon counts only while it had user input within this time: a desktop left open after the
+  # streaming tab was closed sends nothing.
+  [int]$PresenceIdleSeconds = 1800,
   [int]$Polls = 0,
   [switch]$Once,
   # Internal: the presence runspace the agent starts runs this script with -PresenceLoop.
@@ -190,8 +194,24 @@ function Test-JobDocument([string]$Id, [string]$Text) {
 # it), with a user name that is not a service identity: SYSTEM, LOCAL SERVICE, NETWORK SERVICE
 # (NT AUTHORITY), DWM-n (Window Manager) and UMFD-n (Font Driver Host), which own dwm.exe and
 # fontdrvhost.exe in every session. `users` = distinct DOMAIN\user.
+#
+# A logon counts as a person at the builder only while it had user input within
+# PresenceIdleSeconds (a desktop left open after the streaming tab was closed must not keep the
+# builder alive): WTSQuerySessionInformationW(WTSSessionInfo = 24) returns a WTSINFOW whose
+# LastInputTime ("The time of the last user input in the session") and CurrentTime ("The time
+# that the WTSINFO data structure was called") are FILETIMEs (100 ns since 1601-01-01 UTC); idle =
+# CurrentTime - LastInputTime, both from the same call, so the clocks agree. WTSINFOW layout
+# (wtsapi32.h; WINSTATIONNAME_LENGTH 32, DOMAIN_LENGTH 17, USERNAME_LENGTH 20; LARGE_INTEGER is
+# 8-byte aligned), the offsets read here: State 0, SessionId 4, six DWORD counters 8..31,
+# WinStationName WCHAR[32] 32..95, Domain WCHAR[17] 96..129, UserName WCHAR[21] 130..171,
+# padding 172..175, ConnectTime 176, DisconnectTime 184, LastInputTime 192, LogonTime 200,
+# CurrentTime 208; 216 bytes in all (a shorter answer is not read). Fallback when a session
+# reports no LastInputTime (0: e.g. a disconnected session, or the query fails): unknown, and
+# counted only within PresenceIdleSeconds of the later of its LogonTime (else the agent's first
+# sight of it) and the last input seen in it, never for as long as it stays open.
 function Get-WtsSession {
-  # One "id<TAB>state<TAB>station<TAB>domain<TAB>user" line per session, WTS_CURRENT_SERVER_HANDLE.
+  # One "id<TAB>state<TAB>station<TAB>domain<TAB>user<TAB>lastInput<TAB>logon<TAB>current" line
+  # per session (FILETIMEs, 0 = not reported), WTS_CURRENT_SERVER_HANDLE.
   if (-not ('Autopilot.Wts' -as [type])) {
     Add-Type -Namespace Autopilot -Name Wts -UsingNamespace System.Collections.Generic -MemberDefinition @'
 [StructLayout(LayoutKind.Sequential, CharSet = CharSet.Unicode)]
@@ -207,6 +227,15 @@ private static string Query(int id, int infoClass) {
   if (!WTSQuerySessionInformationW(IntPtr.Zero, id, infoClass, out buffer, out bytes)) return "";
   try { return Marshal.PtrToStringUni(buffer) ?? ""; } finally { WTSFreeMemory(buffer); }
 }
+// WTSSessionInfo (24) -> "lastInput<TAB>logon<TAB>current" FILETIMEs of the WTSINFOW (offsets above).
+private static string Times(int id) {
+  IntPtr buffer; int bytes;
+  if (!WTSQuerySessionInformationW(IntPtr.Zero, id, 24, out buffer, out bytes)) return "0\t0\t0";
+  try {
+    if (bytes < 216) return "0\t0\t0";
+    return Marshal.ReadInt64(buffer, 192) + "\t" + Marshal.ReadInt64(buffer, 200) + "\t" + Marshal.ReadInt64(buffer, 208);
+  } finally { WTSFreeMemory(buffer); }
+}
 public static string[] Sessions() {
   IntPtr info; int count;
   if (!WTSEnumerateSessionsW(IntPtr.Zero, 0, 1, out info, out count)) throw new System.ComponentModel.Win32Exception(Marshal.GetLastWin32Error());
@@ -216,7 +245,7 @@ public static string[] Sessions() {
     for (int i = 0; i < count; i++) {
       var s = (WTS_SESSION_INFO)Marshal.PtrToStructure(new IntPtr(info.ToInt64() + (long)i * size), typeof(WTS_SESSION_INFO));
       // WTS_INFO_CLASS: 7 = WTSDomainName, 5 = WTSUserName
-      lines.Add(s.SessionId + "\t" + s.State + "\t" + Marshal.PtrToStringUni(s.pWinStationName) + "\t" + Query(s.SessionId, 7) + "\t" + Query(s.SessionId, 5));
+      lines.Add(s.SessionId + "\t" + s.State + "\t" + Marshal.PtrToStringUni(s.pWinStationName) + "\t" + Query(s.SessionId, 7) + "\t" + Query(s.SessionId, 5) + "\t" + Times(s.SessionId));
     }
   } finally { WTSFreeMemory(info); }
   return lines.ToArray();
@@ -225,31 +254,79 @@ public static string[] Sessions() {
   }
   foreach ($line in [Autopilot.Wts]::Sessions()) {
     $f = $line -split "`t"
-    [pscustomobject]@{ SessionId = [int]$f[0]; State = [int]$f[1]; Station = $f[2]; Domain = $f[3]; UserName = $f[4] }
+    [pscustomobject]@{
+      SessionId = [int]$f[0]; State = [int]$f[1]; Station = $f[2]; Domain = $f[3]; UserName = $f[4]
+      LastInputTime = ConvertFrom-FileTime $f[5]; LogonTime = ConvertFrom-FileTime $f[6]; CurrentTime = ConvertFrom-FileTime $f[7]
+    }
   }
 }
+function ConvertFrom-FileTime([string]$Value) {
+  # FILETIME (100 ns since 1601 UTC) -> UTC [DateTime], or $null when not reported (0, unreadable).
+  $t = [long]0
+  if (-not [long]::TryParse($Value, [ref]$t) -or $t -le 0) { return $null }
+  try { return [DateTime]::FromFileTimeUtc($t) } catch { return $null }
+}
 $WtsActive = 0 # WTS_CONNECTSTATE_CLASS.WTSActive (WTSDisconnected is 4)
+function Test-PersonSession($Session) {
+  return $Session.SessionId -ne 0 -and $Session.State -eq $WtsActive -and $Session.UserName -and
+  $Session.Domain -notin 'NT AUTHORITY', 'Window Manager', 'Font Driver Host' -and
+  $Session.UserName -notin 'SYSTEM', 'LOCAL SERVICE', 'NETWORK SERVICE' -and $Session.UserName -notmatch '^(DWM|UMFD)-\d+$'
+}
+function Get-PersonName($Session) {
+  if ($Session.Domain) { return "$($Session.Domain)\$($Session.UserName)" } else { return $Session.UserName }
+}
 function Select-InteractiveLogon($Sessions) {
-  $people = @($Sessions | Where-Object {
-      $_.SessionId -ne 0 -and $_.State -eq $WtsActive -and $_.UserName -and
-      $_.Domain -notin 'NT AUTHORITY', 'Window Manager', 'Font Driver Host' -and
-      $_.UserName -notin 'SYSTEM', 'LOCAL SERVICE', 'NETWORK SERVICE' -and $_.UserName -notmatch '^(DWM|UMFD)-\d+$'
-    } | ForEach-Object { if ($_.Domain) { "$($_.Domain)\$($_.UserName)" } else { $_.UserName } })
+  $people = @($Sessions | Where-Object { Test-PersonSession $_ } | ForEach-Object { Get-PersonName $_ })
+  return @($people | Sort-Object -Unique)
+}
+# The logons with user input within PresenceIdleSeconds (see above). $State carries, per session
+# (id + logon time), the agent's first sight (firstSeen) and the last input seen (inputSeen), for
+# the fallback; sessions that report no LastInputTime are listed in $State.fallback.
+function Select-PresentLogon($Sessions, $State, [DateTime]$Now = [DateTime]::UtcNow) {
+  if ($null -eq $State.firstSeen) { $State.firstSeen = @{} }
+  if ($null -eq $State.inputSeen) { $State.inputSeen = @{} }
+  $State.fallback = @()
+  $people = foreach ($s in @($Sessions | Where-Object { Test-PersonSession $_ })) {
+    $key = "$($s.SessionId)|$(if ($s.LogonTime) { $s.LogonTime.ToFileTimeUtc() })"
+    if (-not $State.firstSeen.ContainsKey($key)) { $State.firstSeen[$key] = $Now }
+    if ($null -ne $s.LastInputTime -and $null -ne $s.CurrentTime) {
+      $State.inputSeen[$key] = $Now - ($s.CurrentTime - $s.LastInputTime) # on the agent's clock
+      if (($s.CurrentTime - $s.LastInputTime).TotalSeconds -lt $PresenceIdleSeconds) { Get-PersonName $s }
+      continue
+    }
+    $since = if ($s.LogonTime) { $s.LogonTime } else { $State.firstSeen[$key] }
+    if ($State.inputSeen.ContainsKey($key) -and $State.inputSeen[$key] -gt $since) { $since = $State.inputSeen[$key] }
+    if (($Now - $since).TotalSeconds -lt $PresenceIdleSeconds) {
+      $State.fallback += @(Get-PersonName $s)
+      Get-PersonName $s
+    }
+  }
   return @($people | Sort-Object -Unique)
 }
 function New-PresenceDocument([int]$Users) {
   return ConvertTo-Document ([ordered]@{ schemaVersion = 2; builderName = $Builder; agentVersion = $AgentVersion; at = (Get-Now); users = $Users })
 }
-# One look: a heartbeat at the first sight of a logon, then every PresenceSeconds while one lasts;
-# nothing while nobody is logged on. A failed write is logged and retried at the next look.
-# $State: @{ last = $null | [DateTime]; reported = $false }.
+# One look: a heartbeat at the first sight of a logon with recent input, then every
+# PresenceSeconds while one lasts; nothing while nobody is logged on or every logon has been idle
+# for PresenceIdleSeconds. A failed write is logged and retried at the next look.
+# $State: @{ last = $null | [DateTime]; reported = $false } (Select-PresentLogon adds its own keys).
 function Invoke-PresenceTick($State, [DateTime]$Now = [DateTime]::UtcNow) {
-  $users = @(Select-InteractiveLogon @(Get-WtsSession))
+  $sessions = @(Get-WtsSession)
+  $users = @(Select-PresentLogon $sessions $State $Now)
   if ($users.Count -eq 0) {
-    if ($State.reported) { Write-Log 'presence: nobody is logged on; no more heartbeats' }
-    $State.last = $null; $State.reported = $false
+    if ($State.reported) {
+      $logged = @(Select-InteractiveLogon $sessions)
+      if ($logged.Count -gt 0) { Write-Log "presence: logged on ($($logged -join ',')) but no input for ${PresenceIdleSeconds}s; no more heartbeats until there is" }
+      else { Write-Log 'presence: nobody is logged on; no more heartbeats' }
+    }
+    $State.last = $null; $State.reported = $false; $State.fallbackLogged = ''
     return
   }
+  $fallback = @($State.fallback) -join ','
+  if ($fallback -and $fallback -ne $State.fallbackLogged) {
+    Write-Log "presence: no last input time for ${fallback}: counted for ${PresenceIdleSeconds}s from its logon or last input seen"
+  }
+  $State.fallbackLogged = $fallback
   if ($null -ne $State.last -and ($Now - $State.last).TotalSeconds -lt $PresenceSeconds) { return }
   try {
     Resolve-Profile
@@ -258,7 +335,7 @@ function Invoke-PresenceTick($State, [DateTime]$Now = [DateTime]::UtcNow) {
     Write-Log "presence: heartbeat not written (retried in ${PresenceCheckSeconds}s): $($_.Exception.Message)"
     return
   }
-  if (-not $State.reported) { Write-Log "presence: interactive logon ($($users -join ',')): heartbeat every ${PresenceSeconds}s while it lasts" }
+  if (-not $State.reported) { Write-Log "presence: interactive logon ($($users -join ',')): heartbeat every ${PresenceSeconds}s while it lasts and has input within ${PresenceIdleSeconds}s" }
   $State.last = $Now; $State.reported = $true
 }
 
@@ -549,6 +626,7 @@ function Invoke-Poll {
 }
 
 if ($PresenceCheckSeconds -le 0) { Write-Log '-PresenceCheckSeconds must be positive'; exit 2 }
+if ($PresenceIdleSeconds -le 0) { Write-Log '-PresenceIdleSeconds must be positive'; exit 2 }
 if ($PresenceSeconds -gt 0) { $PresenceCheckSeconds = [Math]::Min($PresenceCheckSeconds, [double]$PresenceSeconds) }
 if ($PresenceLoop) {
   # The presence runspace: looks for logons until the agent's process ends.

@@ -24,7 +24,9 @@ param(
   # Only if SYSTEM does not find the appstream_machine_role profile by itself (agent/README.md).
   [string]$ProfileLocation,
   # Presence heartbeat cadence while someone is logged on (agent default 300; 0 turns it off).
-  [int]$PresenceSeconds = -1
+  [int]$PresenceSeconds = -1,
+  # A logon counts only with user input within this time (agent default 1800).
+  [int]$PresenceIdleSeconds = -1
 )
 $ErrorActionPreference = 'Stop'
 
@@ -37,6 +39,7 @@ $arguments = "-NoProfile -NonInteractive -ExecutionPolicy Bypass -File `"$agent`
 if ($Region) { $arguments += " -Region `"$Region`"" }
 if ($ProfileLocation) { $arguments += " -ProfileLocation `"$ProfileLocation`"" }
 if ($PresenceSeconds -ge 0) { $arguments += " -PresenceSeconds $PresenceSeconds" }
+if ($PresenceIdleSeconds -gt 0) { $arguments += " -PresenceIdleSeconds $PresenceIdleSeconds" }
 $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument $arguments
 
 $atStartup = New-ScheduledTaskTrigger -AtStartup

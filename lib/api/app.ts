@@ -5,16 +5,25 @@
  *
  * IAM routes (API Gateway checks SigV4 before the handler runs; the handler trusts it):
  *   POST /pipelines/{name}/runs   start a pipeline run   {"idempotencyKey"?, "overrides"?}
+ *                                 (an IAM caller with execute-api:Invoke is an operator: overrides ok)
  *   GET  /runs/{id}               a run's status          id = `<workflow>:<execution name>`
  *   POST /fleets/{name}/override  temporary capacity      {"capacity", "until"} | {"clear": true}
  *   POST /cleanup/runs            on-demand sweep         {"dryRun"?, "idempotencyKey"?}
  * Signed routes (no API Gateway auth: an authorizer never sees the body; verified here):
- *   POST /hooks/pipelines/{name}/runs      X-Autopilot-Timestamp + X-Autopilot-Signature (lib/api/sign.ts)
- *   POST /hooks/github/pipelines/{name}    GitHub's X-Hub-Signature-256; release/published starts a run
+ *   POST /hooks/pipelines/{name}/runs      X-Autopilot-Timestamp + X-Autopilot-Signature over
+ *                                          timestamp, method, path and body (lib/api/sign.ts);
+ *                                          {"idempotencyKey"?} only: no overrides (a webhook secret
+ *                                          must not run build commands or share images)
+ *   POST /hooks/github/pipelines/{name}    GitHub's X-Hub-Signature-256; a published release that is
+ *                                          neither a draft nor a pre-release starts a run
  *
- * The idempotency key (header `Idempotency-Key` or body `idempotencyKey`; GitHub's delivery id;
- * else, on the HMAC route, the signature itself) becomes the execution name, so a retried call
- * answers 200 with the execution the first one started (202), never a second run and never 409.
+ * The idempotency key becomes the execution name (`<scope>_<key>`, executionNameFor), so a
+ * retried call answers 200 with the execution the first one started (202), never a second run and
+ * never 409. The key is only ever something the caller authenticated: on the IAM routes the
+ * `Idempotency-Key` header or body `idempotencyKey`; on /hooks the body's `idempotencyKey` (signed;
+ * the header is not, so it is refused), else the signature itself; on GitHub's route the signed
+ * body's repository and release ids (`gh_<repository.id>_<release.id>`: a release is published
+ * once; GitHub signs no timestamp and not X-GitHub-Delivery, which is logged only).
  * Errors are `{"error": "<StableName>", "message": "..."}`: 401 unsigned, 403 bad signature or
  * outside the 5-minute window, 413 body over 256 KiB (checked on the raw bytes before anything
  * else), 400 invalid JSON or schema (the message names the field), 404 unknown pipeline, run,
@@ -117,7 +126,8 @@ export const MAX_BODY_BYTES = 256 * 1024;
  */
 const KEY = z
   .string()
-  .regex(/^[\x21-\x7e]{1,128}$/, 'an idempotency key is 1 to 128 printable ASCII characters without spaces');
+  .regex(/^[\x21-\x7e]{1,128}$/, 'an idempotency key is 1 to 128 printable ASCII characters without spaces')
+  .refine((k) => !/^(gh|sig)_/.test(k), 'keys starting gh_ or sig_ are reserved for the webhooks’ own keys');
 const PIPELINE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9-]{0,39}$/;
 
 const PipelineRunBody = z
@@ -143,6 +153,24 @@ const PipelineRunBody = z
   })
   .strict();
 
+/**
+ * The HMAC webhook's body: only the (signed) idempotency key. No overrides: they can change what
+ * a build runs (build.commands run as SYSTEM on the builder), who gets the image (shareWith) and
+ * which fleets take it (rollOut) — an operator's call, made on the IAM route.
+ */
+const HookRunBody = z
+  .object({ idempotencyKey: KEY.optional(), overrides: z.unknown().optional() })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.overrides !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['overrides'],
+        message:
+          'not accepted on /hooks (a webhook starts the pipeline as configured); operators send overrides to the IAM route POST /pipelines/{name}/runs',
+      });
+  });
+
 const OverrideBody = z
   .object({
     capacity: z.number().int().min(0).max(MAX_CAPACITY).optional(),
@@ -153,29 +181,43 @@ const OverrideBody = z
 
 const CleanupRunBody = z.object({ dryRun: z.boolean().optional(), idempotencyKey: KEY.optional() }).strict();
 
+const GithubAction = z.object({ action: z.string() });
+/**
+ * The fields of GitHub's `release` event we read (webhook-release-published: `release` is the
+ * release object with `id`, `tag_name`, `draft`, `prerelease`; `repository.id`).
+ */
 const GithubRelease = z.object({
-  action: z.string(),
-  release: z.object({ tag_name: z.string() }),
+  action: z.literal('published'),
+  release: z.object({
+    id: z.number().int().nonnegative(),
+    tag_name: z.string(),
+    draft: z.boolean().optional(),
+    prerelease: z.boolean().optional(),
+  }),
+  repository: z.object({ id: z.number().int().nonnegative() }),
 });
 
 const MAX_NAME = 80;
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
 /**
- * The execution name of `key` for `scope` (a pipeline, or `cleanup`): `<scope>-<key>`, so the same
- * key for two pipelines names two executions. A key an execution name can't hold as it is (over
- * 80 characters in all, or characters other than letters, digits, - and _: Step Functions'
- * StartExecution `name` rule as we apply it, lib/cli/aws-executions.ts) becomes its readable part
- * (others replaced by _, cut) and a hash of the whole: one name per key, always.
+ * The execution name of `key` for `scope` (a pipeline, or `cleanup`): `<scope>_<key>`. A scope
+ * never contains `_` (PIPELINE_NAME; `cleanup`), so the first `_` ends it and two (scope, key)
+ * pairs never share a name (`office` + `apps-ci-1` ≠ `office-apps` + `ci-1`); Step Functions
+ * allows `_` in names (StartExecution `name`, Step Functions API reference: no whitespace,
+ * brackets, wildcards or special characters; only 0-9, A-Z, a-z, - and _ for logging). A key
+ * an execution name can't hold as it is (over 80 characters in all, or characters other than
+ * letters, digits, - and _) becomes its readable part (others replaced by -, cut) and `_` and a
+ * hash of the exact `<scope>_<key>`: one name per (scope, key), always.
  */
 export function executionNameFor(scope: string, key: string): string {
-  const name = `${scope}-${key}`;
+  const name = `${scope}_${key}`;
   if (NAME.test(name)) return name;
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 16);
-  return `${name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, MAX_NAME - hash.length - 1)}-${hash}`;
+  return `${name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, MAX_NAME - hash.length - 1)}_${hash}`;
 }
 
-/** A unique execution name when the caller gave no key: `<scope>-<yyyymmddThhmmssZ>-<random>`. */
+/** A unique execution name when the caller gave no key: `<scope>_<yyyymmddThhmmssZ>-<random>`. */
 function freshName(scope: string, now: number): string {
   const stamp = new Date(now)
     .toISOString()
@@ -188,6 +230,12 @@ const json = (statusCode: number, body: unknown, headers: Record<string, string>
   statusCode,
   headers: { 'Content-Type': 'application/json', ...headers },
   body: JSON.stringify(body),
+});
+
+/** `res` with `fields` added to its JSON body. */
+const withFields = (res: ApiResult, fields: Record<string, unknown>): ApiResult => ({
+  ...res,
+  body: JSON.stringify({ ...JSON.parse(String(res.body)), ...fields }),
 });
 
 const runUrl = (id: string) => `/runs/${encodeURIComponent(id)}`;
@@ -296,11 +344,10 @@ function shared(deps: ApiDeps, options: ApiOptions) {
     return key;
   }
 
-  async function pipelineRun(event: ApiEvent, name: string, defaultKey?: string): Promise<ApiResult> {
-    const body = validate(PipelineRunBody, parseJson(event.rawBody ?? Buffer.alloc(0)));
-    const key = keyOf(event, body.idempotencyKey) ?? defaultKey;
+  /** Starts pipeline `name` under `key` (else a fresh name) with input `{pipeline, overrides?}`. */
+  function pipelineRun(name: string, key: string | undefined, overrides?: Record<string, unknown>) {
     const executionName = key ? executionNameFor(name, key) : freshName(name, deps.clock.now());
-    const input = { pipeline: name, ...(body.overrides ? { overrides: body.overrides } : {}) };
+    const input = { pipeline: name, ...(overrides ? { overrides } : {}) };
     return start('pipeline', executionName, input, { pipeline: name });
   }
 
@@ -319,7 +366,8 @@ function iamRoutes(deps: ApiDeps, s: Shared): Route<ApiEvent, ApiResult>[] {
         s.requireIam(event);
         const name = param(event, 'name');
         await s.knownPipeline(name);
-        return s.pipelineRun(event, name);
+        const body = validate(PipelineRunBody, parseJson(event.rawBody ?? Buffer.alloc(0)));
+        return s.pipelineRun(name, s.keyOf(event, body.idempotencyKey), body.overrides);
       },
     },
     {
@@ -385,21 +433,32 @@ function hookRoutes(deps: ApiDeps, s: Shared): Route<ApiEvent, ApiResult>[] {
       path: '/hooks/pipelines/{name}/runs',
       handler: async (event: ApiEvent) => {
         const raw = event.rawBody ?? Buffer.alloc(0);
+        const timestamp = header(event, TIMESTAMP_HEADER);
         const signature = header(event, SIGNATURE_HEADER);
+        const how = 'send X-Autopilot-Timestamp and X-Autopilot-Signature (README, Webhooks API)';
+        // Unsigned is a 401 whatever the state of Secrets Manager: the secret is read only to check
+        // a signature that is there.
+        if (!timestamp || !signature) refuse({ ok: false, reason: 'unsigned' }, how);
+        const { method, path } = event.requestContext.http;
         const verdict = verifyHmac(
           await deps.secrets.hmacSecret(),
-          raw,
-          { timestamp: header(event, TIMESTAMP_HEADER), signature },
+          { method, path, body: raw },
+          { timestamp, signature },
           deps.clock.now(),
         );
-        if (!verdict.ok)
-          refuse(verdict, 'send X-Autopilot-Timestamp and X-Autopilot-Signature (README, Webhooks API)');
+        if (!verdict.ok) refuse(verdict, how);
         const name = param(event, 'name');
         await s.knownPipeline(name);
+        // The key must be signed: the body's, never a header the signature doesn't cover.
+        if (header(event, 'idempotency-key') !== undefined)
+          throw invalidRequest(
+            'Idempotency-Key header: not accepted on /hooks (the signature does not cover it); send "idempotencyKey" in the signed body',
+          );
+        const body = validate(HookRunBody, parseJson(raw));
         // No key given: the signature is one (an identical request replayed within the window
         // finds the run the first one started).
-        const sig = /sha256=([0-9a-f]{64})/i.exec(signature ?? '')?.[1]?.toLowerCase();
-        return s.pipelineRun(event, name, sig ? `sig-${sig.slice(0, 32)}` : undefined);
+        const sig = /sha256=([0-9a-f]{64})/i.exec(signature)?.[1]?.toLowerCase();
+        return s.pipelineRun(name, body.idempotencyKey ?? (sig ? `sig_${sig.slice(0, 32)}` : undefined));
       },
     },
     {
@@ -407,42 +466,51 @@ function hookRoutes(deps: ApiDeps, s: Shared): Route<ApiEvent, ApiResult>[] {
       path: '/hooks/github/pipelines/{name}',
       handler: async (event: ApiEvent) => {
         const raw = event.rawBody ?? Buffer.alloc(0);
-        const verdict = verifyGithub(
-          await deps.secrets.githubSecret(),
-          raw,
-          header(event, GITHUB_SIGNATURE_HEADER),
-        );
-        if (!verdict.ok)
-          refuse(verdict, 'configure the GitHub webhook with the secret (X-Hub-Signature-256)');
+        const signature = header(event, GITHUB_SIGNATURE_HEADER);
+        const how = 'configure the GitHub webhook with the secret (X-Hub-Signature-256)';
+        if (!signature) refuse({ ok: false, reason: 'unsigned' }, how);
+        const verdict = verifyGithub(await deps.secrets.githubSecret(), raw, signature);
+        if (!verdict.ok) refuse(verdict, how);
         const name = param(event, 'name');
         await s.knownPipeline(name);
         const kind = header(event, 'x-github-event');
         if (kind === 'ping') return json(200, { ok: true, event: 'ping' });
         if (kind !== 'release')
           return json(200, { ignored: true, event: kind ?? null, reason: 'only release events start a run' });
-        const release = validate(GithubRelease, githubPayload(raw, header(event, 'content-type')));
-        if (release.action !== 'published')
+        const payload = githubPayload(raw, header(event, 'content-type'));
+        const { action } = validate(GithubAction, payload);
+        if (action !== 'published')
           return json(200, {
             ignored: true,
             event: kind,
-            action: release.action,
+            action,
             reason: 'only published releases start a run',
           });
-        const delivery = validate(
-          z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a delivery GUID'),
-          header(event, 'x-github-delivery') ?? '',
-          'X-GitHub-Delivery header',
-        );
-        // GitHub signs no timestamp: the delivery id (the same on a redelivery) is the key.
-        return s.start(
-          'pipeline',
-          executionNameFor(name, `gh-${delivery}`),
-          { pipeline: name },
-          {
-            pipeline: name,
-            release: release.release.tag_name,
-          },
-        );
+        const { release, repository } = validate(GithubRelease, payload);
+        // `published` also fires for a pre-release (release.prerelease; a draft is skipped too,
+        // should one arrive): an image for users comes from a full release only.
+        const skip = release.prerelease ? 'pre-release' : release.draft ? 'draft' : undefined;
+        if (skip)
+          return json(200, {
+            ignored: true,
+            event: kind,
+            action,
+            release: release.tag_name,
+            reason: `${skip}: only a full release starts a run`,
+          });
+        // GitHub signs no timestamp and not X-GitHub-Delivery (anyone replaying a captured
+        // delivery can change it): the key comes from the signed body. A release is published
+        // once, so (repository, release) names one run however often the delivery is replayed
+        // (for the 90 days Step Functions keeps execution names).
+        s.log.info('GitHub release', {
+          delivery: header(event, 'x-github-delivery'),
+          repository: repository.id,
+          release: release.id,
+          tag: release.tag_name,
+        });
+        return s
+          .pipelineRun(name, `gh_${repository.id}_${release.id}`)
+          .then((res) => withFields(res, { release: release.tag_name }));
       },
     },
   ];

@@ -2,11 +2,14 @@
  * Signed webhooks (README "Webhooks API"): what a client sends and what the API checks.
  *
  * - Ours: `X-Autopilot-Timestamp: <unix seconds>` and `X-Autopilot-Signature: sha256=<hex>`, the
- *   hex HMAC-SHA256 with the shared secret of `<timestamp>.<raw body>` (the exact bytes sent). The
- *   timestamp in the signed text is what makes a captured request useless after the window.
+ *   hex HMAC-SHA256 with the shared secret of `<timestamp>.<METHOD>.<path>.<raw body>` (the exact
+ *   bytes sent; METHOD upper-case; path without the query string, as API Gateway passes it in
+ *   `requestContext.http.path`, e.g. `/hooks/pipelines/office-apps/runs`). The timestamp makes a
+ *   captured request useless after the window; the method and path make a signature for one
+ *   pipeline useless for another (the body alone doesn't name the pipeline).
  * - GitHub's: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>` ("Validating
- *   webhook deliveries", docs.github.com). GitHub signs no timestamp: replays are deduplicated on
- *   `X-GitHub-Delivery` instead (the execution name, lib/api/app.ts).
+ *   webhook deliveries", docs.github.com). GitHub signs no timestamp and not `X-GitHub-Delivery`:
+ *   replays are deduplicated on the signed body instead (repository and release ids, lib/api/app.ts).
  *
  * Comparisons are constant-time (crypto.timingSafeEqual) over buffers of equal length: a
  * signature of the wrong length or not hex is refused before any comparison.
@@ -29,19 +32,32 @@ const hmacHex = (secret: string, ...parts: Body[]) => {
   return mac.digest('hex');
 };
 
+/** What a signature covers besides the timestamp. */
+export interface SignedRequest {
+  /** The HTTP method (`POST`); compared upper-case. */
+  method: string;
+  /** The request path without query string: `/hooks/pipelines/office-apps/runs`. */
+  path: string;
+  /** Exactly the bytes of the body sent. */
+  body: Body;
+}
+
+/** The hex HMAC of `<timestamp>.<METHOD>.<path>.<raw body>`. */
+const requestHmac = (secret: string, ts: string, req: SignedRequest) =>
+  hmacHex(secret, `${ts}.${req.method.toUpperCase()}.${req.path}.`, req.body);
+
 /**
- * The headers that sign `body` (exactly the bytes you send) at `timestampSeconds` (default now):
- * `{ 'X-Autopilot-Timestamp', 'X-Autopilot-Signature' }`.
+ * The headers that sign a request (`method`, `path`, `body`: exactly the bytes you send) at
+ * `timestamp` (unix seconds, default now): `{ 'X-Autopilot-Timestamp', 'X-Autopilot-Signature' }`.
  */
 export function signHmac(
   secret: string,
-  body: Body,
-  timestampSeconds: number = Math.floor(Date.now() / 1000),
+  request: SignedRequest & { timestamp?: number },
 ): Record<string, string> {
-  const ts = String(Math.floor(timestampSeconds));
+  const ts = String(Math.floor(request.timestamp ?? Date.now() / 1000));
   return {
     'X-Autopilot-Timestamp': ts,
-    'X-Autopilot-Signature': `sha256=${hmacHex(secret, `${ts}.`, body)}`,
+    'X-Autopilot-Signature': `sha256=${requestHmac(secret, ts, request)}`,
   };
 }
 
@@ -64,19 +80,19 @@ export type Verdict =
   | { ok: false; reason: 'unsigned' | 'bad-signature' | 'bad-timestamp' | 'outside-window' };
 
 /**
- * Checks our signature over `<timestamp>.<raw body>`, then the timestamp's window (a stale but
- * correctly signed request is a replay; a bad signature says nothing about the window).
+ * Checks our signature over `<timestamp>.<METHOD>.<path>.<raw body>`, then the timestamp's window
+ * (a stale but correctly signed request is a replay; a bad signature says nothing about the window).
  */
 export function verifyHmac(
   secret: string,
-  body: Body,
+  request: SignedRequest,
   headers: { timestamp?: string; signature?: string },
   nowMs: number,
 ): Verdict {
   if (!headers.timestamp || !headers.signature) return { ok: false, reason: 'unsigned' };
   const ts = headers.timestamp.trim();
   if (!/^\d{1,12}$/.test(ts)) return { ok: false, reason: 'bad-timestamp' };
-  if (!matches(headers.signature, hmacHex(secret, `${ts}.`, body)))
+  if (!matches(headers.signature, requestHmac(secret, ts, request)))
     return { ok: false, reason: 'bad-signature' };
   if (Math.abs(nowMs / 1000 - Number(ts)) > REPLAY_WINDOW_SECONDS)
     return { ok: false, reason: 'outside-window' };

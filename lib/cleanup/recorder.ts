@@ -19,8 +19,13 @@
  * local feed is sequential.
  *
  * The builder lives in the event's account and region (`account`, `region` of the envelope; a rule
- * forwarding to another bus keeps them; for S3, the bucket owner's and the bucket's, which are the
- * builder's when the bucket is the deployment's): deps.appstream(account, region) acts there.
+ * forwarding to another bus keeps them): deps.appstream(account, region) acts there. An S3 event's
+ * account and region are the agent bucket's (the deployment's), not the writer's: a heartbeat is
+ * credited to the builder of that name in the deployment's account and region. So presence works
+ * for builders in the agent bucket's account and region only; elsewhere (another member account or
+ * region) a heartbeat tags nothing (or a same-named builder here, which it can only keep alive a
+ * little longer: presence never makes a builder idle sooner, lib/cleanup/decide.ts), and connection
+ * + sessionGrace governs there.
  */
 import { ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-appstream';
 import { z } from 'zod';

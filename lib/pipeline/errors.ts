@@ -28,6 +28,12 @@ export const BuildAgentRefused = named('BuildAgentRefused');
 export const BuildAgentLost = named('BuildAgentLost');
 export const ImageFailed = named('ImageFailed');
 export const ImageTimeout = named('ImageTimeout');
+/**
+ * after.rollOut names a fleet the deployment may not update: RollOut's only UpdateFleet grant is on
+ * the fleets the bundled pipelines name (ALLOWED_ROLLOUT_FLEETS, deploy/rollout-fleet-grants.cjs).
+ * Thrown by Resolve, before any builder is launched; a configuration error, never retried.
+ */
+export const RollOutFleetNotAllowed = named('RollOutFleetNotAllowed');
 /** A fleet to roll out to is STARTING or STOPPING; the state machine retries later. */
 export const FleetBusy = named('FleetBusy');
 export const CopyFailed = named('CopyFailed');

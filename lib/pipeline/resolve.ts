@@ -10,7 +10,7 @@ import {
 } from '../config/pipeline';
 import { TAG, tagValue } from '../tags';
 import type { PipelineDeps } from './deps';
-import { BaseImageNotFound, ConfigError } from './errors';
+import { BaseImageNotFound, ConfigError, RollOutFleetNotAllowed } from './errors';
 import { prepareRun } from './housekeeping';
 import { lognormalQuantile, Z05 } from './poll';
 import { assertPreflight } from './preflight';
@@ -131,6 +131,42 @@ export function checkBuilderRole(
     );
 }
 
+/**
+ * The fleets a deployment lets RollOut update: ALLOWED_ROLLOUT_FLEETS, a JSON array of
+ * "<region>/<fleet>" generated at package time from the bundled pipelines' after.rollOut
+ * (deploy/rollout-fleet-grants.cjs), the same list that is RollOut's only appstream:UpdateFleet
+ * grant. A run whose rollOut names another fleet (an {"overrides"} or another {"config"}) would
+ * build for an hour and then fail at RollOut with AccessDenied: refused here, before anything
+ * launches. Unset means unrestricted (local runs: the local runtime has no IAM); [] means none.
+ * `region` is the run's (config.region, else the deployment's), as rollOut() resolves a target's.
+ */
+export function checkRollOutFleets(
+  config: PipelineConfig,
+  region: string,
+  allowed: string | undefined = process.env.ALLOWED_ROLLOUT_FLEETS,
+): void {
+  if (allowed === undefined || config.after.rollOut.length === 0) return;
+  let list: unknown;
+  try {
+    list = JSON.parse(allowed);
+  } catch {
+    list = undefined;
+  }
+  if (!Array.isArray(list) || !list.every((x) => typeof x === 'string'))
+    throw new ConfigError(
+      'ALLOWED_ROLLOUT_FLEETS: not a JSON array of "<region>/<fleet>" (deploy/rollout-fleet-grants.cjs)',
+    );
+  const refused = config.after.rollOut
+    .map((t, i) => ({ i, key: `${t.region ?? region}/${t.fleet}` }))
+    .filter(({ key }) => !list.includes(key))
+    .map(({ i, key }) => `after.rollOut[${i}]: ${key}`);
+  if (refused.length > 0)
+    throw new RollOutFleetNotAllowed(
+      `${refused.join(', ')}: not a fleet this deployment may roll out to (${list.length ? list.join(', ') : 'none'}; ` +
+        'the fleets the bundled pipelines name in after.rollOut, deploy/rollout-fleet-grants.cjs): add it to a pipeline of config/pipelines and deploy',
+    );
+}
+
 /** Validates the pipeline definition and plans the run: names, base image, waits. */
 export async function resolvePipeline(input: ResolveInput, deps: PipelineDeps): Promise<PipelineState> {
   const parsed = PipelineConfigSchema.safeParse(input.config);
@@ -138,6 +174,7 @@ export async function resolvePipeline(input: ResolveInput, deps: PipelineDeps): 
   const config = parsed.data;
   checkBuilderRole(config);
   const region = config.region ?? deps.region;
+  checkRollOutFleets(config, region);
   const execution = executionId(input.execution);
   let imageName: string;
   try {

@@ -32,6 +32,12 @@ export function startDelivery(opts: {
   now: () => number;
   /** Told after each catch-up that delivered something (or had something to say). */
   onDelivered?: (s: CatchUpSummary) => void;
+  /**
+   * Told when a catch-up fails as a whole (the cursor file can't be written, the recorder can't be
+   * set up…): its events are read again at the next one. The same failure again is told once,
+   * until a catch-up succeeds.
+   */
+  onError?: (err: Error) => void;
   /** How often an emulator in another process is polled (default 1000 ms). */
   pollMs?: number;
 }): Delivery {
@@ -41,8 +47,21 @@ export function startDelivery(opts: {
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = false;
+  let lastError: string | undefined;
   const once = async () => {
-    const s = await catchUpConnections(opts.source, cursors, deps, { scopes: opts.scopes });
+    let s: CatchUpSummary;
+    try {
+      s = await catchUpConnections(opts.source, cursors, deps, { scopes: opts.scopes });
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      const key = `${e.name}: ${e.message}`;
+      if (key !== lastError) {
+        lastError = key;
+        opts.onError?.(e);
+      }
+      return;
+    }
+    lastError = undefined;
     if (s.delivered || s.notes.length) opts.onDelivered?.(s);
   };
   const deliver = (): Promise<void> => {
@@ -54,6 +73,7 @@ export function startDelivery(opts: {
     running = (async () => {
       do {
         again = false;
+        // once() reports its own failures; a throwing listener must not stop the deliveries.
         await once().catch(() => undefined);
       } while (again && !stopped);
     })().finally(() => {

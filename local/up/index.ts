@@ -26,6 +26,7 @@ import { LOCAL_ACCOUNT } from '../local-deps';
 import { type Delivery, startDelivery } from './delivery';
 import { type ExecutionUpdate, LocalExecutions } from './executions';
 import { RemoteClock } from './remote-clock';
+import type { DeclaredRoute } from './routes';
 import { PipelineCatalog, type Target, workflowRunners } from './runners';
 import { type Fired, type Scheduler, startScheduler } from './scheduler';
 import { type DeclaredSchedule, readServerless } from './schedules';
@@ -57,6 +58,8 @@ export interface LocalUpOptions {
   onUpdate?: (u: ExecutionUpdate) => void;
   onFired?: (f: Fired) => void;
   onDelivered?: (s: CatchUpSummary) => void;
+  /** A delivery to the recorder failed as a whole (its events are read again at the next one). */
+  onDeliveryError?: (err: Error) => void;
   onError?: (message: string) => void;
 }
 
@@ -69,6 +72,8 @@ export interface LocalUp {
   accessKeyId: string;
   secretAccessKey: string;
   region: string;
+  /** The API's routes, from serverless.yml's httpApi events. */
+  routes: DeclaredRoute[];
   schedules: DeclaredSchedule[];
   pipelines: string[];
   executions: LocalExecutions;
@@ -105,11 +110,14 @@ function projectFile(rel: string): string | undefined {
 }
 
 export async function startLocalUp(o: LocalUpOptions = {}): Promise<LocalUp> {
+  // serverless.yml is where the API's routes and the schedules are declared (the package ships it).
   const serverlessFile = o.serverlessFile ?? projectFile('serverless.yml');
-  const serverless = serverlessFile
-    ? readServerless(serverlessFile, { params: o.params })
-    : { params: {} as Record<string, string>, schedules: [] };
-  const base = serverlessFile ? dirname(serverlessFile) : '.';
+  if (!serverlessFile)
+    throw new Error(
+      'serverless.yml not found (in the working directory or beside the installed package): pass --serverless <file>',
+    );
+  const serverless = readServerless(serverlessFile, { params: o.params });
+  const base = dirname(serverlessFile);
   const readYaml = (file: string) => parse(readFileSync(file, 'utf8')) as unknown;
   /** A bundled file (a serverless.yml param, relative to it), else the default a bare deploy bundles. */
   const bundled = (param: string, fallback: unknown) => {
@@ -167,6 +175,7 @@ export async function startLocalUp(o: LocalUpOptions = {}): Promise<LocalUp> {
       roles: Object.fromEntries((policy.scope.accounts ?? []).map((a) => [a.id, a.roleArn])),
       now,
       onDelivered: o.onDelivered,
+      onError: o.onDeliveryError,
     });
     closing.push(() => delivery.stop());
 
@@ -198,6 +207,7 @@ export async function startLocalUp(o: LocalUpOptions = {}): Promise<LocalUp> {
     );
     const api: LocalApiServer = await startApiServer({
       handler: handler as unknown as ApiHandler,
+      routes: serverless.routes,
       account: LOCAL_ACCOUNT,
       secretAccessKey,
       port: o.apiPort ?? 4567,
@@ -227,6 +237,7 @@ export async function startLocalUp(o: LocalUpOptions = {}): Promise<LocalUp> {
       accessKeyId: LOCAL_ACCOUNT,
       secretAccessKey,
       region,
+      routes: serverless.routes,
       schedules,
       pipelines: pipelines.names(),
       executions,

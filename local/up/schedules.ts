@@ -1,5 +1,6 @@
 /**
- * The schedules serverless.yml declares, read for `autopilot local up`: each state machine's
+ * What `autopilot local up` reads from serverless.yml: the API's routes (each function's `httpApi`
+ * events, local/up/routes.ts) and the schedules it declares: each state machine's
  * `events: [{schedule: …}]` (serverless-step-functions' schedule event: `rate` a string or a list
  * of expressions, `input`, `enabled`, `timezone` with `method: scheduler`), with `${param:x}`
  * taken from `params.default` (or `params` given), `${self:service}`, `${sls:stage}` and
@@ -19,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { nextRun, parseSchedule, type Schedule } from '../../emulator/autoscaling/schedule';
+import { type DeclaredRoute, declaredRoutes } from './routes';
 
 export type Workflow = 'pipeline' | 'schedule' | 'cleanup';
 
@@ -46,6 +48,8 @@ export interface ServerlessFile {
   params: Record<string, string>;
   service: string;
   schedules: DeclaredSchedule[];
+  /** The API's routes: every function's `httpApi` events (local/up/routes.ts). */
+  routes: DeclaredRoute[];
 }
 
 /** Reads serverless.yml (YAML with CloudFormation tags, which are kept as plain values). */
@@ -100,7 +104,8 @@ export function readServerless(
       }
     }
   }
-  return { params, service, schedules };
+  const routes = declaredRoutes(doc.functions, file, (v) => substitute(v, vars));
+  return { params, service, schedules, routes };
 }
 
 interface Vars {

@@ -3,8 +3,8 @@
  * request becomes the HTTP API payload format 2.0 event the deployed function receives
  * (API Gateway Developer Guide, "Working with AWS Lambda proxy integrations for HTTP APIs"),
  * after what API Gateway does first:
- * - route matching (a path or method no route declares: 404 `{"message":"Not Found"}`, the
- *   function is not called);
+ * - route matching over the routes serverless.yml's httpApi events declare (local/up/routes.ts;
+ *   a path or method no route declares: 404 `{"message":"Not Found"}`, the function is not called);
  * - AWS_IAM authorization on the default routes (local/up/sigv4.ts: 403 without a valid SigV4
  *   signature; the caller goes to `requestContext.authorizer.iam`), none on `/hooks/…` (the
  *   function checks their HMAC signatures);
@@ -14,22 +14,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type DeclaredRoute, routeKey as keyOf, matchRoute } from './routes';
 import { type IamCaller, verifySigV4 } from './sigv4';
 
 /** HTTP APIs: "Payload size: 10 MB" (API Gateway quotas for HTTP APIs). */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
-
-export type Auth = 'AWS_IAM' | 'NONE';
-
-/** The routes of the API (contract B of issue 10), as serverless.yml's httpApi events declare them. */
-export const ROUTES: { method: string; path: string; auth: Auth }[] = [
-  { method: 'POST', path: '/pipelines/{name}/runs', auth: 'AWS_IAM' },
-  { method: 'GET', path: '/runs/{id}', auth: 'AWS_IAM' },
-  { method: 'POST', path: '/fleets/{name}/override', auth: 'AWS_IAM' },
-  { method: 'POST', path: '/cleanup/runs', auth: 'AWS_IAM' },
-  { method: 'POST', path: '/hooks/pipelines/{name}/runs', auth: 'NONE' },
-  { method: 'POST', path: '/hooks/github/pipelines/{name}', auth: 'NONE' },
-];
 
 export interface ApiResult {
   statusCode?: number;
@@ -42,32 +31,6 @@ export interface ApiResult {
 
 export type ApiHandler = (event: unknown, context: unknown) => Promise<ApiResult | string | unknown>;
 
-/** Which route a request matches, with its path parameters (percent-decoded, as API Gateway gives them). */
-export function matchRoute(method: string, path: string) {
-  const parts = path.split('/');
-  for (const r of ROUTES) {
-    if (r.method !== method) continue;
-    const want = r.path.split('/');
-    if (want.length !== parts.length) continue;
-    const params: Record<string, string> = {};
-    let ok = true;
-    for (let i = 0; i < want.length && ok; i++) {
-      const m = /^\{(\w+)\}$/.exec(want[i]);
-      if (m) {
-        if (!parts[i]) ok = false;
-        else
-          try {
-            params[m[1]] = decodeURIComponent(parts[i]);
-          } catch {
-            ok = false;
-          }
-      } else ok = want[i] === parts[i];
-    }
-    if (ok) return { route: r, params };
-  }
-  return undefined;
-}
-
 export interface LocalApiServer {
   url: string;
   server: Server;
@@ -78,6 +41,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export async function startApiServer(opts: {
   handler: ApiHandler;
+  /** The routes API Gateway would have (readServerless(...).routes). */
+  routes: readonly DeclaredRoute[];
   /** The local account and the secret of its long-term keys (SigV4 on the AWS_IAM routes). */
   account: string;
   secretAccessKey: string;
@@ -118,7 +83,7 @@ export async function startApiServer(opts: {
     if (size > MAX_PAYLOAD_BYTES) return send(res, 413, { message: 'Request Entity Too Large' }, requestId);
     const body = Buffer.concat(chunks);
     const method = (req.method ?? 'GET').toUpperCase();
-    const match = matchRoute(method, rawPath);
+    const match = matchRoute(opts.routes, method, rawPath);
     if (!match) return send(res, 404, { message: 'Not Found' }, requestId);
     let caller: IamCaller | undefined;
     if (match.route.auth === 'AWS_IAM') {
@@ -127,6 +92,7 @@ export async function startApiServer(opts: {
         {
           account: opts.account,
           secret: opts.secretAccessKey,
+          region,
           nowMs: now(),
           apiArn: `arn:aws:execute-api:${region}:${opts.account}:${apiId}/$default/${method}${rawPath}`,
         },
@@ -153,7 +119,7 @@ export async function startApiServer(opts: {
       }
     }
     const t = now();
-    const routeKey = `${match.route.method} ${match.route.path}`;
+    const routeKey = keyOf(match.route);
     const event = {
       version: '2.0',
       routeKey,

@@ -14,7 +14,9 @@
  *
  * Answers (AWS Knowledge Center, "troubleshoot signature mismatch errors … SigV4 signed requests
  * with IAM authentication to API Gateway"; IAM User Guide, "Troubleshoot signed requests for AWS
- * APIs"), all HTTP 403: unsigned → "Missing Authentication Token"; unknown key → "The security token
+ * APIs"), all HTTP 403: unsigned → "Missing Authentication Token"; host not among the signed
+ * headers, or a credential scope of another service or region → API Gateway's words for those
+ * (cited where they are checked); unknown key → "The security token
  * included in the request is invalid."; wrong secret or request → "The request signature we
  * calculated does not match the signature you provided…"; X-Amz-Date more than 5 minutes off →
  * "Signature expired: … is now earlier than …" / "Signature not yet current: … is still later
@@ -92,12 +94,12 @@ const amzDate = (s: string): number | undefined => {
 const deny = (error: string, message: string): IamVerdict => ({ ok: false, error, message });
 
 /**
- * Verifies a request signed for `execute-api` by a long-term key of `account` with `secret`.
+ * Verifies a request signed for `execute-api` in `region` by a long-term key of `account` with `secret`.
  * `nowMs` is the real clock (signers stamp real time, not the emulator's virtual one).
  */
 export async function verifySigV4(
   req: SignedRequest,
-  opts: { account: string; secret: string; nowMs: number; apiArn?: string },
+  opts: { account: string; secret: string; region: string; nowMs: number; apiArn?: string },
 ): Promise<IamVerdict> {
   const authorization = header(req.headers, 'authorization');
   if (!authorization) return deny('MissingAuthenticationToken', 'Missing Authentication Token');
@@ -108,8 +110,22 @@ export async function verifySigV4(
       "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters (AWS4-HMAC-SHA256).",
     );
   const [, accessKeyId, scopeDate, region, service, signedHeaders, signature] = m;
+  const names = signedHeaders.split(';');
+  // The host is always signed (SigV4: "the host header … must be included"), so a signature can't be
+  // replayed against another host; API Gateway refuses one without it
+  // (aws/aws-sdk-php#2469, {"message": "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."}).
+  if (!names.includes('host') && !names.includes(':authority'))
+    return deny(
+      'IncompleteSignature',
+      "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+    );
+  // The credential scope names the API's service and region (API Gateway's answers: ex-aws/ex_aws#701
+  // "Credential should be scoped to correct service: 'execute-api'. "; "Credential should be scoped
+  // to a valid region, not 'ap-northeast-1'. " for a signature scoped to another region).
   if (service !== 'execute-api')
     return deny('InvalidSignature', `Credential should be scoped to correct service: 'execute-api'.`);
+  if (region !== opts.region)
+    return deny('InvalidSignature', `Credential should be scoped to a valid region, not '${region}'.`);
   const longTerm = /^\d{12}$/.test(accessKeyId) || /^AKIA\d{12}[A-Z0-9]{4}$/.test(accessKeyId);
   if (!longTerm) return deny('UnrecognizedClient', 'The security token included in the request is invalid.');
   const account = accountOf(accessKeyId);
@@ -149,7 +165,6 @@ export async function verifySigV4(
       "The provided 'x-amz-content-sha256' header does not match what was computed.",
     );
   // Re-sign exactly what the client signed: the headers it named, the path as sent, the body.
-  const names = signedHeaders.split(';');
   const headers: Record<string, string> = {};
   for (const n of names) {
     const v = header(req.headers, n);
@@ -220,12 +235,16 @@ export async function signIamRequest(req: {
   region?: string;
   headers?: Record<string, string>;
   signedAt?: Date;
+  /** Default `execute-api`; another one is what a misconfigured client sends (tests). */
+  service?: string;
+  /** Headers left out of the signature (tests: a signer that doesn't sign `host`). */
+  unsignedHeaders?: string[];
 }): Promise<Record<string, string>> {
   const u = new URL(req.url);
   const query: Record<string, string> = {};
   for (const [k, v] of u.searchParams) query[k] = v;
   const signer = new SignatureV4({
-    service: 'execute-api',
+    service: req.service ?? 'execute-api',
     region: req.region ?? 'us-east-1',
     credentials: { accessKeyId: req.accessKeyId, secretAccessKey: req.secretAccessKey },
     sha256: NodeSha256,
@@ -241,7 +260,7 @@ export async function signIamRequest(req: {
       headers: { host: u.host, ...(req.headers ?? {}) },
       body: req.body,
     },
-    { signingDate: req.signedAt },
+    { signingDate: req.signedAt, unsignableHeaders: new Set(req.unsignedHeaders ?? []) },
   );
   return signed.headers as Record<string, string>;
 }

@@ -7,7 +7,7 @@ import {
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-appstream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { decisionsJson } from '../../bin/cleanup-report';
+import { decisionLines, decisionsJson } from '../../bin/cleanup-report';
 import { type RunningEmulator, startEmulator } from '../../emulator';
 import { isoMinute } from '../../lib/cleanup/marks';
 import { builderArn } from '../../lib/cleanup/recorder';
@@ -212,9 +212,15 @@ describe('CLI: autopilot cleanup run --local against a running emulator', () => 
     expect(out.stdout).toMatch(/due\s+RUNNING\s+5h\s+stop \(dry run\)/);
     expect(out.stdout).toContain('(dry run: nothing changed)');
     expect(await stateOf('due')).toBe('RUNNING');
-    expect(await tagsOf('due')).toEqual(before.due);
-    expect(await tagsOf('to-warn')).toEqual(before.warn);
-    expect(await tagsOf('new')).toEqual(before.fresh);
+    // No mark changes (autopilot:cleanup); the recorder's bookkeeping still catches up the events
+    // (the creations of beforeEach: creator and started@), as EventBridge would on AWS.
+    const after = { due: await tagsOf('due'), warn: await tagsOf('to-warn'), fresh: await tagsOf('new') };
+    expect(after.due[TAG.cleanup]).toBe(before.due[TAG.cleanup]);
+    expect(after.warn[TAG.cleanup]).toBe(before.warn[TAG.cleanup]);
+    expect(after.fresh[TAG.cleanup]).toBeUndefined();
+    expect(out.stdout).toContain('connection events recorded: 4');
+    expect(after.due[TAG.creator]).toBeDefined();
+    expect(after.due[TAG.lastConnection]).toMatch(/^started@/);
   });
 
   it('--dry-run --json: the same shape, the reason says the action was not done', async () => {
@@ -272,11 +278,18 @@ describe('CLI: autopilot cleanup run --local against a running emulator', () => 
 });
 
 describe('CLI: autopilot cleanup simulate', () => {
-  it('--hours 13: the idle builder is warned 2h, stopped 4h after first seen + sessionGrace; the others are kept', async () => {
-    const out = await autopilot(['simulate', EXAMPLE, '--hours', '13', '--local', '--json']);
+  it('--hours 16: the idle builder is warned 2h, stopped 4h after first seen + sessionGrace; a logged-on one outlives its grace; the others are kept', async () => {
+    const out = await autopilot(['simulate', EXAMPLE, '--hours', '16', '--local', '--json']);
     expect(out.code).toBe(0);
     const sim = JSON.parse(out.stdout);
-    expect(sim).toMatchObject({ runs: 52, failedRuns: 0, cadenceMinutes: 15, from: '2026-11-30T08:00:00Z' });
+    expect(sim).toMatchObject({ runs: 64, failedRuns: 0, cadenceMinutes: 15, from: '2026-11-30T08:00:00Z' });
+    const acted = (builder: string) =>
+      sim.timeline
+        .filter(
+          (e: { builder: string; by: string; action: string }) =>
+            e.builder === builder && e.by === 'cleanup' && e.action !== 'none',
+        )
+        .map((e: { at: string; action: string }) => [e.at, e.action]);
     const idle = sim.timeline.filter(
       (e: { builder: string; action: string }) => e.builder === 'idle-never-used' && e.action !== 'none',
     );
@@ -286,13 +299,38 @@ describe('CLI: autopilot cleanup simulate', () => {
       ['2026-11-30T18:00:00Z', 'warn'],
       ['2026-11-30T20:00:00Z', 'stop'],
     ]);
+    // Both connected at 09:00. Without presence the connection keeps morning-session alive for
+    // sessionGrace (8h: idle from 17:00, warned 19:00, stopped 21:00). Logged on 09:00–19:00,
+    // logged-on stays RUNNING past that; idle from its last heartbeat (≈19:00): warned 21:00, stopped 23:00.
+    expect(acted('morning-session')).toEqual([
+      ['2026-11-30T19:00:00Z', 'warn'],
+      ['2026-11-30T21:00:00Z', 'stop'],
+    ]);
+    expect(acted('logged-on')).toEqual([
+      ['2026-11-30T21:00:00Z', 'warn'],
+      ['2026-11-30T23:00:00Z', 'stop'],
+    ]);
+    // Its idle clock ran from the last heartbeat (18:55, the last before the logoff at 19:00).
+    const loggedOn = sim.builders.find((b: { name: string }) => b.name === 'logged-on');
+    expect(loggedOn.lastConnection).toContain('presence@2026-11-30T18:55Z');
+    const warned = sim.timeline.find(
+      (e: { builder: string; action: string }) => e.builder === 'logged-on' && e.action === 'warn',
+    );
+    expect(warned.reason).toMatch(/^idle 2h5m since presence ≥ warnAfter 2h/);
+    expect(
+      sim.timeline.some(
+        (e: { builder: string; by: string; action: string }) =>
+          e.builder === 'logged-on' && e.by === 'person' && e.action === 'logon',
+      ),
+    ).toBe(true);
     const final = Object.fromEntries(
       sim.builders.map((b: { name: string; state: string }) => [b.name, b.state]),
     );
     expect(final).toMatchObject({
       'idle-never-used': 'STOPPED',
       'daily-user': 'RUNNING',
-      'morning-session': 'RUNNING',
+      'morning-session': 'STOPPED',
+      'logged-on': 'STOPPED',
       'opted-out': 'RUNNING',
       'pipeline-owned': 'RUNNING',
     });
@@ -339,6 +377,13 @@ describe('CLI: cleanup --json shows what came of each action', () => {
         },
         { ...row, builder: 'later', action: 'delete', result: 'skipped', error: 'past the run deadline' },
         { ...row, builder: 'idle', action: 'none', result: 'dry-run', idleMinutes: undefined },
+        {
+          ...row,
+          builder: 'late',
+          action: 'stop',
+          result: 'deferred',
+          error: 'past the run deadline 2026-11-27T12:08Z',
+        },
       ],
       summary,
     );
@@ -352,7 +397,12 @@ describe('CLI: cleanup --json shows what came of each action', () => {
         'action',
         'reason',
       ]);
-    const [ok, bad, later, idle] = json.decisions;
+    const [ok, bad, later, idle, late] = json.decisions;
+    // A deferred action keeps the decided action; its reason says it was deferred and why.
+    expect(late).toMatchObject({
+      action: 'stop',
+      reason: `${row.reason} — deferred: past the run deadline 2026-11-27T12:08Z`,
+    });
     expect(ok.reason).toBe(row.reason);
     expect(bad).toMatchObject({
       action: 'stop',
@@ -369,5 +419,19 @@ describe('CLI: cleanup --json shows what came of each action', () => {
         error: 'ConcurrentModificationException: busy',
       },
     ]);
+  });
+
+  it('the table shows a deferred or skipped action as not done, with why in the reason (B4)', () => {
+    const lines = decisionLines([
+      { ...row, builder: 'late', action: 'stop', result: 'deferred', error: 'past the run deadline' },
+      { ...row, builder: 'later', action: 'delete', result: 'skipped', error: 'busy' },
+      { ...row, builder: 'ok', action: 'stop', result: 'applied' },
+    ]);
+    const late = lines.find((l) => l.includes(' late '))!;
+    expect(late).toMatch(/ stop \(deferred\) +idle 5h ≥ stopAfter 4h — deferred: past the run deadline$/);
+    const later = lines.find((l) => l.includes(' later '))!;
+    expect(later).toMatch(/ delete \(not done\) +idle 5h ≥ stopAfter 4h — not done \(skipped\): busy$/);
+    const ok = lines.find((l) => l.includes(' ok '))!;
+    expect(ok).toMatch(/ stop +idle 5h ≥ stopAfter 4h$/);
   });
 });

@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { AppStreamClient, DescribeImageBuildersCommand } from '@aws-sdk/client-appstream';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readServerless } from '../../local/up/schedules';
 import { signIamRequest } from '../../local/up/sigv4';
 import { autopilot } from '../helpers/cli';
 import { spawnLocalUp } from './local-process';
@@ -96,6 +97,23 @@ describe('CLI: autopilot local up', () => {
       expect(other.body.message).toMatch(
         /^User: arn:aws:iam::210987654321:user\/user-USER is not authorized to perform: execute-api:Invoke/,
       );
+      // Signed for another region than the API's (us-east-1): refused in API Gateway's words.
+      const elsewhere = await get(
+        await signIamRequest({
+          url,
+          method: 'GET',
+          accessKeyId: '123456789012',
+          secretAccessKey: SECRET,
+          region: 'eu-west-1',
+        }),
+      );
+      expect(elsewhere).toEqual({
+        status: 403,
+        body: {
+          error: 'InvalidSignature',
+          message: "Credential should be scoped to a valid region, not 'eu-west-1'.",
+        },
+      });
       const temporary = await get(await signed('ASIA123456789012ABCD', SECRET));
       expect(temporary.body.error).toBe('UnrecognizedClient');
       // A signature older than SigV4's 5 minutes is expired.
@@ -144,6 +162,14 @@ describe('CLI: autopilot local up', () => {
         ]),
       );
       expect(ready.pipelines).toContain('office-apps');
+      // The API it serves has the routes serverless.yml's httpApi events declare, with their auth.
+      expect(ready.routes).toEqual(readServerless('serverless.yml').routes);
+      expect(ready.routes).toContainEqual({
+        method: 'POST',
+        path: '/hooks/pipelines/{name}/runs',
+        auth: 'NONE',
+        function: 'hooks',
+      });
       const scheduled = JSON.parse(
         await up.line((l) => l.includes('"type":"scheduled"') && l.includes('fleetSchedule-1')),
       );

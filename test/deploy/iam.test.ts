@@ -15,6 +15,7 @@ import { allFunctions } from '../../functions';
 import { TAG } from '../../lib/tags';
 import { CallGraph, type FunctionActions, functionActions, iamAction } from './actions';
 import { type Cfn, packagedTemplate, type Template } from './packaged';
+import { NO_RESOURCE_TYPES, STAR_FOR_REASON } from './resource-types';
 
 interface Statement {
   Effect: string;
@@ -104,10 +105,7 @@ const DESTRUCTIVE = /^appstream:(Delete|Stop|Update|Untag|Tag|Disassociate|Batch
  * type of this account only, and why (the same reasons are comments in deploy/resources/iam.yml).
  * (Grants on named resources, e.g. ScheduleApply's on the fleets its schedule file names, need none.)
  */
-const UNTAGGED_BY_REASON: Record<string, string> = {
-  // Roll-out: the fleets are named in the pipeline's definition (rollout.fleets), made by people.
-  'RollOutFunctionRole appstream:UpdateFleet': 'fleet/*',
-};
+const UNTAGGED_BY_REASON: Record<string, string> = {};
 
 /**
  * ScheduleApply's fleet actions are granted per fleet the bundled schedule file selects
@@ -129,6 +127,22 @@ const memberGrants = require('../../deploy/cleanup-member-grants.cjs') as {
   cleanupMemberResources(roles: string[]): { Resources?: Record<string, { Properties: Cfn }> };
 };
 const FLEET_SCOPED = [...fleetGrants.FLEET_ACTIONS, 'appstream:TagResource', 'appstream:UntagResource'];
+/**
+ * RollOut's UpdateFleet likewise: on the fleets the bundled pipelines name in after.rollOut only
+ * (RollOutFleetsPolicy, deploy/rollout-fleet-grants.cjs); none roll out by default.
+ */
+interface RollOutTarget {
+  region?: string;
+  fleet: string;
+}
+const rollOutGrants = require('../../deploy/rollout-fleet-grants.cjs') as {
+  rollOutTargets(pipelines: unknown[]): RollOutTarget[];
+  allowedFleetsEnv(targets: RollOutTarget[]): { 'Fn::Sub': string };
+  rollOutFleetResources(
+    targets: RollOutTarget[],
+    deployment: string,
+  ): { Resources?: Record<string, { Properties: Cfn }> };
+};
 
 const conditionKeys = (s: Statement) =>
   Object.values(s.Condition ?? {}).flatMap((block) => Object.keys(block as object));
@@ -176,6 +190,8 @@ describe('Least privilege: a role per function, with the actions its code calls'
       if (name === 'scheduleApply' && !template.Resources.ScheduleApplyFleetsPolicy)
         code = code.filter((a) => !FLEET_SCOPED.includes(a));
       if (!template.Resources.CleanupMemberAssumePolicy) code = code.filter((a) => a !== 'sts:AssumeRole');
+      if (name === 'rollOut' && !template.Resources.RollOutFleetsPolicy)
+        code = code.filter((a) => a !== 'appstream:UpdateFleet');
       const expected = [...new Set([...code, ...extrasFor(name, code)])].sort();
       expect(allowedActions(lambdas[name].role), `${name} (${derived[name].handler})`).toEqual(expected);
     },
@@ -223,6 +239,31 @@ describe('Least privilege: no broad grants', () => {
   it('grants no service wildcard (appstream:*, *:*)', () => {
     for (const { where, s } of everyStatement())
       for (const a of actionsOf(s)) expect(a, where).not.toMatch(/(^\*$|:\*$|^appstream:\*)/);
+  });
+
+  it("grants the actions without resource types (Service Authorization Reference) on '*' only, every other action on ARNs", () => {
+    for (const { where, s } of everyStatement()) {
+      if (s.Effect !== 'Allow') continue;
+      for (const a of actionsOf(s)) {
+        if (NO_RESOURCE_TYPES.includes(a)) {
+          // An ARN never matches an action without resource types: the call would be denied.
+          expect(s.Resource, `${where} ${a}`).toBe('*');
+        } else if (s.Resource === '*') {
+          // Only for a stated reason, narrowed by the stated condition keys.
+          expect(STAR_FOR_REASON[a], `${where} ${a} on '*'`).toBeDefined();
+          expect(conditionKeys(s).sort(), `${where} ${a}`).toEqual([...STAR_FOR_REASON[a]].sort());
+        } else {
+          expect([s.Resource].flat().length, `${where} ${a}`).toBeGreaterThan(0);
+          for (const r of [s.Resource].flat()) expect(r, `${where} ${a}`).not.toBe('*');
+        }
+      }
+    }
+    // appstream:ListTagsForResource in particular (review of issue 10, item 1).
+    const listTags = everyStatement().filter(({ s }) =>
+      actionsOf(s).includes('appstream:ListTagsForResource'),
+    );
+    expect(listTags.length).toBeGreaterThan(0);
+    for (const { s } of listTags) expect(s.Resource).toBe('*');
   });
 
   it('grants no destructive AppStream action without a tag condition, except on fleets of this account for a stated reason', () => {
@@ -389,6 +430,62 @@ describe('Least privilege: the fleet schedule acts on the fleets its file select
     // The default deploy (config/schedules.yaml selects no fleet) packages no fleet policy.
     expect(template.Resources.ScheduleApplyFleetsPolicy).toBeUndefined();
     expect(allowedActions('ScheduleApplyFunctionRole').filter((a) => FLEET_SCOPED.includes(a))).toEqual([]);
+  });
+});
+
+describe('Least privilege: RollOut updates the fleets the bundled pipelines name only', () => {
+  const sub = (region: string, fleet: string) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:appstream:${region}:\${AWS::AccountId}:fleet/${fleet}`,
+  });
+  const pipelines = [
+    {
+      name: 'a',
+      region: 'eu-west-1',
+      after: { rollOut: [{ fleet: 'sales' }, { fleet: 'hr', region: 'us-east-1' }] },
+    },
+    { name: 'b', after: { rollOut: [{ fleet: 'lab' }, { fleet: 'sales', region: 'eu-west-1' }] } },
+    { name: 'c', after: { rollOut: [] } },
+  ];
+
+  it("grants UpdateFleet on each named fleet's ARN in its region, and on images this deployment tagged, never fleet/*", () => {
+    const targets = rollOutGrants.rollOutTargets(pipelines);
+    // The target's region, else the pipeline's, else the deployment's (undefined); duplicates once.
+    expect(targets).toEqual([
+      { region: undefined, fleet: 'lab' },
+      { region: 'eu-west-1', fleet: 'sales' },
+      { region: 'us-east-1', fleet: 'hr' },
+    ]);
+    const { Resources } = rollOutGrants.rollOutFleetResources(targets, 'appstream-autopilot-ci');
+    const policy = Resources!.RollOutFleetsPolicy.Properties;
+    expect(policy.Roles).toEqual([{ Ref: 'RollOutFunctionRole' }]);
+    expect(policy.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'appstream:UpdateFleet',
+        Resource: [sub('${AWS::Region}', 'lab'), sub('eu-west-1', 'sales'), sub('us-east-1', 'hr')],
+      },
+      {
+        Effect: 'Allow',
+        Action: 'appstream:UpdateFleet',
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:appstream:*:${AWS::AccountId}:image/*' },
+        Condition: { StringEquals: { [`aws:ResourceTag/${TAG.deployment}`]: 'appstream-autopilot-ci' } },
+      },
+    ]);
+    for (const st of policy.PolicyDocument.Statement)
+      expect(JSON.stringify(st.Resource)).not.toContain('fleet/*');
+    // Resolve's list is the same fleets (lib/pipeline/resolve.ts checkRollOutFleets).
+    expect(rollOutGrants.allowedFleetsEnv(targets)).toEqual({
+      'Fn::Sub': JSON.stringify(['${AWS::Region}/lab', 'eu-west-1/sales', 'us-east-1/hr']),
+    });
+  });
+
+  it('grants nothing when no pipeline rolls out (the default config/pipelines), and tells Resolve so ([])', () => {
+    expect(rollOutGrants.rollOutFleetResources([], 'x')).toEqual({});
+    expect(rollOutGrants.allowedFleetsEnv([])).toEqual({ 'Fn::Sub': '[]' });
+    expect(template.Resources.RollOutFleetsPolicy).toBeUndefined();
+    expect(allowedActions('RollOutFunctionRole')).not.toContain('appstream:UpdateFleet');
+    const resolve = template.Resources[lambdas.resolve.logicalId].Properties.Environment.Variables;
+    expect(resolve.ALLOWED_ROLLOUT_FLEETS).toEqual({ 'Fn::Sub': '[]' });
   });
 });
 

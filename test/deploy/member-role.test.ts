@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
+import { TAG } from '../../lib/tags';
+import { NO_RESOURCE_TYPES } from './resource-types';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON, read field by field below
 type Cfn = any;
@@ -67,9 +69,14 @@ describe('Deployment: the member-account role template (deploy/cleanup-member-ro
     for (const st of statements) {
       expect(st.Effect).toBe('Allow');
       const acts = [st.Action].flat() as string[];
-      // Only the calls without resource-level permissions get '*'.
+      // Only the calls without resource types get '*' (Service Authorization Reference: Amazon
+      // AppStream 2.0 DescribeImageBuilders and ListTagsForResource; Resource Groups Tagging API
+      // GetResources); an ARN would never match them.
       if (st.Resource === '*')
-        expect(acts.sort()).toEqual(['appstream:DescribeImageBuilders', 'tag:GetResources']);
+        expect(
+          acts.every((a) => NO_RESOURCE_TYPES.includes(a)),
+          acts.join(),
+        ).toBe(true);
       else
         expect(st.Resource).toEqual({
           'Fn::Sub': `arn:\${AWS::Partition}:appstream:*:\${AWS::AccountId}:image-builder/*`,
@@ -79,17 +86,17 @@ describe('Deployment: the member-account role template (deploy/cleanup-member-ro
     }
     const grant = (action: string) => statements.find((st: Cfn) => [st.Action].flat().includes(action));
     expect(grant('appstream:StopImageBuilder').Condition).toEqual({
-      StringNotEqualsIgnoreCase: { 'aws:ResourceTag/autopilot:keep': 'true' },
+      StringNotEqualsIgnoreCase: { [`aws:ResourceTag/${TAG.keep}`]: 'true' },
     });
     expect(grant('appstream:DeleteImageBuilder').Condition).toEqual({
-      StringNotEqualsIgnoreCase: { 'aws:ResourceTag/autopilot:keep': ['true', 'stop-only'] },
-      Null: { 'aws:ResourceTag/autopilot:pipeline': 'true' },
+      StringNotEqualsIgnoreCase: { [`aws:ResourceTag/${TAG.keep}`]: ['true', 'stop-only'] },
+      Null: { [`aws:ResourceTag/${TAG.pipeline}`]: 'true' },
     });
     expect(grant('appstream:TagResource').Condition['ForAllValues:StringEquals']['aws:TagKeys']).toEqual([
-      'autopilot:cleanup',
-      'autopilot:last-action',
-      'autopilot:last-connection',
-      'autopilot:creator',
+      TAG.cleanup,
+      TAG.lastAction,
+      TAG.lastConnection,
+      TAG.creator,
     ]);
   });
 

@@ -209,6 +209,13 @@ describe('Deployment template: schedules', () => {
         trust.map((st: Cfn) => st.Principal.Service),
         id,
       ).toEqual(['scheduler.amazonaws.com']);
+      // Confused deputy: only this account's schedules may have Scheduler assume it, the roles
+      // serverless-step-functions generates too (EventBridge Scheduler user guide, "Setting up the
+      // execution role": aws:SourceAccount).
+      for (const st of trust)
+        expect(st.Condition, `${id} ${role}`).toEqual({
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        });
       const statements = statementsOf(role);
       expect(
         statements.flatMap((st) => st.Action),

@@ -197,7 +197,7 @@ describe('End to end: idle builder cleanup on the local runtime against the emul
     expect(state('busy')).toBe('STOPPED');
   });
 
-  it('a dry run changes nothing: no tags, no state change, no notification', async () => {
+  it('a dry run changes nothing: no mark, no state change, no notification', async () => {
     const t0 = fx.emu.world.now();
     await createBuilder(fx.client(), 'b1');
     at(t0, 13 * MIN);
@@ -216,24 +216,33 @@ describe('End to end: idle builder cleanup on the local runtime against the emul
     expect(await tagsOf('b1')).toEqual(marks);
   });
 
-  it('a dry run records no connection (no tag, cursor kept); the next real run does', async () => {
+  it('a dry run still records connections (bookkeeping, as EventBridge on AWS) and decides by them; it writes no mark', async () => {
+    // Prepare: created at t0, watched since; someone connects at t0 + 1h.
     const t0 = fx.emu.world.now();
     await createBuilder(fx.client(), 'c1');
     at(t0, 13 * MIN);
     await run();
+    await seenAtCreation(t0, ['c1']);
+    const mark = (await tagsOf('c1'))[TAG.cleanup];
     at(t0, HOUR);
     await post('image-builders/connect', { name: 'c1' });
-    at(t0, HOUR + MIN);
+    // Act: a dry run at t0 + 3h (idle 3h from the creation, were the connection not seen).
+    at(t0, 3 * HOUR);
     const dry = await run({}, { dryRun: true });
-    expect(dry.summary.connectionEvents.recorded).toBe(0);
-    expect(dry.summary.connectionEvents.notes.join()).toMatch(/dry run/);
-    // Only the creation (recorded by the first run) is on the tag.
-    const connectedAt = async () =>
-      parseLastConnection((await tagsOf('c1'))[TAG.lastConnection])?.connectedAt;
-    expect(await connectedAt()).toBeUndefined();
-    const real = await run();
-    expect(real.summary.connectionEvents.recorded).toBe(1);
-    expect(await connectedAt()).toBeDefined();
+    // Assess: the connection is recorded and the preview sees it (connection + sessionGrace).
+    expect(dry.summary.connectionEvents.recorded).toBe(1);
+    const connectedAt = parseLastConnection((await tagsOf('c1'))[TAG.lastConnection])?.connectedAt;
+    // CloudTrail's eventTime is to the second; the tag holds it rounded up to the minute.
+    expect(connectedAt).toBeGreaterThanOrEqual(t0 + HOUR - 1000);
+    expect(connectedAt).toBeLessThanOrEqual(t0 + HOUR + MIN);
+    expect(row(dry, 'c1')).toMatchObject({ action: 'none', idleMinutes: 0 });
+    expect(row(dry, 'c1').reason).toMatch(/since connected .* \+ sessionGrace 8h/);
+    // No mark changed, nothing stopped or notified.
+    expect((await tagsOf('c1'))[TAG.cleanup]).toBe(mark);
+    expect(state('c1')).toBe('RUNNING');
+    expect(dry.notifications).toEqual([]);
+    // The next real run finds the event already recorded (the cursor moved on).
+    expect((await run()).summary.connectionEvents.recorded).toBe(0);
   });
 
   it('where connection events were lost this run, nothing is stopped (warn-only there)', async () => {

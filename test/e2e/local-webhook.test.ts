@@ -35,11 +35,22 @@ const start = (endpointUrl?: string) =>
     endpointUrl,
   });
 
-/** What `curl -X POST -H 'X-Autopilot-Timestamp: …' -H 'X-Autopilot-Signature: sha256=…' -d @body` sends. */
-async function hook(local: LocalUp, pipeline: string, body: string, secret = HMAC_SECRET) {
-  const res = await fetch(`${local.apiUrl}/hooks/pipelines/${pipeline}/runs`, {
+/**
+ * What `curl -X POST -H 'X-Autopilot-Timestamp: …' -H 'X-Autopilot-Signature: sha256=…' -d @body` sends
+ * (the signature covers `<timestamp>.POST.<path>.<body>`, README "Webhooks API").
+ */
+async function hook(
+  local: LocalUp,
+  pipeline: string,
+  body: string,
+  secret = HMAC_SECRET,
+  signedFor = pipeline,
+) {
+  const path = `/hooks/pipelines/${pipeline}/runs`;
+  const signature = signHmac(secret, { method: 'POST', path: `/hooks/pipelines/${signedFor}/runs`, body });
+  const res = await fetch(`${local.apiUrl}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...signHmac(secret, body) },
+    headers: { 'content-type': 'application/json', ...signature },
     body,
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -68,14 +79,14 @@ describe('local up: a signed webhook starts a pipeline that completes against th
     const first = await hook(up, 'office-apps', body);
     expect(first.status).toBe(202);
     expect(first.body).toMatchObject({
-      runId: 'pipeline:office-apps-ci-build-42',
+      runId: 'pipeline:office-apps_ci-build-42',
       started: true,
       pipeline: 'office-apps',
     });
     // The same key again (a retried webhook, signed anew): the same execution, not a second run.
     const again = await hook(up, 'office-apps', body);
     expect(again.status).toBe(200);
-    expect(again.body).toMatchObject({ runId: 'pipeline:office-apps-ci-build-42', started: false });
+    expect(again.body).toMatchObject({ runId: 'pipeline:office-apps_ci-build-42', started: false });
     // A wrong secret is refused and starts nothing.
     const forged = await hook(
       up,
@@ -85,13 +96,22 @@ describe('local up: a signed webhook starts a pipeline that completes against th
     );
     expect(forged.status).toBe(403);
     expect(forged.body.error).toBe('InvalidSignature');
-    expect(pipelineRuns(up).map((e) => e.executionId)).toEqual(['pipeline:office-apps-ci-build-42']);
+    // A signature made for another pipeline's path is refused too (the path is signed).
+    const moved = await hook(
+      up,
+      'office-apps',
+      JSON.stringify({ idempotencyKey: 'moved' }),
+      HMAC_SECRET,
+      'other',
+    );
+    expect(moved).toMatchObject({ status: 403, body: { error: 'InvalidSignature' } });
+    expect(pipelineRuns(up).map((e) => e.executionId)).toEqual(['pipeline:office-apps_ci-build-42']);
 
-    await up.executions.settled('pipeline:office-apps-ci-build-42');
-    const done = await run(up, 'pipeline:office-apps-ci-build-42');
+    await up.executions.settled('pipeline:office-apps_ci-build-42');
+    const done = await run(up, 'pipeline:office-apps_ci-build-42');
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({
-      runId: 'pipeline:office-apps-ci-build-42',
+      runId: 'pipeline:office-apps_ci-build-42',
       workflow: 'pipeline',
       status: 'SUCCEEDED',
       currentStep: 'Succeeded',
@@ -116,8 +136,8 @@ describe('local up: a signed webhook starts a pipeline that completes against th
     const body = JSON.stringify({ idempotencyKey: 'remote-1' });
     expect((await hook(up, 'office-apps', body)).status).toBe(202);
     expect((await hook(up, 'office-apps', body)).body).toMatchObject({ started: false });
-    await up.executions.settled('pipeline:office-apps-remote-1');
-    const done = await run(up, 'pipeline:office-apps-remote-1');
+    await up.executions.settled('pipeline:office-apps_remote-1');
+    const done = await run(up, 'pipeline:office-apps_remote-1');
     expect(done.body).toMatchObject({ status: 'SUCCEEDED' });
     // The run moved that emulator's virtual clock through its control API (builder launch, snapshot).
     expect(emu.world.now() - Date.parse(String(done.body.startedAt))).toBeGreaterThan(30 * 60_000);

@@ -1,4 +1,4 @@
-# Pester 5 (Windows): presence detection and the heartbeat cadence of the Windows agent
+# Pester 5 (Windows): presence detection, idle detection and the heartbeat cadence of the Windows agent
 # (agent/PROTOCOL.md, "Presence heartbeat"). The sessions are what the Remote Desktop Services API
 # reports (Get-WtsSession is mocked); the S3 write is mocked.
 #   Invoke-Pester agent/windows/tests
@@ -11,8 +11,15 @@ BeforeAll {
   $Builder = 'b1'
   $PresenceSeconds = 300
   $PresenceCheckSeconds = 30
-  function Session([int]$Id, [int]$State, [string]$Domain, [string]$User, [string]$Station = 'Console') {
-    [pscustomobject]@{ SessionId = $Id; State = $State; Station = $Station; Domain = $Domain; UserName = $User }
+  $PresenceIdleSeconds = 1800
+  # A session as Get-WtsSession reports it. -LastInput / -Logon / -Current: the WTSINFOW times
+  # (UTC [DateTime]; $null = not reported, a FILETIME of 0).
+  function Session([int]$Id, [int]$State, [string]$Domain, [string]$User, [string]$Station = 'Console',
+    $LastInput = $null, $Logon = $null, $Current = $null) {
+    [pscustomobject]@{
+      SessionId = $Id; State = $State; Station = $Station; Domain = $Domain; UserName = $User
+      LastInputTime = $LastInput; LogonTime = $Logon; CurrentTime = $Current
+    }
   }
   # Every session of a builder nobody is using: services (session 0), the listener, and the
   # service identities that own dwm.exe / fontdrvhost.exe in each session.
@@ -97,5 +104,84 @@ Describe 'Invoke-PresenceTick' {
     Mock Write-StoreText { $script:written.Add($Rel) }
     Invoke-PresenceTick $state $t0.AddSeconds(30)
     $script:written.Count | Should -Be 1
+  }
+}
+
+Describe 'ConvertFrom-FileTime' {
+  It 'reads a FILETIME (100 ns since 1601 UTC) as UTC and 0 as not reported' {
+    $t = [DateTime]::new(2026, 11, 26, 12, 0, 0, [DateTimeKind]::Utc)
+    ConvertFrom-FileTime ([string]$t.ToFileTimeUtc()) | Should -Be $t
+    ConvertFrom-FileTime '0' | Should -BeNullOrEmpty
+    ConvertFrom-FileTime '' | Should -BeNullOrEmpty
+  }
+}
+
+# A logon counts only while it had user input within PresenceIdleSeconds (WTSINFOW LastInputTime
+# against CurrentTime); without a LastInputTime, only within PresenceIdleSeconds of its logon or
+# of the last input seen.
+Describe 'Select-PresentLogon' {
+  BeforeEach {
+    $state = @{ last = $null; reported = $false }
+    $t0 = [DateTime]::new(2026, 11, 26, 12, 0, 0, [DateTimeKind]::Utc)
+    $logon = $t0.AddHours(-3)
+  }
+  It 'counts a logon with input within PresenceIdleSeconds, not one idle for longer' {
+    $busy = Session 1 0 'EC2AMAZ-1' 'ImageBuilderAdmin' -LastInput $t0.AddSeconds(-60) -Logon $logon -Current $t0
+    $idle = Session 2 0 'CORP' 'alice' -LastInput $t0.AddSeconds(-1801) -Logon $logon -Current $t0
+    Select-PresentLogon ($nobody + @($busy, $idle)) $state $t0 | Should -Be @('EC2AMAZ-1\ImageBuilderAdmin')
+  }
+  It "measures idle time on the session's own clock (CurrentTime), not the agent's" {
+    # The WTS times are 2 h behind the agent's clock: 10 minutes idle all the same.
+    $s = Session 1 0 'EC2AMAZ-1' 'ImageBuilderAdmin' -LastInput ($t0.AddHours(-2).AddMinutes(-10)) -Logon $logon -Current ($t0.AddHours(-2))
+    @(Select-PresentLogon @($s) $state $t0).Count | Should -Be 1
+  }
+  It 'never counts a session the selection of logons leaves out, however recent its input' {
+    $s = Session 1 4 'EC2AMAZ-1' 'ImageBuilderAdmin' -LastInput $t0 -Logon $logon -Current $t0 # disconnected
+    @(Select-PresentLogon @($s) $state $t0).Count | Should -Be 0
+  }
+  It 'counts a session without LastInputTime only within PresenceIdleSeconds of its logon' {
+    $fresh = Session 1 0 'EC2AMAZ-1' 'ImageBuilderAdmin' -Logon $t0.AddSeconds(-600) -Current $t0
+    @(Select-PresentLogon @($fresh) $state $t0).Count | Should -Be 1
+    $state.fallback | Should -Be @('EC2AMAZ-1\ImageBuilderAdmin')
+    @(Select-PresentLogon @($fresh) $state $t0.AddSeconds(1199)).Count | Should -Be 1
+    @(Select-PresentLogon @($fresh) $state $t0.AddSeconds(1200)).Count | Should -Be 0 # 1800 s after logon
+  }
+  It 'without LastInputTime, counts from the last input seen in that session, never longer' {
+    $key = Session 1 0 'EC2AMAZ-1' 'ImageBuilderAdmin' -LastInput $t0.AddSeconds(-5) -Logon $logon -Current $t0
+    @(Select-PresentLogon @($key) $state $t0).Count | Should -Be 1
+    $unknown = Session 1 0 'EC2AMAZ-1' 'ImageBuilderAdmin' -Logon $logon -Current $t0.AddSeconds(60)
+    @(Select-PresentLogon @($unknown) $state $t0.AddSeconds(60)).Count | Should -Be 1
+    @(Select-PresentLogon @($unknown) $state $t0.AddSeconds(1794)).Count | Should -Be 1
+    @(Select-PresentLogon @($unknown) $state $t0.AddSeconds(1795)).Count | Should -Be 0
+  }
+  It 'without LastInputTime nor LogonTime, counts from the first sight of the session' {
+    $bare = Session 1 0 'EC2AMAZ-1' 'ImageBuilderAdmin'
+    @(Select-PresentLogon @($bare) $state $t0).Count | Should -Be 1
+    @(Select-PresentLogon @($bare) $state $t0.AddSeconds(1799)).Count | Should -Be 1
+    @(Select-PresentLogon @($bare) $state $t0.AddSeconds(1800)).Count | Should -Be 0
+  }
+}
+
+Describe 'Invoke-PresenceTick with idle logons' {
+  BeforeEach {
+    $script:written = [System.Collections.Generic.List[string]]::new()
+    Mock Write-StoreText { $script:written.Add($Rel) }
+    Mock Write-Log { $null }
+    $state = @{ last = $null; reported = $false }
+    $t0 = [DateTime]::new(2026, 11, 26, 12, 0, 0, [DateTimeKind]::Utc)
+  }
+  It 'stops the heartbeats when the logon has had no input for PresenceIdleSeconds, and resumes at the next input' {
+    $at = { param($now, $lastInput) Session 1 0 'EC2AMAZ-1' 'ImageBuilderAdmin' -LastInput $lastInput -Logon ($t0.AddHours(-1)) -Current $now }
+    Mock Get-WtsSession { & $at $t0 $t0 }
+    Invoke-PresenceTick $state $t0
+    $script:written.Count | Should -Be 1
+    Mock Get-WtsSession { & $at $t0.AddSeconds(1900) $t0 } # the tab was closed at t0
+    Invoke-PresenceTick $state $t0.AddSeconds(1900)
+    Should -Invoke Write-Log -ParameterFilter { $Message -like 'presence: logged on (EC2AMAZ-1\ImageBuilderAdmin) but no input for 1800s*' }
+    Invoke-PresenceTick $state $t0.AddSeconds(2500)
+    $script:written.Count | Should -Be 1
+    Mock Get-WtsSession { & $at $t0.AddSeconds(2600) $t0.AddSeconds(2590) } # input again
+    Invoke-PresenceTick $state $t0.AddSeconds(2600)
+    $script:written.Count | Should -Be 2
   }
 }

@@ -42,24 +42,26 @@ describe('Deployed handlers (functions/hooks.ts, functions/api.ts)', () => {
   it('hooks: verifies with the secret named by WEBHOOK_HMAC_SECRET_ARN and starts PIPELINE_STATE_MACHINE_ARN', async () => {
     const { handler } = await import('../../../functions/hooks');
     const body = '{"idempotencyKey":"deploy-1"}';
-    const event = httpEvent('POST', '/hooks/pipelines/payroll/runs', {
+    const path = '/hooks/pipelines/payroll/runs';
+    const event = httpEvent('POST', path, {
       body,
-      headers: signHmac(HMAC_SECRET, body),
+      headers: signHmac(HMAC_SECRET, { method: 'POST', path, body }),
     });
     const res = (await handler(event, context)) as ApiResult;
     expect(res.statusCode).toBe(202);
     expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input).toMatchObject({
       stateMachineArn: PIPELINE_ARN,
-      name: 'payroll-deploy-1',
+      name: 'payroll_deploy-1',
     });
   });
 
   it('hooks: 404 for a pipeline outside PIPELINE_NAMES; no IAM routes', async () => {
     const { handler } = await import('../../../functions/hooks');
     const body = '{}';
-    const unknown = httpEvent('POST', '/hooks/pipelines/nope/runs', {
+    const path = '/hooks/pipelines/nope/runs';
+    const unknown = httpEvent('POST', path, {
       body,
-      headers: signHmac(HMAC_SECRET, body),
+      headers: signHmac(HMAC_SECRET, { method: 'POST', path, body }),
     });
     expect(((await handler(unknown, context)) as ApiResult).statusCode).toBe(404);
     const iamRoute = httpEvent('POST', '/pipelines/payroll/runs', { body, iam: true });
@@ -83,10 +85,11 @@ describe('API metrics (Powertools)', () => {
     const addMetric = vi.fn();
     deps.metrics = { addMetric };
     const body = '{"idempotencyKey":"m"}';
+    const path = '/hooks/pipelines/office-apps/runs';
     const event = () =>
-      httpEvent('POST', '/hooks/pipelines/office-apps/runs', {
+      httpEvent('POST', path, {
         body,
-        headers: signHmac(HMAC_SECRET, body, NOW / 1000),
+        headers: signHmac(HMAC_SECRET, { method: 'POST', path, body, timestamp: NOW / 1000 }),
       });
     await call(event());
     await call(event());

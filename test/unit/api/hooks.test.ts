@@ -8,14 +8,26 @@ import { GITHUB_SECRET, HMAC_SECRET, httpEvent, NOW, PIPELINE_ARN, SECURITY_HEAD
 const HOOK = '/hooks/pipelines/office-apps/runs';
 const nowSeconds = NOW / 1000;
 
+/** A request signed for `opts.signedPath` (default: the path it is sent to, `opts.path` ?? HOOK). */
 const signed = (
   body: string,
-  opts: { secret?: string; at?: number; headers?: Record<string, string> } = {},
-) =>
-  httpEvent('POST', HOOK, {
+  opts: {
+    secret?: string;
+    at?: number;
+    headers?: Record<string, string>;
+    path?: string;
+    signedPath?: string;
+  } = {},
+) => {
+  const path = opts.path ?? HOOK;
+  const signature = signHmac(opts.secret ?? HMAC_SECRET, {
+    method: 'POST',
+    path: opts.signedPath ?? path,
     body,
-    headers: { ...signHmac(opts.secret ?? HMAC_SECRET, body, opts.at ?? nowSeconds), ...opts.headers },
+    timestamp: opts.at ?? nowSeconds,
   });
+  return httpEvent('POST', path, { body, headers: { ...signature, ...opts.headers } });
+};
 
 describe('API: POST /hooks/pipelines/{name}/runs (HMAC-signed webhook)', () => {
   it('starts the pipeline for a correctly signed request: 202, execution named after the key', async () => {
@@ -23,16 +35,16 @@ describe('API: POST /hooks/pipelines/{name}/runs (HMAC-signed webhook)', () => {
     const res = await call(signed('{"idempotencyKey":"ci-42"}'));
     expect(res.statusCode).toBe(202);
     expect(res.json).toMatchObject({
-      runId: 'pipeline:office-apps-ci-42',
+      runId: 'pipeline:office-apps_ci-42',
       started: true,
       pipeline: 'office-apps',
     });
-    expect(res.headers?.Location).toBe('/runs/pipeline%3Aoffice-apps-ci-42');
+    expect(res.headers?.Location).toBe('/runs/pipeline%3Aoffice-apps_ci-42');
     const calls = sfnMock.commandCalls(StartExecutionCommand);
     expect(calls).toHaveLength(1);
     expect(calls[0].args[0].input).toMatchObject({
       stateMachineArn: PIPELINE_ARN,
-      name: 'office-apps-ci-42',
+      name: 'office-apps_ci-42',
     });
     expect(JSON.parse(calls[0].args[0].input.input!)).toEqual({ pipeline: 'office-apps' });
   });
@@ -47,11 +59,37 @@ describe('API: POST /hooks/pipelines/{name}/runs (HMAC-signed webhook)', () => {
 
   it('answers 401 when the timestamp header is missing', async () => {
     const { call } = setup();
-    const { 'X-Autopilot-Signature': sig } = signHmac(HMAC_SECRET, '{}', nowSeconds);
+    const { 'X-Autopilot-Signature': sig } = signHmac(HMAC_SECRET, {
+      method: 'POST',
+      path: HOOK,
+      body: '{}',
+      timestamp: nowSeconds,
+    });
     const res = await call(
       httpEvent('POST', HOOK, { body: '{}', headers: { 'X-Autopilot-Signature': sig } }),
     );
     expect(res.statusCode).toBe(401);
+  });
+
+  it('answers 401 to an unsigned request while Secrets Manager is down (the secret is not read)', async () => {
+    const { call, secretsMock } = setup();
+    secretsMock
+      .on(GetSecretValueCommand)
+      .rejects(Object.assign(new Error('unavailable'), { name: 'InternalServiceError' }));
+    const res = await call(httpEvent('POST', HOOK, { body: '{}' }));
+    expect(res.statusCode).toBe(401);
+    expect(res.json.error).toBe('Unauthorized');
+    expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+
+  it('refuses a signature made for /hooks/pipelines/office-apps/runs on /hooks/pipelines/payroll/runs (403)', async () => {
+    const { call, sfnMock } = setup({ pipelines: ['office-apps', 'payroll'] });
+    const res = await call(
+      signed('{"idempotencyKey":"ci-1"}', { path: '/hooks/pipelines/payroll/runs', signedPath: HOOK }),
+    );
+    expect(res.statusCode).toBe(403);
+    expect(res.json.error).toBe('InvalidSignature');
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
   it('answers 403 InvalidSignature when signed with another secret', async () => {
@@ -116,13 +154,13 @@ describe('API: POST /hooks/pipelines/{name}/runs (HMAC-signed webhook)', () => {
 
   it('verifies the exact bytes of a base64-encoded body (API Gateway encodes non-text bodies)', async () => {
     const { call } = setup();
-    const body = '{"idempotencyKey":"b64","overrides":{"note":"café"}}';
+    const body = '{ "idempotencyKey" : "b64" }';
     const event = signed(body);
     event.body = Buffer.from(body, 'utf8').toString('base64');
     event.isBase64Encoded = true;
     const res = await call(event);
     expect(res.statusCode).toBe(202);
-    expect(res.json.runId).toBe('pipeline:office-apps-b64');
+    expect(res.json.runId).toBe('pipeline:office-apps_b64');
   });
 
   it('answers 400 InvalidJson to a signed body that is not JSON', async () => {
@@ -134,10 +172,8 @@ describe('API: POST /hooks/pipelines/{name}/runs (HMAC-signed webhook)', () => {
 
   it.each([
     ['{"idempotencyKey":"has spaces"}', 'idempotencyKey'],
-    ['{"overrides":5}', 'overrides'],
+    ['{"idempotencyKey":"gh_1_2"}', 'idempotencyKey'],
     ['{"pipelineName":"x"}', 'pipelineName'],
-    ['{"overrides":{"pipeline":"other"}}', 'overrides.pipeline'],
-    ['{"overrides":{"config":{}}}', 'overrides.config'],
   ])('answers 400 InvalidRequest to %s, naming the field %s', async (body, field) => {
     const { call, sfnMock } = setup();
     const res = await call(signed(body));
@@ -147,15 +183,33 @@ describe('API: POST /hooks/pipelines/{name}/runs (HMAC-signed webhook)', () => {
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
+  it.each([
+    ['build commands', { build: { commands: ['net user evil /add'] } }],
+    ['sharing', { shareWith: ['210987654321'] }],
+    ['an empty object', {}],
+  ])('refuses overrides on /hooks (%s): 400 naming overrides, nothing started', async (_what, overrides) => {
+    const { call, sfnMock } = setup();
+    const res = await call(signed(JSON.stringify({ idempotencyKey: 'ci-9', overrides })));
+    expect(res.statusCode).toBe(400);
+    expect(res.json.error).toBe('InvalidRequest');
+    expect(res.json.message).toMatch(/^body: overrides: not accepted on \/hooks/);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('refuses the Idempotency-Key header on /hooks (the signature does not cover it): 400 naming it', async () => {
+    const { call, sfnMock } = setup();
+    const res = await call(signed('{}', { headers: { 'Idempotency-Key': 'release-1.2.3' } }));
+    expect(res.statusCode).toBe(400);
+    expect(res.json).toEqual({
+      error: 'InvalidRequest',
+      message: expect.stringContaining('Idempotency-Key header: not accepted on /hooks'),
+    });
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
   it('answers 404 UnknownPipeline for a pipeline the deployment does not have', async () => {
     const { call, sfnMock } = setup();
-    const body = '{}';
-    const res = await call(
-      httpEvent('POST', '/hooks/pipelines/payroll/runs', {
-        body,
-        headers: signHmac(HMAC_SECRET, body, nowSeconds),
-      }),
-    );
+    const res = await call(signed('{}', { path: '/hooks/pipelines/payroll/runs' }));
     expect(res.statusCode).toBe(404);
     expect(res.json).toEqual({
       error: 'UnknownPipeline',
@@ -172,10 +226,9 @@ describe('API: POST /hooks/pipelines/{name}/runs (HMAC-signed webhook)', () => {
 
   it('runs once for the same idempotency key twice: the second answers 200 with the same run', async () => {
     const { call, sfnMock } = setup();
-    const first = await call(signed('{}', { headers: { 'Idempotency-Key': 'release-1.2.3' } }));
-    const second = await call(
-      signed('{}', { at: nowSeconds + 10, headers: { 'Idempotency-Key': 'release-1.2.3' } }),
-    );
+    const body = '{"idempotencyKey":"release-1.2.3"}';
+    const first = await call(signed(body));
+    const second = await call(signed(body, { at: nowSeconds + 10 }));
     expect(first.statusCode).toBe(202);
     expect(second.statusCode).toBe(200);
     expect(second.json).toMatchObject({ runId: first.json.runId, started: false, status: 'RUNNING' });
@@ -188,7 +241,7 @@ describe('API: POST /hooks/pipelines/{name}/runs (HMAC-signed webhook)', () => {
     const first = await call(structuredClone(event));
     const replay = await call(structuredClone(event));
     expect(first.statusCode).toBe(202);
-    expect(first.json.runId).toMatch(/^pipeline:office-apps-sig-[0-9a-f]{32}$/);
+    expect(first.json.runId).toMatch(/^pipeline:office-apps_sig_[0-9a-f]{32}$/);
     expect(replay).toMatchObject({ statusCode: 200, json: { runId: first.json.runId, started: false } });
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(1);
   });
@@ -227,11 +280,14 @@ function github(
   });
 }
 
-const release = (action: string) => ({
+const REPO_ID = 1296269;
+const RELEASE_ID = 1;
+const release = (action: string, over: Record<string, unknown> = {}) => ({
   action,
-  release: { tag_name: 'v1.2.3', name: '1.2.3' },
-  repository: {},
+  release: { id: RELEASE_ID, tag_name: 'v1.2.3', name: '1.2.3', draft: false, prerelease: false, ...over },
+  repository: { id: REPO_ID, full_name: 'octocat/Hello-World' },
 });
+const GH_NAME = `office-apps_gh_${REPO_ID}_${RELEASE_ID}`;
 
 describe('API: POST /hooks/github/pipelines/{name} (GitHub webhook)', () => {
   it("answers GitHub's ping with 200 and starts nothing", async () => {
@@ -242,27 +298,58 @@ describe('API: POST /hooks/github/pipelines/{name} (GitHub webhook)', () => {
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
-  it('starts the pipeline on a published release, named after the delivery id', async () => {
+  it('starts the pipeline on a published release, named after the signed repository and release ids', async () => {
     const { call, sfnMock } = setup();
     const res = await call(github('release', release('published')));
     expect(res.statusCode).toBe(202);
     expect(res.json).toMatchObject({
-      runId: `pipeline:office-apps-gh-${DELIVERY}`,
+      runId: `pipeline:${GH_NAME}`,
+      pipeline: 'office-apps',
       release: 'v1.2.3',
       started: true,
     });
     const input = sfnMock.commandCalls(StartExecutionCommand)[0].args[0].input;
-    expect(input.name).toBe(`office-apps-gh-${DELIVERY}`);
+    expect(input.name).toBe(GH_NAME);
     expect(JSON.parse(input.input!)).toEqual({ pipeline: 'office-apps' });
   });
 
-  it('runs once when GitHub redelivers the same delivery', async () => {
+  it('starts nothing for a GitHub redelivery of the same release with a new delivery id (or none)', async () => {
     const { call, sfnMock } = setup();
     await call(github('release', release('published')));
-    const again = await call(github('release', release('published')));
-    expect(again.statusCode).toBe(200);
-    expect(again.json.started).toBe(false);
+    const redelivered = await call(
+      github('release', release('published'), { delivery: 'a1b2c3d4-0000-11e3-81ab-4c9367dc0958' }),
+    );
+    expect(redelivered.statusCode).toBe(200);
+    expect(redelivered.json).toMatchObject({ runId: `pipeline:${GH_NAME}`, started: false });
+    const noDelivery = github('release', release('published'));
+    delete noDelivery.headers['x-github-delivery'];
+    expect((await call(noDelivery)).json).toMatchObject({ started: false });
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
+  it('starts another run for another release of the repository', async () => {
+    const { call, sfnMock } = setup();
+    await call(github('release', release('published')));
+    const next = await call(github('release', release('published', { id: 2, tag_name: 'v1.2.4' })));
+    expect(next.statusCode).toBe(202);
+    expect(next.json.runId).toBe(`pipeline:office-apps_gh_${REPO_ID}_2`);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(2);
+  });
+
+  it.each([
+    ['pre-release', { prerelease: true }],
+    ['draft', { draft: true }],
+  ])('ignores a published %s with 200 and starts nothing', async (kind, over) => {
+    const { call, sfnMock } = setup();
+    const res = await call(github('release', release('published', over)));
+    expect(res.statusCode).toBe(200);
+    expect(res.json).toMatchObject({
+      ignored: true,
+      action: 'published',
+      release: 'v1.2.3',
+      reason: expect.stringMatching(new RegExp(`^${kind}:`)),
+    });
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
   it.each(['created', 'edited', 'prereleased', 'deleted'])(
@@ -301,11 +388,23 @@ describe('API: POST /hooks/github/pipelines/{name} (GitHub webhook)', () => {
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
-  it('answers 400 naming X-GitHub-Delivery when a release comes without a usable delivery id', async () => {
+  it('answers 401 to an unsigned delivery while Secrets Manager is down (the secret is not read)', async () => {
+    const { call, secretsMock } = setup();
+    secretsMock
+      .on(GetSecretValueCommand)
+      .rejects(Object.assign(new Error('unavailable'), { name: 'InternalServiceError' }));
+    const unsigned = github('release', release('published'));
+    delete unsigned.headers['X-Hub-Signature-256'];
+    const res = await call(unsigned);
+    expect(res.statusCode).toBe(401);
+    expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+
+  it('answers 400 naming repository.id when a published release lacks it', async () => {
     const { call } = setup();
-    const res = await call(github('release', release('published'), { delivery: 'not a guid!' }));
+    const res = await call(github('release', { ...release('published'), repository: {} }));
     expect(res.statusCode).toBe(400);
-    expect(res.json.message).toContain('X-GitHub-Delivery');
+    expect(res.json.message).toContain('repository.id');
   });
 
   it('answers 400 naming the field of a release payload without one', async () => {

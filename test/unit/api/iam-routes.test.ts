@@ -29,10 +29,10 @@ describe('API: POST /pipelines/{name}/runs (IAM)', () => {
     );
     expect(res.statusCode).toBe(202);
     expect(res.json).toEqual({
-      runId: 'pipeline:office-apps-ci-7',
+      runId: 'pipeline:office-apps_ci-7',
       workflow: 'pipeline',
       started: true,
-      statusUrl: '/runs/pipeline%3Aoffice-apps-ci-7',
+      statusUrl: '/runs/pipeline%3Aoffice-apps_ci-7',
       pipeline: 'office-apps',
     });
     const input = sfnMock.commandCalls(StartExecutionCommand)[0].args[0].input;
@@ -40,12 +40,12 @@ describe('API: POST /pipelines/{name}/runs (IAM)', () => {
     expect(JSON.parse(input.input!)).toEqual({ pipeline: 'office-apps', overrides: { note: 'x' } });
   });
 
-  it('names a run without a key <pipeline>-<UTC time>-<random> (a new run each time)', async () => {
+  it('names a run without a key <pipeline>_<UTC time>-<random> (a new run each time)', async () => {
     const { call, sfnMock } = setup();
     await call(iam('POST', '/pipelines/office-apps/runs'));
     await call(iam('POST', '/pipelines/office-apps/runs'));
     const names = sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
-    expect(names[0]).toMatch(/^office-apps-20261126T100000Z-[0-9a-f]{8}$/);
+    expect(names[0]).toMatch(/^office-apps_20261126T100000Z-[0-9a-f]{8}$/);
     expect(names[1]).not.toBe(names[0]);
   });
 
@@ -59,7 +59,7 @@ describe('API: POST /pipelines/{name}/runs (IAM)', () => {
     );
     expect([first.statusCode, second.statusCode]).toEqual([202, 200]);
     expect(second.json).toMatchObject({
-      runId: 'pipeline:office-apps-abc',
+      runId: 'pipeline:office-apps_abc',
       started: false,
       status: 'RUNNING',
     });
@@ -83,7 +83,7 @@ describe('API: POST /pipelines/{name}/runs (IAM)', () => {
       });
     const res = await call(iam('POST', '/pipelines/office-apps/runs', { idempotencyKey: 'k1' }));
     expect(res.statusCode).toBe(200);
-    expect(res.json).toMatchObject({ runId: 'pipeline:office-apps-k1', started: false });
+    expect(res.json).toMatchObject({ runId: 'pipeline:office-apps_k1', started: false });
   });
 
   it('refuses a header and a body key that differ (400 naming idempotencyKey)', async () => {
@@ -180,11 +180,11 @@ describe('API: GET /runs/{id} (IAM)', () => {
         },
       ],
     });
-    const res = await call(iam('GET', '/runs/pipeline%3Aoffice-apps-r1'));
+    const res = await call(iam('GET', '/runs/pipeline%3Aoffice-apps_r1'));
     expect(res.statusCode).toBe(200);
     expect(res.json).toEqual({
-      runId: 'pipeline:office-apps-r1',
-      executionId: 'pipeline:office-apps-r1',
+      runId: 'pipeline:office-apps_r1',
+      executionId: 'pipeline:office-apps_r1',
       workflow: 'pipeline',
       status: 'RUNNING',
       startedAt: '2026-11-26T10:00:00.000Z',
@@ -193,7 +193,7 @@ describe('API: GET /runs/{id} (IAM)', () => {
     const history = sfnMock.commandCalls(GetExecutionHistoryCommand)[0].args[0].input;
     expect(history).toMatchObject({
       reverseOrder: true,
-      executionArn: executionArn(PIPELINE_ARN, 'office-apps-r1'),
+      executionArn: executionArn(PIPELINE_ARN, 'office-apps_r1'),
     });
   });
 
@@ -239,10 +239,10 @@ describe('API: GET /runs/{id} (IAM)', () => {
   it('accepts an execution ARN of its own state machines (URL-encoded)', async () => {
     const { call } = setup();
     await call(iam('POST', '/cleanup/runs', { idempotencyKey: 'nightly' }));
-    const arn = executionArn(CLEANUP_ARN, 'cleanup-nightly');
+    const arn = executionArn(CLEANUP_ARN, 'cleanup_nightly');
     const res = await call(iam('GET', `/runs/${encodeURIComponent(arn)}`));
     expect(res.statusCode).toBe(200);
-    expect(res.json).toMatchObject({ runId: 'cleanup:cleanup-nightly', workflow: 'cleanup' });
+    expect(res.json).toMatchObject({ runId: 'cleanup:cleanup_nightly', workflow: 'cleanup' });
   });
 
   it('answers 404 RunNotFound for an unknown run, another account’s ARN or a malformed id', async () => {
@@ -329,7 +329,7 @@ describe('API: POST /cleanup/runs (IAM)', () => {
     const { call, sfnMock } = setup();
     const res = await call(iam('POST', '/cleanup/runs', { dryRun: true }));
     expect(res.statusCode).toBe(202);
-    expect(res.json.runId).toMatch(/^cleanup:cleanup-20261126T100000Z-[0-9a-f]{8}$/);
+    expect(res.json.runId).toMatch(/^cleanup:cleanup_20261126T100000Z-[0-9a-f]{8}$/);
     const input = sfnMock.commandCalls(StartExecutionCommand)[0].args[0].input;
     expect(input.stateMachineArn).toBe(CLEANUP_ARN);
     expect(JSON.parse(input.input!)).toEqual({ dryRun: true });
@@ -350,17 +350,39 @@ describe('API: POST /cleanup/runs (IAM)', () => {
 });
 
 describe('API: execution names from idempotency keys', () => {
-  it('is <scope>-<key> when that is a valid execution name', () => {
-    expect(executionNameFor('office-apps', 'ci-42')).toBe('office-apps-ci-42');
+  it('is <scope>_<key> when that is a valid execution name', () => {
+    expect(executionNameFor('office-apps', 'ci-42')).toBe('office-apps_ci-42');
+  });
+
+  it('gives office + apps-ci-1 and office-apps + ci-1 different execution names (a scope has no _)', () => {
+    const a = executionNameFor('office', 'apps-ci-1');
+    const b = executionNameFor('office-apps', 'ci-1');
+    expect([a, b]).toEqual(['office_apps-ci-1', 'office-apps_ci-1']);
+    // The hashed form keeps them apart too (the hash is over <scope>_<key>).
+    const c = executionNameFor('office', 'apps-v1.0');
+    const d = executionNameFor('office-apps', 'v1.0');
+    expect(c).toMatch(/^office_apps-v1-0_[0-9a-f]{16}$/);
+    expect(d).toMatch(/^office-apps_v1-0_[0-9a-f]{16}$/);
+    expect(c).not.toBe(d);
   });
 
   it('keeps keys apart that a name cannot hold as they are (dots, length): readable part + hash', () => {
     const a = executionNameFor('office-apps', 'release-1.2.3');
-    const b = executionNameFor('office-apps', 'release-1_2_3');
-    expect(a).toMatch(/^office-apps-release-1_2_3-[0-9a-f]{16}$/);
+    const b = executionNameFor('office-apps', 'release-1-2-3');
+    expect(a).toMatch(/^office-apps_release-1-2-3_[0-9a-f]{16}$/);
     expect(a).not.toBe(b);
     const long = executionNameFor('a'.repeat(40), 'k'.repeat(128));
     expect(long).toMatch(/^[A-Za-z0-9_-]{80}$/);
     expect(executionNameFor('a'.repeat(40), 'k'.repeat(128))).toBe(long);
+  });
+
+  it('refuses keys in the webhooks’ own gh_/sig_ space (400 naming idempotencyKey)', async () => {
+    const { call, sfnMock } = setup();
+    for (const key of ['gh_1_2', 'sig_00ff']) {
+      const res = await call(iam('POST', '/pipelines/office-apps/runs', { idempotencyKey: key }));
+      expect(res.statusCode).toBe(400);
+      expect(res.json.message).toContain('idempotencyKey');
+    }
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 });

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parse, type ScalarTag } from 'yaml';
 import {
   BUILDER_EVENT_NAMES,
   CONNECTION_EVENT_PATTERN,
@@ -28,8 +30,40 @@ const envelope = (over: Record<string, unknown> = {}, detail: Record<string, unk
   ...over,
 });
 
+/**
+ * serverless.yml as CloudFormation reads it: `!Ref X` as `{Ref: X}`, `!GetAtt A.B` as
+ * `{'Fn::GetAtt': 'A.B'}`; other short forms are left as their scalar (not compared here).
+ */
+const sls = parse(readFileSync('serverless.yml', 'utf8'), {
+  logLevel: 'silent',
+  customTags: [
+    { tag: '!Ref', resolve: (v: string) => ({ Ref: v }) } as ScalarTag,
+    { tag: '!GetAtt', resolve: (v: string) => ({ 'Fn::GetAtt': v }) } as ScalarTag,
+  ],
+}) as {
+  provider: { environment: Record<string, unknown> };
+  functions: Record<string, { events?: { eventBridge?: { pattern?: unknown } }[] }>;
+};
+/** The event patterns of the recorder's EventBridge rules, as deployed. */
+const deployedPatterns = (sls.functions.cleanupRecordConnection.events ?? [])
+  .map((e) => e.eventBridge?.pattern)
+  .filter((p): p is Record<string, unknown> => p !== undefined);
+
+describe('Cleanup recorder: the rules serverless.yml deploys are the patterns the code matches (B8)', () => {
+  it('deploys exactly two rules for the recorder: CONNECTION_EVENT_PATTERN and presenceEventPattern', () => {
+    expect(deployedPatterns).toHaveLength(2);
+    expect(deployedPatterns[0]).toEqual(JSON.parse(JSON.stringify(CONNECTION_EVENT_PATTERN)));
+    // The bucket is the stack's AgentBucket (AGENT_BUCKET) and the prefix AGENT_PREFIX.
+    expect(sls.provider.environment.AGENT_BUCKET).toEqual({ Ref: 'AgentBucket' });
+    const prefix = sls.provider.environment.AGENT_PREFIX as string;
+    expect(deployedPatterns[1]).toEqual(
+      JSON.parse(JSON.stringify(presenceEventPattern({ Ref: 'AgentBucket' } as unknown as string, prefix))),
+    );
+  });
+});
+
 describe('Cleanup recorder: CONNECTION_EVENT_PATTERN', () => {
-  it('is the EventBridge rule serverless.yml deploys (plain JSON data)', () => {
+  it('is plain JSON data: the CloudTrail calls the recorder records', () => {
     expect(JSON.parse(JSON.stringify(CONNECTION_EVENT_PATTERN))).toEqual({
       source: ['aws.appstream'],
       'detail-type': ['AWS API Call via CloudTrail'],
