@@ -1,7 +1,7 @@
 /** `autopilot cleanup run --aws`: one execution of the deployed builder-cleanup state machine. */
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { CleanupPlan } from '../lib/cleanup/plan';
-import type { CleanupRunOutput } from '../lib/cleanup/summary';
+import { type CleanupRunOutput, skippedSummary } from '../lib/cleanup/summary';
 import {
   backoffMs,
   executionName,
@@ -109,18 +109,7 @@ export function reportOf(output: CleanupRunOutput | CleanupPlan | null): {
     throw Object.assign(new Error('the execution succeeded without an output'), {
       name: 'CleanupOutputError',
     });
-  if ('skip' in output && output.skip)
-    return {
-      decisions: [],
-      summary: {
-        at: output.at,
-        dryRun: output.dryRun,
-        counts: {},
-        perScope: [],
-        failedScopes: [],
-        skipped: output.skip,
-      },
-    };
+  if ('skip' in output && output.skip) return { decisions: [], summary: skippedSummary(output) };
   const run = output as CleanupRunOutput;
   if (!run.summary)
     throw Object.assign(

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../emulator';
+import { stopOnSignals } from './stop-signals';
 import { runSubcommand } from './subcommands';
 
 const HELP = `Usage: autopilot emulator [--port 4566] [--host 127.0.0.1] [--speed 600] [--state-file f.json] [--seed 1]
@@ -55,31 +56,14 @@ export async function emulatorCommand(argv: string[]): Promise<void> {
     stateFile: values['state-file'],
   });
   console.log(`AppStream 2.0 emulator listening on ${emu.endpoint} (speed ×${emu.world.clock.speed})`);
-  let stopping = false;
-  const stop = async (reason: string) => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals(STOP_DEADLINE_MS, async (reason) => {
     console.log(
       `\n${reason}: stopping emulator${values['state-file'] ? `, saving state to ${values['state-file']}` : ''}`,
     );
-    // Never hang on the way out: whatever close() waits for, exit within STOP_DEADLINE_MS.
-    setTimeout(() => process.exit(1), STOP_DEADLINE_MS).unref();
     await emu.stop();
     process.exit(0);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
-    process.once(signal, () => void stop(signal));
-  // `npx autopilot emulator` runs this process under `npm exec` → `sh -c autopilot ...`. A SIGTERM
-  // to npx ends npm and the shell but is not passed on to us (the shell does not forward it), so
-  // the emulator used to live on as an orphan until something else killed it. Stop as soon as the
-  // process that started us is gone (re-parented: ppid changes).
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) void stop('parent process exited');
-  }, PARENT_POLL_MS).unref();
+  });
 }
 
-/** How often the emulator checks that the process that started it is still there. */
-const PARENT_POLL_MS = 200;
 /** The longest a stop (close listeners and connections, save the state file) may take. */
 const STOP_DEADLINE_MS = 5000;

@@ -7,6 +7,7 @@ import { type LocalUp, startLocalUp } from '../local/up';
 import type { ExecutionUpdate } from '../local/up/executions';
 import { progressPrinter } from './progress';
 import { intOption, parseOptions, UsageError } from './schedule-args';
+import { stopOnSignals } from './stop-signals';
 
 export const UP_HELP = `Usage: autopilot local up [options]
 
@@ -42,8 +43,6 @@ Stops on Ctrl+C (SIGINT) or SIGTERM: running executions are stopped (ABORTED), t
 
 /** The longest a stop may take before the process exits anyway. */
 const STOP_DEADLINE_MS = 3000;
-/** How often it checks that the process that started it is still there (see emulator-command.ts). */
-const PARENT_POLL_MS = 200;
 
 const port = (name: string, v: string | undefined, dflt: number) => intOption(name, v, 0, 65535) ?? dflt;
 
@@ -187,25 +186,14 @@ export async function upCommand(argv: string[]): Promise<number> {
     });
   else printEndpoints(up, values['no-schedules'] ? [] : schedules);
 
-  let stopping = false;
-  return new Promise<number>((resolve) => {
-    const stop = async (reason: string) => {
-      if (stopping) return;
-      stopping = true;
+  return new Promise<number>((resolve) =>
+    stopOnSignals(STOP_DEADLINE_MS, async (reason) => {
       if (json) emit({ type: 'stopping', reason });
       else console.log(`\n${reason}: stopping (running executions are aborted)`);
-      // Never hang on the way out: whatever stop() waits for, exit within STOP_DEADLINE_MS.
-      setTimeout(() => process.exit(1), STOP_DEADLINE_MS).unref();
       await up.stop();
       resolve(0);
-    };
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
-      process.once(signal, () => void stop(signal));
-    const parent = process.ppid;
-    setInterval(() => {
-      if (process.ppid !== parent) void stop('parent process exited');
-    }, PARENT_POLL_MS).unref();
-  });
+    }),
+  );
 }
 
 function printEndpoints(

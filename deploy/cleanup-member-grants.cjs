@@ -11,9 +11,7 @@
 // whose code calls sts:AssumeRole). None configured (the default): no policy, no AssumeRole at all.
 'use strict';
 
-const { readFileSync } = require('node:fs');
-const path = require('node:path');
-const { parse } = require('yaml');
+const { policyResources, yamlParam } = require('./lib/variables.cjs');
 
 const ROLES = ['CleanupSweepFunctionRole', 'CleanupRecordConnectionFunctionRole'];
 
@@ -36,27 +34,13 @@ function policyRoles(policy) {
 function cleanupMemberResources(roles) {
   const unique = [...new Set(roles)].sort();
   if (unique.length === 0) return {};
-  return {
-    Resources: {
-      CleanupMemberAssumePolicy: {
-        Type: 'AWS::IAM::Policy',
-        Properties: {
-          PolicyName: 'cleanup-member-accounts',
-          Roles: ROLES.map((r) => ({ Ref: r })),
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: unique }],
-          },
-        },
-      },
-    },
-  };
+  return policyResources('CleanupMemberAssumePolicy', 'cleanup-member-accounts', ROLES, [
+    { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: unique },
+  ]);
 }
 
 module.exports = async ({ resolveVariable }) => {
-  const file = (await resolveVariable('param:cleanupPolicyFile')) || 'config/cleanup.yaml';
-  const full = path.isAbsolute(file) ? file : path.join(__dirname, '..', file);
-  const policy = parse(readFileSync(full, 'utf8')) ?? {};
+  const policy = await yamlParam(resolveVariable, 'cleanupPolicyFile', 'config/cleanup.yaml');
   return cleanupMemberResources([
     ...policyRoles(policy),
     ...list(await resolveVariable('param:cleanupAccountRoles')),

@@ -5,19 +5,10 @@
 // one AWS::Scheduler::Schedule per pipeline of the pipelinesDir param that declares `schedule`.
 'use strict';
 
-const path = require('node:path');
+const { servicePath, tsRequire } = require('./lib/variables.cjs');
 
 module.exports = async ({ resolveVariable }) => {
   const dir = (await resolveVariable('param:pipelinesDir')) || 'config/pipelines';
-  let tsx;
-  try {
-    tsx = require('tsx/cjs/api');
-  } catch (err) {
-    throw new Error(
-      `deploy/pipeline-schedules.cjs runs TypeScript through tsx, a dev dependency: run npm ci (${err.message})`,
-    );
-  }
-  const { pipelineScheduleResources } = tsx.require('../lib/config/pipeline-schedules.ts', __filename);
-  const serviceDir = path.resolve(__dirname, '..');
-  return pipelineScheduleResources(path.isAbsolute(dir) ? dir : path.join(serviceDir, dir));
+  const { pipelineScheduleResources } = tsRequire(__filename)('../lib/config/pipeline-schedules.ts');
+  return pipelineScheduleResources(servicePath(dir));
 };

@@ -15,7 +15,7 @@
 // No pipeline rolls out (the default): no policy, RollOut may update no fleet, and the list is [].
 'use strict';
 
-const path = require('node:path');
+const { policyResources, servicePath, tsRequire } = require('./lib/variables.cjs');
 
 /** TAG.deployment (lib/tags.ts): Resolve tags every image it builds with `<service>-<stage>`. */
 const DEPLOYMENT_TAG = 'autopilot:deployment';
@@ -48,47 +48,32 @@ const fleetArn = (t) => ({
 /** The stack resources: a policy on RollOutFunctionRole for `targets`, or none. */
 function rollOutFleetResources(targets, deployment) {
   if (targets.length === 0) return {};
-  return {
-    Resources: {
-      RollOutFleetsPolicy: {
-        Type: 'AWS::IAM::Policy',
-        Properties: {
-          PolicyName: 'rollOut-fleets',
-          Roles: [{ Ref: 'RollOutFunctionRole' }],
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              { Effect: 'Allow', Action: 'appstream:UpdateFleet', Resource: targets.map(fleetArn) },
-              {
-                Effect: 'Allow',
-                Action: 'appstream:UpdateFleet',
-                // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder
-                Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:appstream:*:${AWS::AccountId}:image/*' },
-                Condition: { StringEquals: { [`aws:ResourceTag/${DEPLOYMENT_TAG}`]: deployment } },
-              },
-            ],
-          },
-        },
+  return policyResources(
+    'RollOutFleetsPolicy',
+    'rollOut-fleets',
+    ['RollOutFunctionRole'],
+    [
+      { Effect: 'Allow', Action: 'appstream:UpdateFleet', Resource: targets.map(fleetArn) },
+      {
+        Effect: 'Allow',
+        Action: 'appstream:UpdateFleet',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:appstream:*:${AWS::AccountId}:image/*' },
+        Condition: { StringEquals: { [`aws:ResourceTag/${DEPLOYMENT_TAG}`]: deployment } },
       },
-    },
-  };
+    ],
+  );
 }
 
 /** The bundled pipelines, validated as Resolve reads them (lib/config, through tsx). */
 async function bundledPipelines(resolveVariable) {
   const dir = (await resolveVariable('param:pipelinesDir')) || 'config/pipelines';
-  let tsx;
-  try {
-    tsx = require('tsx/cjs/api');
-  } catch (err) {
-    throw new Error(
-      `deploy/rollout-fleet-grants.cjs runs TypeScript through tsx, a dev dependency: run npm ci (${err.message})`,
-    );
-  }
-  const { pipelineFiles } = tsx.require('../lib/config/catalog.ts', __filename);
-  const { readPipelineFile, validatePipeline } = tsx.require('../lib/config/load.ts', __filename);
-  const full = path.isAbsolute(dir) ? dir : path.join(__dirname, '..', dir);
-  return [...pipelineFiles(full)].map(([, file]) => validatePipeline(readPipelineFile(file), file));
+  const load = tsRequire(__filename);
+  const { pipelineFiles } = load('../lib/config/catalog.ts');
+  const { readPipelineFile, validatePipeline } = load('../lib/config/load.ts');
+  return [...pipelineFiles(servicePath(dir))].map(([, file]) =>
+    validatePipeline(readPipelineFile(file), file),
+  );
 }
 
 module.exports = {

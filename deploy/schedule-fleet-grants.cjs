@@ -11,9 +11,7 @@
 // A file that selects no fleet (the default config/schedules.yaml) grants nothing: no policy.
 'use strict';
 
-const { readFileSync } = require('node:fs');
-const path = require('node:path');
-const { parse } = require('yaml');
+const { policyResources, yamlParam } = require('./lib/variables.cjs');
 
 /** What Apply does to a fleet (lib/schedule/apply.ts). */
 const FLEET_ACTIONS = ['appstream:UpdateFleet', 'appstream:StartFleet', 'appstream:StopFleet'];
@@ -57,24 +55,16 @@ function scheduleFleetGrants(file) {
 function scheduleFleetResources(file) {
   const statements = scheduleFleetGrants(file);
   if (statements.length === 0) return {};
-  return {
-    Resources: {
-      ScheduleApplyFleetsPolicy: {
-        Type: 'AWS::IAM::Policy',
-        Properties: {
-          PolicyName: 'scheduleApply-fleets',
-          Roles: [{ Ref: 'ScheduleApplyFunctionRole' }],
-          PolicyDocument: { Version: '2012-10-17', Statement: statements },
-        },
-      },
-    },
-  };
+  return policyResources(
+    'ScheduleApplyFleetsPolicy',
+    'scheduleApply-fleets',
+    ['ScheduleApplyFunctionRole'],
+    statements,
+  );
 }
 
 module.exports = async ({ resolveVariable }) => {
-  const file = (await resolveVariable('param:scheduleFile')) || 'config/schedules.yaml';
-  const full = path.isAbsolute(file) ? file : path.join(__dirname, '..', file);
-  return scheduleFleetResources(parse(readFileSync(full, 'utf8')) ?? {});
+  return scheduleFleetResources(await yamlParam(resolveVariable, 'scheduleFile', 'config/schedules.yaml'));
 };
 module.exports.scheduleFleetGrants = scheduleFleetGrants;
 module.exports.scheduleFleetResources = scheduleFleetResources;

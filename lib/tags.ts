@@ -24,7 +24,9 @@ export const TAG = {
   /**
    * Fleets, builders: last action and reason, written by the workflow that acted. Image pipeline:
    * `started by run <execution id>` on a `builder.existing` a run started (the execution backstop
-   * stops such a builder only then; lib/pipeline/housekeeping.ts startedByRunTag).
+   * stops such a builder only then; lib/pipeline/housekeeping.ts startedByRunTag), `stopped by run
+   * <execution id>` once the run or its backstop left it stopped (stoppedByRunTag: the backstop
+   * leaves such a builder alone).
    */
   lastAction: 'autopilot:last-action',
   /** Builders: cleanup opt-out (`true`, `stop-only`, `no-notify`, or an ISO date = until). */

@@ -34,6 +34,11 @@ export function cleanupLocalDeps(
      * everywhere). False for a scope whose catch-up lost events or stopped early: warn-only there.
      */
     connectionSignal?: (account: string, region: string) => boolean;
+    /**
+     * The image pipeline's executions on the local runtime (what ListExecutions answers on AWS),
+     * matched with builders' TAG.execution by short id; default: none (UNKNOWN: left alone).
+     */
+    pipelineRuns?: CleanupDeps['pipelineRuns'];
     /** The status of an image-pipeline run (TAG.execution); default: none (UNKNOWN: left alone). */
     executionStatus?: CleanupDeps['executionStatus'];
   },
@@ -84,6 +89,7 @@ export function cleanupLocalDeps(
     clock: { now: opts.now },
     connectionSignal: opts.connectionSignal ?? (() => true),
     ...(opts.executions ? { executions: opts.executions } : {}),
+    ...(opts.pipelineRuns ? { pipelineRuns: opts.pipelineRuns } : {}),
     ...(opts.executionStatus ? { executionStatus: opts.executionStatus } : {}),
     ...(opts.notifier ? { notifier: opts.notifier } : {}),
     clients,

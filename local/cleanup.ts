@@ -13,9 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { type RunningEmulator, startEmulator } from '../emulator';
 import { cleanupFunctions } from '../functions';
 import type { ExecutionStatus } from '../lib/cleanup/decide';
+import type { PipelineRun } from '../lib/cleanup/deps';
 import type { CleanupPlan } from '../lib/cleanup/plan';
 import { validateCleanupPolicy } from '../lib/cleanup/policy';
-import type { CleanupRunOutput, CleanupSummary } from '../lib/cleanup/summary';
+import { type CleanupRunOutput, type CleanupSummary, skippedSummary } from '../lib/cleanup/summary';
 import type { CleanupDecisionRow } from '../lib/cleanup/sweep';
 import type { Notifier } from '../lib/notify/notifier';
 import { MemoryNotifier } from '../lib/notify/sns';
@@ -71,6 +72,12 @@ export interface LocalCleanupOptions {
    * local runtime enforces Step Functions' 256 KiB per state like AWS.
    */
   detail?: boolean;
+  /**
+   * The image pipeline's executions on the local runtime (name, status, start), as ListExecutions
+   * lists them on AWS: a builder's TAG.execution (its run's short id) is matched against them once
+   * per sweep batch. Default: none (pipeline builders are left alone: UNKNOWN).
+   */
+  pipelineRuns?: () => Promise<PipelineRun[]>;
   /** The status of an image-pipeline run owning a builder (TAG.execution); default: UNKNOWN. */
   executionStatus?: (execution: string) => Promise<ExecutionStatus>;
 }
@@ -107,6 +114,7 @@ export async function runCleanupLocally(opts: LocalCleanupOptions): Promise<{
     maxAttempts: opts.maxAttempts,
     notifier: opts.notifier ?? memory,
     executions: { running: async () => [...registry.values()] },
+    ...(opts.pipelineRuns ? { pipelineRuns: opts.pipelineRuns } : {}),
     ...(opts.executionStatus ? { executionStatus: opts.executionStatus } : {}),
   });
   const executionName =
@@ -168,15 +176,7 @@ export async function runCleanupLocally(opts: LocalCleanupOptions): Promise<{
       return {
         result,
         decisions: [],
-        summary: {
-          at: output.at,
-          dryRun: output.dryRun,
-          counts: {},
-          perScope: [],
-          failedScopes: [],
-          connectionEvents,
-          skipped: output.skip,
-        },
+        summary: { ...skippedSummary(output), connectionEvents },
         notifications: memory.sent,
       };
     const { summary, decisions } = output as CleanupRunOutput;

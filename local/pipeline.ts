@@ -16,7 +16,13 @@ import { TAG } from '../lib/tags';
 import type { AslDefinition } from './asl';
 import { orchestrationCost } from './cost';
 import { LOCAL_ACCOUNT, localDeps } from './local-deps';
-import { type LocalHandler, type LocalRunResult, type ProgressEvent, runLocally } from './runner';
+import {
+  type ExecutionStatusChangeEvent,
+  type LocalHandler,
+  type LocalRunResult,
+  type ProgressEvent,
+  runLocally,
+} from './runner';
 
 export const PIPELINE_ASL = fileURLToPath(
   new URL('../statemachines/image-pipeline.asl.json', import.meta.url),
@@ -72,6 +78,90 @@ export interface LocalPipelineSummary {
  */
 const runningExecutions = new WeakMap<RunningEmulator, Map<string, RunningExecution>>();
 
+/**
+ * Puts the execution among the RUNNING ones (`registry`) and lets the pipeline's functions see
+ * them (the concurrent-run guard, builder pruning).
+ */
+export function trackExecution(
+  deps: PipelineDeps,
+  registry: Map<string, RunningExecution>,
+  executionName: string,
+  startDate: number,
+  config: unknown,
+): void {
+  const pipelineName = (config as { name?: unknown } | undefined)?.name;
+  registry.set(executionName, {
+    name: executionName,
+    startDate,
+    pipeline: typeof pipelineName === 'string' ? pipelineName : undefined,
+  });
+  deps.executions = { running: async () => [...registry.values()] };
+}
+
+/**
+ * What EventBridge does on AWS when an execution ends: one that ended FAILED, TIMED_OUT or
+ * ABORTED goes to the backstop function (which stops a builder left billing), invoked
+ * asynchronously, so Lambda retries a failed call twice, 1 and 2 minutes later
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
+ * Undefined for an execution that ended otherwise.
+ */
+export async function backstopOnEnd(
+  deps: PipelineDeps,
+  event: ExecutionStatusChangeEvent,
+): Promise<LocalPipelineSummary['backstop']> {
+  if (!(BACKSTOP_STATUSES as readonly string[]).includes(event.detail.status)) return undefined;
+  const backstop = functions.executionBackstop.withDeps(deps);
+  let backstopped: LocalPipelineSummary['backstop'];
+  for (const pauseMinutes of [0, 1, 2]) {
+    await deps.sleep(pauseMinutes * 60_000);
+    backstopped = await (backstop(event) as Promise<BackstopResult>).catch((err: Error) => ({
+      error: `${err.name}: ${err.message}`,
+    }));
+    if (!('error' in backstopped)) break;
+  }
+  return backstopped;
+}
+
+/**
+ * The run's counts and cost, with the builder's state UNKNOWN, and where its image and builder
+ * are: the run's plan, or for a failed run (no output) the builder named by the config or derived
+ * from the execution. `existing`: the config names an existing builder.
+ */
+export function summaryOfRun(
+  result: LocalRunResult,
+  deps: PipelineDeps,
+  config: unknown,
+  executionName: string,
+): {
+  plan?: { imageName?: string; builderName: string; region: string };
+  existing?: string;
+  summary: LocalPipelineSummary;
+} {
+  const out = (result.output ?? {}) as { plan?: { imageName?: string; builderName: string; region: string } };
+  const c = (config ?? {}) as { name?: string; region?: string; builder?: { existing?: string } };
+  const plan =
+    out.plan ??
+    (c.name
+      ? {
+          builderName: c.builder?.existing ?? derivedBuilderName(c.name, executionName),
+          region: c.region ?? deps.region,
+        }
+      : undefined);
+  const summary: LocalPipelineSummary = {
+    builder: { name: plan?.builderName, state: 'UNKNOWN' },
+    virtualSeconds: (result.virtualEnd - result.virtualStart) / 1000,
+    wallMs: result.wallMs,
+    transitions: result.transitions,
+    lambdaInvocations: result.lambdaInvocations,
+    cost: orchestrationCost({
+      transitions: result.transitions,
+      lambdaInvocations: result.lambdaInvocations,
+      lambdaPollSeconds: result.taskVirtualSeconds,
+    }),
+  };
+  return { plan, existing: c.builder?.existing, summary };
+}
+
 /** Runs the image pipeline state machine locally against the emulator and summarizes the run. */
 export async function runPipelineLocally(
   opts: LocalPipelineOptions,
@@ -97,13 +187,7 @@ export async function runPipelineLocally(
   const executionName = opts.executionName ?? `local-${Date.now().toString(36)}`;
   const registry = runningExecutions.get(emu) ?? new Map<string, RunningExecution>();
   runningExecutions.set(emu, registry);
-  const pipelineName = (opts.config as { name?: unknown } | undefined)?.name;
-  registry.set(executionName, {
-    name: executionName,
-    startDate: emu.world.now(),
-    pipeline: typeof pipelineName === 'string' ? pipelineName : undefined,
-  });
-  deps.executions = { running: async () => [...registry.values()] };
+  trackExecution(deps, registry, executionName, emu.world.now(), opts.config);
   let backstopped: LocalPipelineSummary['backstop'];
   // Whether EnsureBuilder completed: a builder that isn't there afterwards was deleted, not
   // "never launched" (a run refused in Resolve must not report a builder as DELETED).
@@ -124,20 +208,9 @@ export async function runPipelineLocally(
       executionTimeoutSeconds: opts.executionTimeoutSeconds,
       region: deps.region,
       account: LOCAL_ACCOUNT,
-      // What EventBridge does on AWS: the execution's end goes to the backstop function.
       onStatusChange: async (event) => {
         registry.delete(executionName);
-        if (!(BACKSTOP_STATUSES as readonly string[]).includes(event.detail.status)) return;
-        // EventBridge invokes the function asynchronously: Lambda retries a failed call twice,
-        // 1 and 2 minutes later (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
-        const backstop = functions.executionBackstop.withDeps(deps);
-        for (const pauseMinutes of [0, 1, 2]) {
-          await deps.sleep(pauseMinutes * 60_000);
-          backstopped = await (backstop(event) as Promise<BackstopResult>).catch((err: Error) => ({
-            error: `${err.name}: ${err.message}`,
-          }));
-          if (!('error' in backstopped)) break;
-        }
+        backstopped = await backstopOnEnd(deps, event);
       },
     });
     const summary = await summarize(result, deps, opts.config, executionName, builderEnsured);
@@ -158,29 +231,7 @@ async function summarize(
   executionName: string,
   builderEnsured: boolean,
 ): Promise<LocalPipelineSummary> {
-  const out = (result.output ?? {}) as { plan?: { imageName?: string; builderName: string; region: string } };
-  // A failed run has no output: find its builder by the name derived from the execution.
-  const c = (config ?? {}) as { name?: string; region?: string; builder?: { existing?: string } };
-  const plan =
-    out.plan ??
-    (c.name
-      ? {
-          builderName: c.builder?.existing ?? derivedBuilderName(c.name, executionName),
-          region: c.region ?? deps.region,
-        }
-      : undefined);
-  const summary: LocalPipelineSummary = {
-    builder: { name: plan?.builderName, state: 'UNKNOWN' },
-    virtualSeconds: (result.virtualEnd - result.virtualStart) / 1000,
-    wallMs: result.wallMs,
-    transitions: result.transitions,
-    lambdaInvocations: result.lambdaInvocations,
-    cost: orchestrationCost({
-      transitions: result.transitions,
-      lambdaInvocations: result.lambdaInvocations,
-      lambdaPollSeconds: result.taskVirtualSeconds,
-    }),
-  };
+  const { plan, existing, summary } = summaryOfRun(result, deps, config, executionName);
   if (!plan) return summary;
   const client = deps.appstream(plan.region);
   if (plan.imageName) {
@@ -197,11 +248,11 @@ async function summarize(
       // Left billing: loud, unless it's an existing builder this run didn't start.
       const b = out.ImageBuilders?.[0];
       if (b?.State && BILLING_STATES.includes(b.State)) {
-        const tags = c.builder?.existing
+        const tags = existing
           ? (await client.send(new ListTagsForResourceCommand({ ResourceArn: b.Arn })).catch(() => undefined))
               ?.Tags
           : undefined;
-        if (!c.builder?.existing || tags?.[TAG.lastAction] === startedByRunTag(executionId(executionName)))
+        if (!existing || tags?.[TAG.lastAction] === startedByRunTag(executionId(executionName)))
           summary.alert = stillBillingMessage(plan.builderName, b.State);
       }
       return out;

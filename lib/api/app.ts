@@ -14,8 +14,8 @@
  *                                          timestamp, method, path and body (lib/api/sign.ts);
  *                                          {"idempotencyKey"?} only: no overrides (a webhook secret
  *                                          must not run build commands or share images)
- *   POST /hooks/github/pipelines/{name}    GitHub's X-Hub-Signature-256; a published release that is
- *                                          neither a draft nor a pre-release starts a run
+ *   POST /hooks/github/pipelines/{name}    GitHub's X-Hub-Signature-256; a published (or promoted)
+ *                                          release that is neither a draft nor a pre-release starts a run
  *
  * The idempotency key becomes the execution name (`<scope>_<key>`, executionNameFor), so a
  * retried call answers 200 with the execution the first one started (202), never a second run and
@@ -187,7 +187,7 @@ const GithubAction = z.object({ action: z.string() });
  * release object with `id`, `tag_name`, `draft`, `prerelease`; `repository.id`).
  */
 const GithubRelease = z.object({
-  action: z.literal('published'),
+  action: z.enum(['published', 'released']),
   release: z.object({
     id: z.number().int().nonnegative(),
     tag_name: z.string(),
@@ -479,12 +479,16 @@ function hookRoutes(deps: ApiDeps, s: Shared): Route<ApiEvent, ApiResult>[] {
           return json(200, { ignored: true, event: kind ?? null, reason: 'only release events start a run' });
         const payload = githubPayload(raw, header(event, 'content-type'));
         const { action } = validate(GithubAction, payload);
-        if (action !== 'published')
+        // GitHub's release actions: `published` ("a release, pre-release, or draft of a release was
+        // published") and `released` ("a release was published, or a pre-release was changed to a
+        // release"). Both start a run: a full release sends both (one run: the name below comes from
+        // the release id), a pre-release promoted later sends only `released`.
+        if (action !== 'published' && action !== 'released')
           return json(200, {
             ignored: true,
             event: kind,
             action,
-            reason: 'only published releases start a run',
+            reason: 'only published or released releases start a run',
           });
         const { release, repository } = validate(GithubRelease, payload);
         // `published` also fires for a pre-release (release.prerelease; a draft is skipped too,

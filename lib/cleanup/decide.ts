@@ -16,7 +16,7 @@
  *    start event (CreateImageBuilder/StartImageBuilder: builder.startedAt, or the recorder's
  *    `started@` in TAG.lastConnection), `started@` of the mark (cleanup saw it running again after a
  *    stop, when no later start event is known), and the last connection + sessionGrace; with none
- *    of these known, from `seen@`. When all of these predate `seen@` (the builder existed before
+ *    of these known, from `seen@`, else now. When all of these predate `seen@` (the builder existed before
  *    cleanup first saw it), `seen@` + sessionGrace counts too: the first rollout never stops a
  *    session. The last presence heartbeat only extends that clock (it never cancels a connection's
  *    sessionGrace: any builder role can write any builder's heartbeat key), and counts at most
@@ -184,6 +184,7 @@ function idleClock(
   mark: CleanupMark | undefined,
   tags: Record<string, string>,
   policy: CleanupPolicy,
+  now: number,
 ): { at: number; what: string } | undefined {
   const c = parseLastConnection(tags[TAG.lastConnection]);
   const facts: { at: number; what: string }[] = [];
@@ -213,9 +214,10 @@ function idleClock(
   const base =
     latest(facts) ?? (mark?.seen !== undefined ? { at: mark.seen, what: 'first seen' } : undefined);
   if (c?.presenceAt === undefined) return base;
-  // The cap counts from the latest connection or start (else from first sight).
+  // The cap counts from the latest connection or start (else from first sight); with nothing
+  // known the clock starts now, and a heartbeat (in the past) can't move it back.
   if (starts.length === 0 && mark?.seen !== undefined) starts.push(mark.seen);
-  const cap = starts.length > 0 ? Math.max(...starts) + policy.presenceLimit : Number.POSITIVE_INFINITY;
+  const cap = starts.length > 0 ? Math.max(...starts) + policy.presenceLimit : now;
   const presence =
     c.presenceAt <= cap
       ? { at: c.presenceAt, what: 'presence' }
@@ -223,8 +225,10 @@ function idleClock(
           at: cap,
           what: `presence (capped: presenceLimit ${formatDuration(policy.presenceLimit)} after the last connection or start)`,
         };
-  return latest(base ? [base, presence] : [presence]);
+  return latest([base ?? { at: now, what: NOTHING_KNOWN }, presence]);
 }
+
+const NOTHING_KNOWN = 'now (nothing known)';
 
 export function decide(
   builder: BuilderFacts,
@@ -286,7 +290,7 @@ export function decide(
 
   if (!mark) {
     const first: CleanupMark = running ? { seen: now } : { stopped: now, seen: now };
-    const clock = running ? idleClock(builder, undefined, tags, policy) : undefined;
+    const clock = running ? idleClock(builder, undefined, tags, policy, now) : undefined;
     const idle = clock ? `; idle ${formatDuration(now - clock.at)} since ${clock.what}` : '';
     const garbled = raw !== undefined && raw.trim() !== '' ? ` (mark '${raw}' not understood)` : '';
     return {
@@ -329,7 +333,7 @@ function decideRunning(
       tags: markChanges(raw, { seen: mark.seen, started: since }),
     };
   }
-  const clock = idleClock(builder, mark, tags, policy) ?? { at: now, what: 'now (nothing known)' };
+  const clock = idleClock(builder, mark, tags, policy, now) ?? { at: now, what: NOTHING_KNOWN };
   const idle = Math.max(0, now - clock.at);
   const idleText = `idle ${formatDuration(idle)} since ${clock.what}`;
   const base: CleanupMark = { seen: mark.seen ?? now, started: mark.started };

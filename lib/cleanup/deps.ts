@@ -23,6 +23,15 @@ export interface CleanupExecutions {
   running(self: string): Promise<{ name: string; arn?: string; startDate: number }[]>;
 }
 
+/** One execution of the image pipeline state machine, as ListExecutions lists it. */
+export interface PipelineRun {
+  name: string;
+  /** RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE. */
+  status: string;
+  /** Epoch ms. */
+  startDate: number;
+}
+
 /**
  * Everything the idle builder cleanup cores talk to; passed in, never built inside a core.
  * Deployed: lib/lambda/cleanup-deps.ts (from the environment); locally: local/cleanup-deps.ts (the
@@ -52,7 +61,15 @@ export interface CleanupDeps {
    * locally: everywhere (the emulator's event log is read by catchUpConnections). Absent: false.
    */
   connectionSignal?(account: string, region: string): boolean;
-  /** The status of an image-pipeline run of this deployment (TAG.execution); absent: UNKNOWN. */
+  /**
+   * Every execution of this deployment's image pipeline that Step Functions still lists (closed
+   * ones for 90 days), asked once per sweep batch: a builder's TAG.execution (the run's short id,
+   * or its name) is matched against them (lib/cleanup/pipeline-runs.ts). Deployed: ListExecutions
+   * on PIPELINE_STATE_MACHINE_ARN; locally: the local runtime's pipeline executions. Takes
+   * precedence over executionStatus.
+   */
+  pipelineRuns?(): Promise<PipelineRun[]>;
+  /** The status of an image-pipeline run of this deployment (TAG.execution), one run at a time; absent: UNKNOWN. */
   executionStatus?(execution: string): Promise<ExecutionStatus>;
   /**
    * Who created a builder, for one without TAG.creator (the recorder writes it from the

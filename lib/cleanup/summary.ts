@@ -9,6 +9,7 @@
 
 import { errorText } from '../schedule/report';
 import type { CleanupDeps } from './deps';
+import type { CleanupPlan } from './plan';
 import { type CleanupDecisionRow, policyFrom, type ScopeResult } from './sweep';
 import type { CleanupTarget } from './targets';
 
@@ -61,6 +62,13 @@ export interface CleanupRunOutput {
   summary: CleanupSummary;
   /** Rows of the sweeps (every builder's with `detail`, else the notable ones). */
   decisions: CleanupDecisionRow[];
+}
+
+/** The summary of a run that did nothing: Plan's result with `skip`, an earlier run still going. */
+export function skippedSummary(
+  plan: CleanupPlan,
+): Pick<CleanupSummary, 'at' | 'dryRun' | 'counts' | 'perScope' | 'failedScopes'> & { skipped?: string } {
+  return { at: plan.at, dryRun: plan.dryRun, counts: {}, perScope: [], failedScopes: [], skipped: plan.skip };
 }
 
 export async function summarize(input: SummarizeInput, deps: CleanupDeps): Promise<CleanupRunOutput> {
@@ -148,7 +156,8 @@ export async function summarize(input: SummarizeInput, deps: CleanupDeps): Promi
 
 /**
  * The notification, or undefined when there is nothing to say: builders acted on (listed when the
- * decision allows: opt-out `no-notify` hides them) of the policy's notify.actions, or failed scopes.
+ * decision allows: opt-out `no-notify` hides them) of the policy's notify.actions, stops and deletes
+ * that failed (`failed`, with their error), or failed scopes.
  */
 export function notification(
   summary: CleanupSummary,
@@ -167,9 +176,27 @@ export function notification(
       ...(d.creator ? { creator: d.creator } : {}),
       ...(d.error ? { note: d.error } : {}),
     }));
-  if (builders.length === 0 && summary.failedScopes.length === 0 && !summary.omitted) return undefined;
+  // Stops and deletes that failed (retried next run): the admin hears of them too.
+  const failed = decisions
+    .filter(
+      (d) =>
+        d.notify &&
+        (d.action === 'stop' || d.action === 'delete') &&
+        actions.includes(d.action) &&
+        d.result === 'failed',
+    )
+    .map((d) => ({
+      builder: d.builder,
+      account: d.account,
+      region: d.region,
+      action: d.action,
+      error: d.error ?? 'failed (retried next run)',
+    }));
+  if (builders.length === 0 && failed.length === 0 && summary.failedScopes.length === 0 && !summary.omitted)
+    return undefined;
   const n = (a: string) => builders.filter((b) => b.action === a).length;
   const parts = [`${n('stop')} stopped`, `${n('delete')} deleted`];
+  if (failed.length) parts.push(`${failed.length} failed`);
   if (summary.failedScopes.length) parts.push(`${summary.failedScopes.length} scope(s) failed`);
   return {
     builders,
@@ -179,6 +206,7 @@ export function notification(
       counts: summary.counts,
       stopped: builders.filter((b) => b.action === 'stop'),
       deleted: builders.filter((b) => b.action === 'delete'),
+      failed,
       failedScopes: summary.failedScopes,
       ...(summary.omitted
         ? { more: `${summary.omitted} more builder(s) acted on: see the CleanupSweep function's log` }

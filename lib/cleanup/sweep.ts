@@ -30,6 +30,7 @@ import {
 import type { CleanupDeps } from './deps';
 import { type Call, readBuilder, readBuilders } from './inventory';
 import { formatMark, parseMark } from './marks';
+import { runStatusOf } from './pipeline-runs';
 import { type CleanupPolicy, validateCleanupPolicy } from './policy';
 import { accessOf, type CleanupTarget } from './targets';
 
@@ -128,7 +129,12 @@ export async function sweepBatch(input: SweepInput, deps: CleanupDeps): Promise<
               `could not tell whether topic ${policy.notify!.topicArn} has a confirmed subscription (${errorText(err)}): nothing is stopped or deleted`,
           )
       : undefined;
-  const opts = { ...input, deadline, ...(warnOnly ? { warnOnly } : {}) };
+  // The pipeline's executions, listed once for the batch (a builder's TAG.execution is a run's
+  // short id: lib/cleanup/pipeline-runs.ts). A failed listing leaves their builders alone (UNKNOWN).
+  const runStatus = deps.pipelineRuns
+    ? await deps.pipelineRuns().then(runStatusOf, (): ((tag: string) => ExecutionStatus) => () => 'UNKNOWN')
+    : undefined;
+  const opts = { ...input, deadline, ...(warnOnly ? { warnOnly } : {}), ...(runStatus ? { runStatus } : {}) };
   const scopes: ScopeResult[] = new Array(input.targets.length);
   let next = 0;
   const worker = async () => {
@@ -176,7 +182,14 @@ export async function sweepScope(
   target: CleanupTarget,
   policy: CleanupPolicy,
   now: number,
-  opts: { dryRun: boolean; detail?: boolean; deadline?: number; warnOnly?: string },
+  opts: {
+    dryRun: boolean;
+    detail?: boolean;
+    deadline?: number;
+    warnOnly?: string;
+    /** The status of a pipeline run by TAG.execution (sweepBatch: from deps.pipelineRuns). */
+    runStatus?: (tag: string) => ExecutionStatus;
+  },
   deps: CleanupDeps,
 ): Promise<ScopeResult> {
   const { account, region } = target;
@@ -217,7 +230,7 @@ export async function sweepScope(
     return out;
   }
 
-  const statuses = await executionStatuses(builders, deps);
+  const statuses = await executionStatuses(builders, deps, opts.runStatus);
   const signals: CleanupSignals = {
     connectionSignal,
     deployment: deps.deployment,
@@ -353,18 +366,24 @@ async function deliverWarnings(
   }
 }
 
-/** The status of each pipeline run of this deployment that tags a builder (one lookup per run). */
+/**
+ * The status of each pipeline run of this deployment that tags a builder: from the batch's listing
+ * (`runStatus`), else one deps.executionStatus lookup per run. Others: UNKNOWN (left alone).
+ */
 async function executionStatuses(
   builders: { tags: Record<string, string> }[],
   deps: CleanupDeps,
+  runStatus?: (tag: string) => ExecutionStatus,
 ): Promise<Map<string, ExecutionStatus>> {
   const statuses = new Map<string, ExecutionStatus>();
-  if (!deps.executionStatus) return statuses;
+  const lookup = deps.executionStatus?.bind(deps);
+  if (!runStatus && !lookup) return statuses;
   const runs = new Set(
     builders
       .filter((b) => b.tags[TAG.execution] !== undefined && b.tags[TAG.deployment] === deps.deployment)
       .map((b) => b.tags[TAG.execution]),
   );
-  for (const run of runs) statuses.set(run, await deps.executionStatus(run).catch(() => 'UNKNOWN' as const));
+  for (const run of runs)
+    statuses.set(run, runStatus ? runStatus(run) : await lookup!(run).catch(() => 'UNKNOWN' as const));
   return statuses;
 }

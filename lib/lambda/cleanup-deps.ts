@@ -2,13 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppStreamClient } from '@aws-sdk/client-appstream';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
-import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { parse } from 'yaml';
 import { aws } from '../aws/call';
 import { perRegion } from '../aws/per-region';
-import type { ExecutionStatus } from '../cleanup/decide';
 import type { AccountAccess, CleanupDeps } from '../cleanup/deps';
 import { systemClock } from '../clock';
 import { ConfigError } from '../errors';
@@ -182,7 +181,7 @@ let deps: CleanupDeps | undefined;
  * (serverless.yml `${aws:accountId}`) is the home account, CLEANUP_ACCOUNT_ROLES the roles of the
  * others for callers that name none (the recorder; sweeps use the policy's roleArn),
  * CLEANUP_CONNECTION_SIGNAL where connection events arrive, PIPELINE_STATE_MACHINE_ARN the image
- * pipeline whose runs own builders (DescribeExecution), CLEANUP_POLICY_FILE the bundled policy.
+ * pipeline whose runs own builders (ListExecutions), CLEANUP_POLICY_FILE the bundled policy.
  */
 export function cleanupAwsDeps(env: Record<string, string | undefined> = process.env): CleanupDeps {
   if (deps) return deps;
@@ -219,7 +218,9 @@ export function cleanupAwsDeps(env: Record<string, string | undefined> = process
     clock: systemClock,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     connectionSignal: connectionSignalFrom(env.CLEANUP_CONNECTION_SIGNAL, { account, region }),
-    executionStatus: pipeline ? (name) => pipelineRunStatus(sfn, pipeline, name) : undefined,
+    // Builders carry their run's short id, not its name: the runs are listed (ListExecutions, every
+    // status, closed ones kept 90 days) and matched by short id (lib/cleanup/pipeline-runs.ts).
+    pipelineRuns: pipeline ? () => executions.list(pipeline) : undefined,
     executions: { running: (self) => executions.running(self) },
     notifier: new SnsNotifier(sns),
     notifyReach: (topicArn) => topicReach(sns, topicArn),
@@ -228,24 +229,6 @@ export function cleanupAwsDeps(env: Record<string, string | undefined> = process
       : undefined,
   };
   return deps;
-}
-
-/** A pipeline run's status by its name (TAG.execution): DescribeExecution; a run AWS no longer knows → NOT_FOUND. */
-async function pipelineRunStatus(
-  sfn: (region: string) => SFNClient,
-  stateMachineArn: string,
-  name: string,
-): Promise<ExecutionStatus> {
-  const arn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-  try {
-    const out = await aws(`DescribeExecution ${name}`, () =>
-      sfn(stateMachineArn.split(':')[3]).send(new DescribeExecutionCommand({ executionArn: arn })),
-    );
-    return (out.status as ExecutionStatus | undefined) ?? 'UNKNOWN';
-  } catch (err) {
-    if ((err as Error)?.name === 'ExecutionDoesNotExist') return 'NOT_FOUND';
-    return 'UNKNOWN';
-  }
 }
 
 /**

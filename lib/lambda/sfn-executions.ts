@@ -58,6 +58,7 @@ export class SfnExecutions implements Executions {
             arn: e.executionArn ?? '',
             status: e.status ?? 'UNKNOWN',
             startDate: e.startDate?.getTime() ?? 0,
+            ...(e.stopDate ? { stopDate: e.stopDate.getTime() } : {}),
           });
     });
     return found;

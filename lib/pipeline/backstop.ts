@@ -1,10 +1,19 @@
 import { z } from 'zod';
+import { MINUTE } from '../cleanup/duration';
+import { isoMinute, optOut, parseLastConnection } from '../cleanup/marks';
 import { definitionOfRun } from '../config/catalog';
 import { keepActive, TAG, tagValue } from '../tags';
-import { finishBuilder } from './builder';
+import { finishBuilder, recordStoppedByRun } from './builder';
 import type { PipelineDeps } from './deps';
 import { BuilderStopTimeout } from './errors';
-import { isExecutionTag, ownedBy, startedByRunTag, taggedBuilders } from './housekeeping';
+import {
+  BILLING_STATES,
+  isExecutionTag,
+  ownedBy,
+  startedByRunTag,
+  stoppedByRunTag,
+  taggedBuilders,
+} from './housekeeping';
 import { executionId } from './resolve';
 
 /**
@@ -24,6 +33,8 @@ export const ExecutionStatusChangeSchema = z.looseObject({
     name: z.string().min(1),
     status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']),
     input: z.string().nullish(),
+    /** Epoch ms the execution ended (absent while RUNNING). */
+    stopDate: z.number().nullish(),
   }),
 });
 export type ExecutionStatusChange = z.infer<typeof ExecutionStatusChangeSchema>;
@@ -46,6 +57,26 @@ export interface BackstopBuilder {
   action: 'stopped' | 'deleted' | 'left';
   state: string;
   reason?: string;
+}
+
+/**
+ * The latest sign in TAG.lastConnection (the cleanup recorder: `started@`, a connection, a presence
+ * heartbeat) that someone started or used the builder after its run ended at `endedAt`; undefined
+ * when there is none. A minute of slack: the recorder rounds its times up to the minute, so the
+ * run's own start can read up to a minute late.
+ */
+export function activityAfter(value: string | undefined, endedAt: number): string | undefined {
+  const c = parseLastConnection(value);
+  if (!c) return undefined;
+  const signs = [
+    ['started', c.startedAt],
+    ['connected', c.connectedAt],
+    ['logged on', c.presenceAt],
+  ] as const;
+  const late = signs.filter(([, at]) => at !== undefined && at > endedAt + MINUTE);
+  if (!late.length) return undefined;
+  const [what, at] = late.reduce((a, b) => ((b[1] ?? 0) > (a[1] ?? 0) ? b : a));
+  return `${what} ${isoMinute(at ?? 0)}`;
 }
 
 export interface BackstopResult {
@@ -84,14 +115,24 @@ function pipelineOf(input: string | null | undefined) {
  * (`builder.existing`, no TAG.managed) is only stopped when TAG.lastAction says this run started
  * it, and never deleted; nor is a builder whose TAG.keep is active (stopped instead). Only
  * builders of this deployment (TAG.deployment) are looked at. Idempotent: a builder already STOPPED (cleanup ran) is left as it is.
+ * Never the run's to stop, so left as it is: a builder whose TAG.lastAction says the run stopped it
+ * already (`stopped by run <id>`: someone started it since), and one the cleanup recorder saw
+ * started, connected to or logged on to after the execution ended (TAG.lastConnection later than
+ * `stopDate`, or `opts.endedAt`). With `opts.keepSkips` (the sweep) an active TAG.keep that
+ * forbids stopping (`true`, a date not yet passed: cleanup's optOut reading) leaves it alone too;
+ * `stop-only` is stopped. A builder it leaves stopped gets `stopped by run <id>` (TAG.lastAction).
  * Throws BuilderStopTimeout when a builder doesn't settle within the call, so the asynchronous
  * invocation is retried (Lambda retries failed asynchronous invocations twice).
  */
 export async function backstop(
   event: ExecutionStatusChange,
   deps: PipelineDeps,
-  /** The sweep: the execution is known to have ended, whatever its status (SUCCEEDED too). */
-  opts: { anyStatus?: boolean; windowSeconds?: number } = {},
+  /**
+   * The sweep: `anyStatus`: the execution is known to have ended, whatever its status (SUCCEEDED
+   * too); `endedAt`: when it ended at the latest (epoch ms; else the event's stopDate);
+   * `keepSkips`: an active TAG.keep leaves the builder alone.
+   */
+  opts: { anyStatus?: boolean; windowSeconds?: number; endedAt?: number; keepSkips?: boolean } = {},
 ): Promise<BackstopResult> {
   const { detail } = event;
   const arnRegion = detail.executionArn.split(':')[3] ?? '';
@@ -109,16 +150,30 @@ export async function backstop(
       (!pipeline.name || t.tags[TAG.pipeline] === tagValue(pipeline.name)),
   );
   const unsettled: string[] = [];
+  const run = executionId(detail.name);
+  const endedAt = opts.endedAt ?? detail.stopDate ?? undefined;
   for (const { builder, tags } of mine) {
     const name = builder.Name!;
     const owned = ownedBy(tags, deps.deployment) && name !== pipeline.existing;
-    if (!owned && tags[TAG.lastAction] !== startedByRunTag(executionId(detail.name))) {
-      result.builders.push({
-        name,
-        action: 'left',
-        state: builder.State ?? 'UNKNOWN',
-        reason: 'an existing builder this run did not start',
-      });
+    const leave = (reason: string) =>
+      result.builders.push({ name, action: 'left', state: builder.State ?? 'UNKNOWN', reason });
+    const later = endedAt === undefined ? undefined : activityAfter(tags[TAG.lastConnection], endedAt);
+    const noStop = opts.keepSkips && !optOut(tags[TAG.keep], deps.clock.now()).stop;
+    if (tags[TAG.lastAction] === stoppedByRunTag(run)) {
+      const since = BILLING_STATES.includes(builder.State ?? '') ? ': started again since' : '';
+      leave(`its run stopped it already (${TAG.lastAction}=${tags[TAG.lastAction]})${since}`);
+      continue;
+    }
+    if (!owned && tags[TAG.lastAction] !== startedByRunTag(run)) {
+      leave('an existing builder this run did not start');
+      continue;
+    }
+    if (later) {
+      leave(`${later}, after its run ended: someone uses it`);
+      continue;
+    }
+    if (noStop) {
+      leave(`kept (${TAG.keep}=${tags[TAG.keep]})`);
       continue;
     }
     // A person tagged it to keep (TAG.keep): stopped, never deleted.
@@ -136,6 +191,9 @@ export async function backstop(
     // when it is only to be stopped; to delete it, the retry waits for STOPPED.
     const stopsItself = !del && settled.state === 'SNAPSHOTTING';
     if (!settled.done && !stopsItself) unsettled.push(`${name} (${settled.state})`);
+    // Stopped (or on its way): the run's claim on it ends here (a retry finds it STOPPING or STOPPED).
+    if (!del && (settled.state === 'STOPPED' || settled.action === 'stopped' || stopsItself))
+      await recordStoppedByRun(client, builder.Arn, run);
     result.builders.push({
       name,
       action: del ? 'deleted' : 'stopped',

@@ -11,7 +11,7 @@ import { aws, unexpected } from '../aws/call';
 import { TAG, tagValue } from '../tags';
 import type { PipelineDeps } from './deps';
 import { BuilderFailed, BuilderStartTimeout, BuilderStopTimeout } from './errors';
-import { BILLING_STATES, startedByRunTag } from './housekeeping';
+import { BILLING_STATES, startedByRunTag, stoppedByRunTag } from './housekeeping';
 import { pollWithin } from './poll';
 import type { BuilderRun, CheckResult, PhaseWait, PipelineState } from './types';
 
@@ -63,6 +63,7 @@ export async function ensureBuilder(state: PipelineState, deps: PipelineDeps): P
     createdByRun,
     startedByRun,
     deadline,
+    execution: plan.execution,
   });
   const existing = await findBuilder(client, plan.builderName);
   if (!existing) {
@@ -150,6 +151,29 @@ export interface SettleResult {
   done: boolean;
   state: string;
   action?: 'stopped' | 'deleted';
+  /** The builder's ARN, when it was found (not part of what the steps report). */
+  arn?: string;
+}
+
+/**
+ * Records on a builder its run left stopped TAG.lastAction `stopped by run <id>`: the "started by
+ * run <id>" the backstop acts on no longer matches, and a later start (a person's, from the
+ * console) is never taken for the run's. Best effort: the stop is what matters, so a failed tag
+ * write (throttling, a role without appstream:TagResource) never fails the step.
+ */
+export async function recordStoppedByRun(
+  client: ReturnType<PipelineDeps['appstream']>,
+  arn: string | undefined,
+  executionShortId: string | undefined,
+): Promise<boolean> {
+  if (!arn || !executionShortId) return false;
+  try {
+    const Tags = { [TAG.lastAction]: stoppedByRunTag(executionShortId) };
+    await aws('TagResource', () => client.send(new TagResourceCommand({ ResourceArn: arn, Tags })));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -165,6 +189,7 @@ async function settleOnce(
   const b: ImageBuilder | undefined = await findBuilder(client, name);
   if (!b) return { done: true, state: 'DELETED' };
   const state = b.State ?? 'UNKNOWN';
+  const arn = b.Arn;
   /** Sends the action; false when it raced with a transition (look again next time). */
   const act = async (
     op: string,
@@ -180,23 +205,24 @@ async function settleOnce(
   };
   if (state === 'RUNNING') {
     const sent = await act('StopImageBuilder', new StopImageBuilderCommand({ Name: name }));
-    return { done: false, state, action: sent ? 'stopped' : undefined };
+    return { done: false, state, action: sent ? 'stopped' : undefined, arn };
   }
   if (state === 'STOPPED' || state === 'FAILED') {
-    if (!del) return { done: true, state };
+    if (!del) return { done: true, state, arn };
     const sent = await act('DeleteImageBuilder', new DeleteImageBuilderCommand({ Name: name }));
-    return { done: sent, state, action: sent ? 'deleted' : undefined };
+    return { done: sent, state, action: sent ? 'deleted' : undefined, arn };
   }
-  return { done: state === 'DELETING', state };
+  return { done: state === 'DELETING', state, arn };
 }
 
 /**
  * Leaves the builder stopped, or deleted when `whenDone` is delete (a reused builder is never
- * deleted). Polls within the window; call again until done.
+ * deleted). Polls within the window; call again until done. Once STOPPED, records `stopped by run
+ * <id>` (TAG.lastAction; `builder.execution`, recordStoppedByRun).
  */
 export async function finishBuilder(
   input: {
-    builder: Pick<BuilderRun, 'name' | 'region'>;
+    builder: Pick<BuilderRun, 'name' | 'region' | 'execution'>;
     delete: boolean;
     wait: PhaseWait;
     deadline?: number;
@@ -215,7 +241,10 @@ export async function finishBuilder(
       );
     return last.done;
   });
-  return { ...last, action };
+  const { arn, ...settled } = last as SettleResult;
+  if (settled.done && settled.state === 'STOPPED' && !input.delete)
+    await recordStoppedByRun(client, arn, input.builder.execution);
+  return { ...settled, action };
 }
 
 /** Longest pause between two cleanup attempts while AWS keeps failing (backoff cap). */
@@ -286,8 +315,12 @@ export async function cleanupBuilder(
       return false;
     }
   });
-  const result: CleanupResult = { ...last, action, deadline, attempts, lastError };
-  if (last.done) return result;
+  const { arn, ...settled } = last as SettleResult;
+  const result: CleanupResult = { ...settled, action, deadline, attempts, lastError };
+  if (settled.done) {
+    if (settled.state === 'STOPPED' && !del) await recordStoppedByRun(client, arn, plan.execution);
+    return result;
+  }
   if (deps.clock.now() > deadline)
     return {
       ...result,

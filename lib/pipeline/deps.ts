@@ -58,4 +58,6 @@ export interface ListedExecution {
   status: string;
   /** Epoch ms. */
   startDate: number;
+  /** Epoch ms; absent while RUNNING. */
+  stopDate?: number;
 }

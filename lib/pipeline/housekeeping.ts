@@ -157,3 +157,10 @@ export async function prepareRun(input: PrepareRunInput, deps: PipelineDeps): Pr
 
 /** TAG.lastAction on a `builder.existing` this run started: the backstop may stop it. */
 export const startedByRunTag = (executionShortId: string) => `started by run ${executionShortId}`;
+
+/**
+ * TAG.lastAction once the run (FinishBuilder, CleanupBuilder) or its backstop stopped the builder:
+ * no longer startedByRunTag, so a start by someone else later is never the run's to undo, and the
+ * backstop leaves a builder that says so alone.
+ */
+export const stoppedByRunTag = (executionShortId: string) => `stopped by run ${executionShortId}`;

@@ -48,6 +48,8 @@ export const BuilderRunSchema = z.object({
   startedByRun: z.boolean(),
   /** Epoch ms after which waiting for RUNNING fails with BuilderStartTimeout. */
   deadline: z.number(),
+  /** The run's short id (TAG.execution): FinishBuilder records `stopped by run <id>` (TAG.lastAction). */
+  execution: z.string().optional(),
 });
 
 /** The validated pipeline definition, as it flows through the state machine. */

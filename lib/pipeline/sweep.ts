@@ -20,6 +20,12 @@ export type SweepInput = z.infer<typeof SweepInputSchema>;
 /** A builder younger than this is never swept: its execution may not be listed yet. */
 export const SWEEP_MIN_AGE_MS = 15 * 60_000;
 
+/**
+ * Step Functions lists a closed execution for 90 days: one no longer listed ended that long ago at
+ * the latest (the bound the sweep compares a builder's later activity with).
+ */
+export const EXECUTION_RETENTION_MS = 90 * 86_400_000;
+
 /** How long the sweep waits for one execution's builders to settle. */
 export const SWEEP_WINDOW_SECONDS = 60;
 
@@ -43,6 +49,10 @@ export interface SweepResult {
  * RUNNING, or no longer listed) goes through the same backstop core, with the execution's input
  * when Step Functions still has it (whenDone, builder.existing), else stop-only. Builders younger
  * than 15 minutes are left for the next sweep: ListExecutions is eventually consistent.
+ * Hours or days after the run, a billing builder may be a person's: it is left alone when its
+ * TAG.lastAction says the run stopped it already, when the cleanup recorder saw it started,
+ * connected to or logged on to after the execution's stopDate (90 days ago for one no longer
+ * listed), or when an active TAG.keep forbids stopping it (backstop's `endedAt`, `keepSkips`).
  */
 export async function sweepBuilders(input: SweepInput, deps: PipelineDeps): Promise<SweepResult> {
   const stateMachineArn = input.stateMachineArn ?? process.env.PIPELINE_STATE_MACHINE_ARN;
@@ -107,7 +117,12 @@ export async function sweepBuilders(input: SweepInput, deps: PipelineDeps): Prom
           },
         },
         deps,
-        { anyStatus: true, windowSeconds: SWEEP_WINDOW_SECONDS },
+        {
+          anyStatus: true,
+          windowSeconds: SWEEP_WINDOW_SECONDS,
+          endedAt: e ? e.stopDate : now - EXECUTION_RETENTION_MS,
+          keepSkips: true,
+        },
       ).catch((err: Error): BackstopResult => {
         if (err.name !== 'BuilderStopTimeout') throw err;
         return {

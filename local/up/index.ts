@@ -18,6 +18,7 @@ import { parse } from 'yaml';
 import { type RunningEmulator, startEmulator } from '../../emulator';
 import { createApi } from '../../lib/api/app';
 import { AppStreamOverrides } from '../../lib/api/overrides';
+import type { PipelineRun } from '../../lib/cleanup/deps';
 import { validateCleanupPolicy } from '../../lib/cleanup/policy';
 import { systemClock } from '../../lib/clock';
 import type { CatchUpSummary } from '../cleanup-events';
@@ -152,7 +153,7 @@ export async function startLocalUp(o: LocalUpOptions = {}): Promise<LocalUp> {
     closing.push(() => rmSync(work, { recursive: true, force: true }));
     const cursorFile = join(work, 'cursors.json');
 
-    const executions = new LocalExecutions({
+    const executions: LocalExecutions = new LocalExecutions({
       now,
       onUpdate: o.onUpdate,
       runners: workflowRunners({
@@ -161,6 +162,12 @@ export async function startLocalUp(o: LocalUpOptions = {}): Promise<LocalUp> {
         scheduleConfig: scheduleFile.read,
         cleanupPolicy: cleanupFile.read,
         cursorFile,
+        // Called during a cleanup run, after `executions` exists.
+        pipelineRuns: async (): Promise<PipelineRun[]> =>
+          executions
+            .list()
+            .filter((e) => e.workflow === 'pipeline')
+            .map((e) => ({ name: e.name, status: e.status, startDate: Date.parse(e.startedAt) })),
       }),
     });
     closing.push(() => executions.stopAll(1500));

@@ -8,20 +8,23 @@
  */
 import { AppStreamClient, DescribeImageBuildersCommand } from '@aws-sdk/client-appstream';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { functions } from '../../functions';
 import { EmulatorChannel } from '../../lib/agent/emulator-channel';
 import { findImage } from '../../lib/appstream/queries';
 import { perRegion } from '../../lib/aws/per-region';
 import { MemoryNotifier } from '../../lib/notify/sns';
-import { BACKSTOP_STATUSES, type BackstopResult } from '../../lib/pipeline/backstop';
 import { stillBillingMessage } from '../../lib/pipeline/builder';
 import type { PipelineDeps, RunningExecution } from '../../lib/pipeline/deps';
 import { BILLING_STATES } from '../../lib/pipeline/housekeeping';
-import { derivedBuilderName } from '../../lib/pipeline/resolve';
-import { orchestrationCost } from '../cost';
 import { localClients } from '../local-clients';
 import { LOCAL_ACCOUNT } from '../local-deps';
-import { type LocalPipelineSummary, loadDefinition, localHandlers } from '../pipeline';
+import {
+  backstopOnEnd,
+  type LocalPipelineSummary,
+  loadDefinition,
+  localHandlers,
+  summaryOfRun,
+  trackExecution,
+} from '../pipeline';
 import { type LocalRunResult, type ProgressEvent, runLocally } from '../runner';
 import { RemoteClock } from './remote-clock';
 
@@ -90,13 +93,7 @@ export async function runPipelineRemote(
   const clock = opts.clock ?? (await RemoteClock.connect(opts.endpointUrl));
   const deps = remoteDeps(opts.endpointUrl, clock);
   const registry = opts.registry ?? new Map<string, RunningExecution>();
-  const pipelineName = (opts.config as { name?: unknown } | undefined)?.name;
-  registry.set(opts.executionName, {
-    name: opts.executionName,
-    startDate: clock.now(),
-    pipeline: typeof pipelineName === 'string' ? pipelineName : undefined,
-  });
-  deps.executions = { running: async () => [...registry.values()] };
+  trackExecution(deps, registry, opts.executionName, clock.now(), opts.config);
   let backstopped: LocalPipelineSummary['backstop'];
   let builderEnsured = false;
   try {
@@ -113,19 +110,9 @@ export async function runPipelineRemote(
       signal: opts.signal,
       region: deps.region,
       account: LOCAL_ACCOUNT,
-      // EventBridge's part on AWS: a run that ended badly goes to the backstop (which stops a
-      // builder left billing), retried twice like an asynchronous Lambda invocation.
       onStatusChange: async (event) => {
         registry.delete(opts.executionName);
-        if (!(BACKSTOP_STATUSES as readonly string[]).includes(event.detail.status)) return;
-        const backstop = functions.executionBackstop.withDeps(deps);
-        for (const pauseMinutes of [0, 1, 2]) {
-          await deps.sleep(pauseMinutes * 60_000);
-          backstopped = await (backstop(event) as Promise<BackstopResult>).catch((err: Error) => ({
-            error: `${err.name}: ${err.message}`,
-          }));
-          if (!('error' in backstopped)) break;
-        }
+        backstopped = await backstopOnEnd(deps, event);
       },
     });
     await clock.settled();
@@ -146,28 +133,7 @@ async function summarize(
   executionName: string,
   builderEnsured: boolean,
 ): Promise<LocalPipelineSummary> {
-  const out = (result.output ?? {}) as { plan?: { imageName?: string; builderName: string; region: string } };
-  const c = (config ?? {}) as { name?: string; region?: string; builder?: { existing?: string } };
-  const plan =
-    out.plan ??
-    (c.name
-      ? {
-          builderName: c.builder?.existing ?? derivedBuilderName(c.name, executionName),
-          region: c.region ?? deps.region,
-        }
-      : undefined);
-  const summary: LocalPipelineSummary = {
-    builder: { name: plan?.builderName, state: 'UNKNOWN' },
-    virtualSeconds: (result.virtualEnd - result.virtualStart) / 1000,
-    wallMs: result.wallMs,
-    transitions: result.transitions,
-    lambdaInvocations: result.lambdaInvocations,
-    cost: orchestrationCost({
-      transitions: result.transitions,
-      lambdaInvocations: result.lambdaInvocations,
-      lambdaPollSeconds: result.taskVirtualSeconds,
-    }),
-  };
+  const { plan, existing, summary } = summaryOfRun(result, deps, config, executionName);
   if (!plan) return summary;
   const client = deps.appstream(plan.region);
   if (plan.imageName) {
@@ -180,7 +146,7 @@ async function summarize(
     .catch(() => undefined);
   summary.builder.state = builder?.State ?? (builderEnsured ? 'DELETED' : 'NOT_LAUNCHED');
   // A builder this run launched and left billing is loud (an existing one may be running on purpose).
-  if (builder?.State && BILLING_STATES.includes(builder.State) && !c.builder?.existing)
+  if (builder?.State && BILLING_STATES.includes(builder.State) && !existing)
     summary.alert = stillBillingMessage(plan.builderName, builder.State);
   return summary;
 }

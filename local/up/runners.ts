@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { RunningEmulator } from '../../emulator';
 import { parseSchedule } from '../../emulator/autoscaling/schedule';
 import type { Workflow } from '../../lib/api/executions';
+import type { PipelineRun } from '../../lib/cleanup/deps';
 import { bundledPipeline, pipelineDefinition, pipelineFiles } from '../../lib/config/catalog';
 import { readPipelineFile, validatePipeline } from '../../lib/config/load';
 import type { PipelineConfig } from '../../lib/config/pipeline';
@@ -81,6 +82,11 @@ export interface RunnerOptions {
   cleanupPolicy: () => unknown;
   /** Where the cleanup's event-log cursors are kept (shared with the recorder delivery). */
   cursorFile: string;
+  /**
+   * The pipeline executions `local up` knows (ListExecutions' part for the cleanup: which run owns
+   * a builder and whether it is still going, lib/cleanup/pipeline-runs.ts).
+   */
+  pipelineRuns?: () => Promise<PipelineRun[]>;
 }
 
 const obj = (v: unknown): Record<string, unknown> =>
@@ -149,6 +155,7 @@ export function workflowRunners(o: RunnerOptions): Record<Workflow, WorkflowRunn
           dryRun: i.dryRun === true,
           executionName: name,
           cursorFile: o.cursorFile,
+          ...(o.pipelineRuns ? { pipelineRuns: o.pipelineRuns } : {}),
           onProgress,
         });
         return { status: 'SUCCEEDED', detail: summary };

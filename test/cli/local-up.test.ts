@@ -75,8 +75,11 @@ describe('CLI: autopilot local up', () => {
         const res = await fetch(url, { headers });
         return { status: res.status, body: (await res.json()) as { error: string; message: string } };
       };
-      const signed = (accessKeyId: string, secretAccessKey: string) =>
-        signIamRequest({ url, method: 'GET', accessKeyId, secretAccessKey });
+      const signed = (
+        accessKeyId: string,
+        secretAccessKey: string,
+        extra: Partial<Parameters<typeof signIamRequest>[0]> = {},
+      ) => signIamRequest({ url, method: 'GET', accessKeyId, secretAccessKey, ...extra });
       const ok = await get(await signed('123456789012', SECRET));
       expect(ok).toEqual({
         status: 404,
@@ -98,15 +101,7 @@ describe('CLI: autopilot local up', () => {
         /^User: arn:aws:iam::210987654321:user\/user-USER is not authorized to perform: execute-api:Invoke/,
       );
       // Signed for another region than the API's (us-east-1): refused in API Gateway's words.
-      const elsewhere = await get(
-        await signIamRequest({
-          url,
-          method: 'GET',
-          accessKeyId: '123456789012',
-          secretAccessKey: SECRET,
-          region: 'eu-west-1',
-        }),
-      );
+      const elsewhere = await get(await signed('123456789012', SECRET, { region: 'eu-west-1' }));
       expect(elsewhere).toEqual({
         status: 403,
         body: {
@@ -118,13 +113,7 @@ describe('CLI: autopilot local up', () => {
       expect(temporary.body.error).toBe('UnrecognizedClient');
       // A signature older than SigV4's 5 minutes is expired.
       const stale = await get(
-        await signIamRequest({
-          url,
-          method: 'GET',
-          accessKeyId: '123456789012',
-          secretAccessKey: SECRET,
-          signedAt: new Date(Date.now() - 10 * 60_000),
-        }),
+        await signed('123456789012', SECRET, { signedAt: new Date(Date.now() - 10 * 60_000) }),
       );
       expect(stale.status).toBe(403);
       expect(stale.body.message).toMatch(/^Signature expired: \d{8}T\d{6}Z is now earlier than/);

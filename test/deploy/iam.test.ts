@@ -306,6 +306,18 @@ describe('Least privilege: no broad grants', () => {
         },
       });
     }
+    // `stopped by run <id>` on a builder the run (or its backstop) left stopped: that one tag only.
+    for (const role of [
+      'FinishBuilderFunctionRole',
+      'CleanupBuilderFunctionRole',
+      'ExecutionBackstopFunctionRole',
+      'BackstopSweepFunctionRole',
+    ])
+      expect(grant(role, 'appstream:TagResource').Condition, role).toEqual({
+        StringEquals: { [`aws:ResourceTag/${TAG.deployment}`]: ours },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.lastAction] },
+        Null: { 'aws:TagKeys': 'false' },
+      });
     expect(grant('RetireImagesFunctionRole', 'appstream:DeleteImage').Condition?.StringEquals).toEqual({
       [`aws:ResourceTag/${TAG.deployment}`]: ours,
       [`aws:ResourceTag/${TAG.managed}`]: 'true',

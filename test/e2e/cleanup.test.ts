@@ -3,11 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppStreamClient, ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-appstream';
 import { describe, expect, it } from 'vitest';
+import type { BuilderChannel } from '../../lib/agent/channel';
+import type { PipelineRun } from '../../lib/cleanup/deps';
 import { formatMark, parseLastConnection } from '../../lib/cleanup/marks';
+import { derivedBuilderName, executionId } from '../../lib/pipeline/resolve';
 import { TAG } from '../../lib/tags';
 import { runCleanupLocally } from '../../local/cleanup';
+import { localChannel } from '../../local/local-deps';
 import { createBuilder } from '../helpers/builders';
 import { ACCOUNT, MIN, OTHER_ACCOUNT, useEmulator } from '../helpers/emulator';
+import { runPipeline, samplePipeline } from '../helpers/pipeline';
 
 const HOUR = 60 * MIN;
 const REGION = 'us-east-1';
@@ -265,39 +270,87 @@ describe('End to end: idle builder cleanup on the local runtime against the emul
     expect(state('l1')).toBe('RUNNING');
   });
 
-  it('leaves an opted-out builder and one a RUNNING pipeline run owns untouched; a finished run’s builder is handled', async () => {
+  it('leaves an opted-out builder untouched', async () => {
     const t0 = fx.emu.world.now();
     await createBuilder(fx.client(), 'kept', { Tags: { [TAG.keep]: 'true' } });
-    const owner = (run: string) => ({
-      Tags: { [TAG.execution]: run, [TAG.deployment]: 'local', [TAG.pipeline]: 'office' },
-    });
-    await createBuilder(fx.client(), 'owned', owner('run-1'));
-    await createBuilder(fx.client(), 'finished', owner('run-2'));
-    const asked: string[] = [];
-    const executionStatus = async (e: string) => {
-      asked.push(e);
-      return e === 'run-1' ? ('RUNNING' as const) : ('SUCCEEDED' as const);
-    };
-    const runOwned = () => runCleanupLocally({ policy: POLICY, emulator: fx.emu, executionStatus });
     at(t0, 13 * MIN);
-    await runOwned();
-    await seenAtCreation(t0, ['finished']);
+    await run();
     for (const h of [3, 5, 7]) {
       at(t0, h * HOUR);
-      const r = await runOwned();
+      const r = await run();
       expect(row(r, 'kept').action).toBe('skip');
       expect(row(r, 'kept').reason).toMatch(/opted out/);
-      expect(row(r, 'owned').action).toBe('skip');
-      expect(row(r, 'owned').reason).toMatch(/owned by pipeline run run-1 \(RUNNING\)/);
-      expect(row(r, 'finished').action).not.toBe('skip');
     }
-    expect(new Set(asked)).toEqual(new Set(['run-1', 'run-2']));
     expect(state('kept')).toBe('RUNNING');
-    expect(state('owned')).toBe('RUNNING');
-    // The finished run's builder was warned (3h), then stopped (5h) like any other.
-    expect(state('finished')).toBe('STOPPED');
     expect((await tagsOf('kept'))[TAG.cleanup]).toBeUndefined();
-    expect((await tagsOf('owned'))[TAG.cleanup]).toBeUndefined();
+  });
+
+  it('a real pipeline run’s builder (tagged with the run’s short id) is left to the run while it is RUNNING, handled once it ended', async () => {
+    // The local runtime's pipeline executions, as ListExecutions lists them on AWS.
+    const runs: PipelineRun[] = [];
+    const pipelineRuns = async () => runs.map((r) => ({ ...r }));
+    const cleanup = () => runCleanupLocally({ policy: POLICY, emulator: fx.emu, pipelineRuns });
+    const execution = 'office-run-1';
+    const builder = derivedBuilderName('office', execution);
+    // As the run submits its build (its builder RUNNING, the run RUNNING), cleanup runs.
+    let during: Awaited<ReturnType<typeof cleanup>> | undefined;
+    let tagsDuring: Record<string, string> = {};
+    const inner = localChannel(fx.emu);
+    const channel: BuilderChannel = {
+      submit: async (region, job) => {
+        if (!during) {
+          tagsDuring = await tagsOf(builder);
+          during = await cleanup();
+        }
+        await inner.submit(region, job);
+      },
+      claim: (region, name, jobId) => inner.claim(region, name, jobId),
+      result: (region, name, jobId) => inner.result(region, name, jobId),
+    };
+    runs.push({ name: execution, status: 'RUNNING', startDate: fx.emu.world.now() });
+    const { result } = await runPipeline(fx, samplePipeline({ name: 'office' }), {
+      executionName: execution,
+      channel,
+    });
+    runs[0].status = result.status;
+    expect(result.status).toBe('SUCCEEDED');
+
+    // The pipeline tagged its builder with the run's short id, not the execution's name.
+    expect(tagsDuring[TAG.execution]).toBe(executionId(execution));
+    expect(tagsDuring[TAG.execution]).not.toBe(execution);
+    expect(row(during!, builder)).toMatchObject({ action: 'skip', state: 'RUNNING' });
+    expect(row(during!, builder).reason).toMatch(
+      `owned by pipeline run ${executionId(execution)} (RUNNING): left to that run`,
+    );
+    expect(during!.notifications).toEqual([]);
+
+    // Ended (its builder stopped, whenDone: stop): cleanup handles it like any other builder of a
+    // pipeline: marked, stopped only, never deleted.
+    const after = await cleanup();
+    expect(row(after, builder)).toMatchObject({ action: 'none', state: 'STOPPED' });
+    expect(row(after, builder).reason).toMatch(/^first seen/);
+    expect((await tagsOf(builder))[TAG.cleanup]).toMatch(/stopped@/);
+    at(fx.emu.world.now(), 3 * 24 * HOUR);
+    const later = await cleanup();
+    expect(row(later, builder).action).toBe('none');
+    expect(row(later, builder).reason).toMatch(/builder of pipeline office .*: stopped only, never deleted/);
+    expect(state(builder)).toBe('STOPPED');
+  });
+
+  it('a builder whose run no listed execution matches (another stack’s, or older than 90 days) is left alone', async () => {
+    const t0 = fx.emu.world.now();
+    await createBuilder(fx.client(), 'stray', {
+      Tags: {
+        [TAG.execution]: executionId('elsewhere'),
+        [TAG.deployment]: 'local',
+        [TAG.pipeline]: 'office',
+      },
+    });
+    at(t0, 5 * HOUR);
+    const r = await runCleanupLocally({ policy: POLICY, emulator: fx.emu, pipelineRuns: async () => [] });
+    expect(row(r, 'stray').action).toBe('skip');
+    expect(row(r, 'stray').reason).toMatch(/cannot see: left to that pipeline's own backstop/);
+    expect(state('stray')).toBe('RUNNING');
   });
 
   it('sweeps another account through STS AssumeRole; an account whose role is missing is reported, the others done', async () => {

@@ -130,6 +130,26 @@ describe('local up: a signed webhook starts a pipeline that completes against th
     expect(pipelineRuns(up)).toHaveLength(1);
   });
 
+  it('a cleanup run under local up knows the pipeline runs: a finished run no longer owns its builder', async () => {
+    up = await start();
+    await up.executions.start('pipeline', 'owned-1', { pipeline: 'office-apps' });
+    await up.executions.settled('pipeline:owned-1');
+    const policy = {
+      warnAfter: '2h',
+      stopAfter: '4h',
+      deleteStoppedAfter: '30d',
+      scope: { regions: ['us-east-1'] },
+      notify: 'none',
+    };
+    await up.executions.start('cleanup', 'sweep-1', { dryRun: true, policy });
+    await up.executions.settled('cleanup:sweep-1');
+    const sweep = up.executions.list().find((e) => e.executionId === 'cleanup:sweep-1');
+    expect(sweep?.status).toBe('SUCCEEDED');
+    // The run's stopped builder is considered (first sight: marked only), not skipped as owned by a
+    // run cleanup can't see (which is what it would be without the pipeline runs: UNKNOWN → skip).
+    expect((sweep?.detail as { counts?: Record<string, number> } | undefined)?.counts).toEqual({ none: 1 });
+  });
+
   it('does the same against an emulator that was already up (--endpoint-url)', async () => {
     emu = await startEmulator({ seed: 2 });
     up = await start(emu.endpoint);

@@ -1,7 +1,13 @@
+import { ListTagsForResourceCommand, StartImageBuilderCommand } from '@aws-sdk/client-appstream';
 import { describe, expect, it } from 'vitest';
 import { exitCodeOf } from '../../bin/pipeline-command';
 import { printSummary } from '../../bin/progress';
 import type { BackstopResult } from '../../lib/pipeline/backstop';
+import { stoppedByRunTag } from '../../lib/pipeline/housekeeping';
+import { executionId } from '../../lib/pipeline/resolve';
+import { sweepBuilders } from '../../lib/pipeline/sweep';
+import { TAG } from '../../lib/tags';
+import { localDeps } from '../../local/local-deps';
 import { MIN, useEmulator } from '../helpers/emulator';
 import { BILLING_STATES, builders, runPipeline, samplePipeline } from '../helpers/pipeline';
 
@@ -193,6 +199,46 @@ describe('Pipeline safety: executions that end without cleanup (backstop)', () =
       { name: golden, action: 'stopped', state: 'STOPPED' },
     ]);
     expect(await builders(f)).toEqual([{ name: golden, state: 'STOPPED' }]);
+  });
+
+  it('a builder.existing a person starts from the console days after its run is never stopped by the hourly sweep', async () => {
+    const seed = await runPipeline(f, samplePipeline(), { executionName: 'make-golden' });
+    const golden = seed.summary.builder.name!;
+    const config = samplePipeline({ builder: { existing: golden } });
+    const startDate = f.emu.world.now();
+    const run = await runPipeline(f, config, { executionName: 'on-golden' });
+    expect(run.result.status, `${run.result.error}: ${run.result.cause}`).toBe('SUCCEEDED');
+    const stopDate = f.emu.world.now();
+    // FinishBuilder stopped it and said so: the run's "started by run <id>" no longer matches.
+    const client = f.client();
+    const arn = `arn:aws:appstream:us-east-1:123456789012:image-builder/${golden}`;
+    const tags = async () =>
+      (await client.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags ?? {};
+    expect((await tags())[TAG.lastAction]).toBe(stoppedByRunTag(executionId('on-golden')));
+
+    f.emu.control.advance(2 * 24 * 60 * MIN);
+    await client.send(new StartImageBuilderCommand({ Name: golden }));
+    f.emu.control.advance(30 * MIN);
+    expect(await builders(f)).toEqual([{ name: golden, state: 'RUNNING' }]);
+
+    const SM = 'arn:aws:states:us-east-1:123456789012:stateMachine:appstream-autopilot-local-image-pipeline';
+    const deps = localDeps(f.emu);
+    deps.executions = {
+      running: async () => [],
+      list: async () => [
+        { name: 'on-golden', arn: `${SM}:on-golden`, status: 'SUCCEEDED', startDate, stopDate },
+      ],
+      input: async () => JSON.stringify({ config }),
+    };
+    try {
+      const out = await sweepBuilders({ stateMachineArn: SM }, deps);
+      expect(out.cleaned.flatMap((c) => c.builders)).toEqual([
+        expect.objectContaining({ name: golden, action: 'left', state: 'RUNNING' }),
+      ]);
+    } finally {
+      for (const c of deps.clients) c.destroy();
+    }
+    expect(await builders(f)).toEqual([{ name: golden, state: 'RUNNING' }]);
   });
 });
 

@@ -37,6 +37,12 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return { ...env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
 }
 
+/** `npm <args>` in `cwd`, in the clean environment; a failure (of `what`) says what npm printed. */
+const npm = (args: string[], cwd: string, timeout: number, what = `npm ${args[0]}`) =>
+  run('npm', args, { cwd, env: cleanEnv(), timeout, maxBuffer: 16 * 1024 * 1024 }).catch((e) => {
+    throw new Error(`${what} failed: ${e.stderr || e.message}`);
+  });
+
 /** Every directory named `name` under a node_modules folder of `dir` (nested ones too). */
 function installedPackages(dir: string, name: string): string[] {
   const found: string[] = [];
@@ -58,20 +64,57 @@ function installedPackages(dir: string, name: string): string[] {
   return found;
 }
 
+/**
+ * `npx autopilot <args>` in the install folder (killed after the tests if still running):
+ * `output(find, what)` answers the first value `find` sees in its stdout so far, and fails if the
+ * process exits before.
+ */
+function npxAutopilot(args: string[]) {
+  const child = spawn('npx', ['--no', 'autopilot', ...args], {
+    cwd: installDir,
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
+  const output = <T>(find: (out: string) => T | undefined, what: string) =>
+    new Promise<T>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const found = find(out);
+        if (found !== undefined) resolve(found);
+      });
+      void exited.then(({ code }) => reject(new Error(`exited ${code} before ${what}: ${stderr}`)));
+    });
+  return { child, exited, output, stderr: () => stderr };
+}
+
+/** Waits (bounded by the test's timeout) until nothing answers at `url` any more. */
+async function untilGone(url: string) {
+  for (;;) {
+    const up = await fetch(url).then(
+      () => true,
+      () => false,
+    );
+    if (!up) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 let tarball = '';
 let entries: string[] = [];
 
 beforeAll(async () => {
   mkdirSync(packDir);
   // `npm pack` runs `prepack` (npm run build → dist/) in the checkout, then packs `files`.
-  await run('npm', ['pack', '--pack-destination', packDir], {
-    cwd: ROOT,
-    env: cleanEnv(),
-    timeout: 180_000,
-    maxBuffer: 16 * 1024 * 1024,
-  }).catch((e) => {
-    throw new Error(`npm pack failed: ${e.stderr || e.message}`);
-  });
+  await npm(['pack', '--pack-destination', packDir], ROOT, 180_000);
   const tgz = readdirSync(packDir).filter((f) => f.endsWith('.tgz'));
   expect(tgz).toHaveLength(1);
   tarball = join(packDir, tgz[0]!);
@@ -80,14 +123,11 @@ beforeAll(async () => {
   // An empty folder of its own (a package.json so npm installs here, not in a parent folder).
   mkdirSync(installDir);
   writeFileSync(join(installDir, 'package.json'), JSON.stringify({ name: 'try-autopilot', private: true }));
-  await run('npm', ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', tarball], {
-    cwd: installDir,
-    env: cleanEnv(),
-    timeout: 420_000,
-    maxBuffer: 16 * 1024 * 1024,
-  }).catch((e) => {
-    throw new Error(`npm install of the tarball failed: ${e.stderr || e.message}`);
-  });
+  await npm(
+    ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', tarball],
+    installDir,
+    420_000,
+  );
 }, 660_000);
 
 afterAll(() => {
@@ -139,28 +179,11 @@ describe('npm pack: the installable autopilot package', () => {
   it('`npx autopilot emulator --port 0` serves the AppStream API and stops on SIGTERM', {
     timeout: 180_000,
   }, async () => {
-    const child = spawn('npx', ['--no', 'autopilot', 'emulator', '--port', '0'], {
-      cwd: installDir,
-      env: cleanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-      child.once('exit', (code, signal) => r({ code, signal })),
+    const emulator = npxAutopilot(['emulator', '--port', '0']);
+    const endpoint = await emulator.output(
+      (out) => /listening on (http:\/\/\S+)/.exec(out)?.[1],
+      'listening',
     );
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on (http:\/\/\S+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      void exited.then(({ code }) => reject(new Error(`exited ${code} before listening: ${stderr}`)));
-    });
     expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
     // A real SDK call: the emulator found its service models (dist/emulator/models) at run time.
@@ -174,20 +197,13 @@ describe('npm pack: the installable autopilot package', () => {
     client.destroy();
     expect(images.Images?.length).toBeGreaterThan(0);
 
-    child.kill('SIGTERM');
-    const { code, signal } = await exited;
+    emulator.child.kill('SIGTERM');
+    const { code, signal } = await emulator.exited;
     expect(code === 0 || code === 143 || signal === 'SIGTERM').toBe(true);
-    // npx does not pass SIGTERM on; the emulator stops when its parent is gone. Wait (bounded by
-    // the test's timeout) until nothing answers on its port any more.
-    for (;;) {
-      const up = await fetch(`${endpoint}/_emulator/health`).then(
-        () => true,
-        () => false,
-      );
-      if (!up) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(stderr).not.toMatch(/tsx|^\s+at /m); // nothing of tsx, no stack trace
+    // npx does not pass SIGTERM on; the emulator stops when its parent is gone: wait until nothing
+    // answers on its port any more.
+    await untilGone(`${endpoint}/_emulator/health`);
+    expect(emulator.stderr()).not.toMatch(/tsx|^\s+at /m); // nothing of tsx, no stack trace
   });
 
   it('`npx autopilot pipeline run <example> --local` completes a pipeline against the embedded emulator', {
@@ -212,50 +228,26 @@ describe('npm pack: the installable autopilot package', () => {
   it('`npx autopilot local up` finds the schedules and pipelines the package ships, and stops on SIGTERM', {
     timeout: 180_000,
   }, async () => {
-    const child = spawn(
-      'npx',
-      ['--no', 'autopilot', 'local', 'up', '--port', '0', '--api-port', '0', '--json'],
-      {
-        cwd: installDir,
-        env: cleanEnv(),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    children.push(child);
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    const ready = await new Promise<{
-      apiUrl: string;
-      pipelines: string[];
-      schedules: { workflow: string; timezone: string }[];
-    }>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const line = out.split('\n').find((l) => l.startsWith('{"type":"ready"'));
-        if (line) resolve(JSON.parse(line));
-      });
-      void exited.then((code) => reject(new Error(`exited ${code} before ready: ${stderr}`)));
-    });
+    const up = npxAutopilot(['local', 'up', '--port', '0', '--api-port', '0', '--json']);
+    const ready = await up.output((out) => {
+      const line = out.split('\n').find((l) => l.startsWith('{"type":"ready"'));
+      return line
+        ? (JSON.parse(line) as {
+            apiUrl: string;
+            pipelines: string[];
+            schedules: { workflow: string; timezone: string }[];
+          })
+        : undefined;
+    }, 'ready');
     expect(ready.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(ready.pipelines).toContain('office-apps');
     expect(ready.schedules.map((s) => s.workflow).sort()).toEqual(['cleanup', 'schedule']);
     for (const s of ready.schedules) expect(s.timezone).toBe('UTC');
-    child.kill('SIGTERM');
-    await exited;
+    up.child.kill('SIGTERM');
+    await up.exited;
     // As for the emulator: npx may not pass SIGTERM on; local up stops when its parent is gone.
-    // Wait (bounded by the test's timeout) until its webhook server answers no more.
-    for (;;) {
-      const up = await fetch(`${ready.apiUrl}/runs/x`).then(
-        () => true,
-        () => false,
-      );
-      if (!up) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(stderr).not.toMatch(/tsx|^\s+at /m);
+    // Wait until its webhook server answers no more.
+    await untilGone(`${ready.apiUrl}/runs/x`);
+    expect(up.stderr()).not.toMatch(/tsx|^\s+at /m);
   });
 });

@@ -363,6 +363,25 @@ describe('API: POST /hooks/github/pipelines/{name} (GitHub webhook)', () => {
     },
   );
 
+  it('starts one run for a full release, which GitHub announces as both published and released', async () => {
+    const { call, sfnMock } = setup();
+    const first = await call(github('release', release('published')));
+    const second = await call(github('release', release('released')));
+    expect([first.json.started, second.json.started]).toEqual([true, false]);
+    expect(second.json.runId).toBe(first.json.runId);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
+  it('starts a run when a pre-release is promoted to a release (only `released` is sent then)', async () => {
+    const { call, sfnMock } = setup();
+    expect((await call(github('release', release('published', { prerelease: true })))).json.ignored).toBe(
+      true,
+    );
+    const promoted = await call(github('release', release('released', { prerelease: false })));
+    expect(promoted.json.started).toBe(true);
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
   it('ignores other events (push) with 200', async () => {
     const { call, sfnMock } = setup();
     const res = await call(github('push', { ref: 'refs/heads/main' }));

@@ -470,24 +470,61 @@ function anchorOf(s: Snapshot): number | undefined {
   return s.mark?.seen;
 }
 
+/** A heartbeat never makes a builder idle sooner than it is without one, nor lets it be stopped. */
+function presenceOnlyExtends(s: Snapshot) {
+  const without = decideSnapshot(s, undefined);
+  const withPresence = decideSnapshot(s, s.presence);
+  if (without.idleSince !== undefined) {
+    expect(withPresence.idleSince).toBeDefined();
+    expect(withPresence.idleSince!).toBeGreaterThanOrEqual(without.idleSince);
+    expect(withPresence.idleMinutes!).toBeLessThanOrEqual(without.idleMinutes!);
+  }
+  if (withPresence.action === 'stop') expect(without.action).toBe('stop');
+  // A connection within sessionGrace keeps the builder alive whatever the heartbeats.
+  if (s.connected !== undefined && at(s.now) < at(s.connected) + s.policy.sessionGrace)
+    expect(['none', 'skip']).toContain(withPresence.action);
+}
+
+/**
+ * Found by seed -15337093: nothing known about the builder (no creation time, start, connection
+ * or `seen@`; a mark with a plan only) and a heartbeat in the past. Without the heartbeat the idle
+ * clock starts now; the heartbeat must not move it back (it once counted, its cap infinite).
+ */
+const NOTHING_KNOWN: Snapshot = {
+  policy: validateCleanupPolicy({
+    warnAfter: '1m',
+    stopAfter: '2m',
+    sessionGrace: '30m',
+    presenceLimit: '1m',
+    withoutConnectionSignal: 'warn-only',
+    notify: 'none',
+    scope: { regions: ['eu-west-1'] },
+  }),
+  createdKnown: false,
+  startedAt: undefined,
+  connected: undefined,
+  started: undefined,
+  presence: 0,
+  mark: { seen: undefined, started: undefined, warned: undefined, plan: 0 },
+  now: 1,
+  connectionSignal: false,
+  warnOnly: undefined,
+};
+
 describe('Cleanup decide: presence only ever extends the idle clock (B1)', () => {
   it('a heartbeat never makes a builder idle sooner than the connection alone would, nor lets it be stopped', () => {
-    fc.assert(
-      fc.property(snapshotArb, (s) => {
-        const without = decideSnapshot(s, undefined);
-        const withPresence = decideSnapshot(s, s.presence);
-        if (without.idleSince !== undefined) {
-          expect(withPresence.idleSince).toBeDefined();
-          expect(withPresence.idleSince!).toBeGreaterThanOrEqual(without.idleSince);
-          expect(withPresence.idleMinutes!).toBeLessThanOrEqual(without.idleMinutes!);
-        }
-        if (withPresence.action === 'stop') expect(without.action).toBe('stop');
-        // A connection within sessionGrace keeps the builder alive whatever the heartbeats.
-        if (s.connected !== undefined && at(s.now) < at(s.connected) + s.policy.sessionGrace)
-          expect(['none', 'skip']).toContain(withPresence.action);
-      }),
-      { numRuns: 2000 },
-    );
+    fc.assert(fc.property(snapshotArb, presenceOnlyExtends), {
+      numRuns: 2000,
+      examples: [[NOTHING_KNOWN]],
+    });
+  });
+
+  it('with nothing known about a builder, its idle clock starts now, heartbeat or not (seed -15337093)', () => {
+    presenceOnlyExtends(NOTHING_KNOWN);
+    const withPresence = decideSnapshot(NOTHING_KNOWN, NOTHING_KNOWN.presence);
+    expect(withPresence.idleSince).toBe(at(NOTHING_KNOWN.now));
+    expect(withPresence.idleMinutes).toBe(0);
+    expect(withPresence.action).toBe('none');
   });
 
   it('never a stop in a warn-only scope, whatever the heartbeats', () => {

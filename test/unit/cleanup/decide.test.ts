@@ -1,43 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type BuilderFacts,
-  type CleanupSignals,
-  decide,
-  type ExecutionStatus,
-} from '../../../lib/cleanup/decide';
+import { type CleanupSignals, decide, type ExecutionStatus } from '../../../lib/cleanup/decide';
 import { DAY, HOUR, MINUTE } from '../../../lib/cleanup/duration';
-import { type CleanupMark, formatMark, parseMark } from '../../../lib/cleanup/marks';
-import { type CleanupPolicyInput, validateCleanupPolicy } from '../../../lib/cleanup/policy';
+import { formatMark, parseMark } from '../../../lib/cleanup/marks';
 import { TAG } from '../../../lib/tags';
+import { builder, marked, POLICY, policyOf, SIGNALS, T0, WARNED } from './decide-fixtures';
 
-const policyOf = (extra: Partial<CleanupPolicyInput> = {}) =>
-  validateCleanupPolicy({
-    warnAfter: '2h',
-    stopAfter: '4h',
-    deleteStoppedAfter: '30d',
-    notify: 'none',
-    scope: { regions: ['eu-west-1'] },
-    ...extra,
-  });
-const POLICY = policyOf();
-/** Creation time of the builders: idle clocks start here unless something later is known. */
-const T0 = Date.parse('2026-11-26T10:00:00Z');
-const SIGNALS: CleanupSignals = { connectionSignal: true };
-
-const builder = (state = 'RUNNING', extra: Partial<BuilderFacts> = {}): BuilderFacts => ({
-  name: 'dev-1',
-  state,
-  createdAt: T0,
-  ...extra,
-});
-const marked = (m: CleanupMark, tags: Record<string, string> = {}) => ({
-  [TAG.cleanup]: formatMark(m),
-  ...tags,
-});
 const markAfter = (d: ReturnType<typeof decide>) => parseMark(d.tags?.set[TAG.cleanup]);
-
-/** A RUNNING builder seen at creation and warned at T0 + 2h (stop planned at T0 + 4h). */
-const WARNED = marked({ seen: T0, warned: T0 + 2 * HOUR, plan: { op: 'stop', at: T0 + 4 * HOUR } });
 
 describe('Cleanup decide: what is never acted on (skip)', () => {
   it('skips builders out of the policy scope, writing nothing', () => {

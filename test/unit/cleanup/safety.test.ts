@@ -8,10 +8,7 @@ import {
   StopImageBuilderCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-appstream';
-import {
-  GetResourcesCommand,
-  ResourceGroupsTaggingAPIClient,
-} from '@aws-sdk/client-resource-groups-tagging-api';
+import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -21,36 +18,14 @@ import { act } from '../../../lib/cleanup/act';
 import { type BuilderFacts, type CleanupSignals, decide } from '../../../lib/cleanup/decide';
 import type { CleanupDeps } from '../../../lib/cleanup/deps';
 import { DAY, HOUR, MINUTE } from '../../../lib/cleanup/duration';
-import { type CleanupMark, formatMark, optOut, parseMark } from '../../../lib/cleanup/marks';
-import { type CleanupPolicyInput, validateCleanupPolicy } from '../../../lib/cleanup/policy';
+import { formatMark, optOut, parseMark } from '../../../lib/cleanup/marks';
+import { validateCleanupPolicy } from '../../../lib/cleanup/policy';
 import { type CleanupDecisionRow, capRows, type ScopeResult, sweepBatch } from '../../../lib/cleanup/sweep';
 import { connectionSignalFrom, topicReach } from '../../../lib/lambda/cleanup-deps';
 import { keepActive, TAG } from '../../../lib/tags';
+import { builder, marked, POLICY, policyOf, SIGNALS, T0, WARNED } from './decide-fixtures';
+import { ACCOUNT, arn, as, NOW, sweepDeps, tg } from './sweep-fixtures';
 
-const T0 = Date.parse('2026-11-26T10:00:00Z');
-const policyOf = (extra: Partial<CleanupPolicyInput> = {}) =>
-  validateCleanupPolicy({
-    warnAfter: '2h',
-    stopAfter: '4h',
-    deleteStoppedAfter: '30d',
-    notify: 'none',
-    scope: { regions: ['eu-west-1'] },
-    ...extra,
-  });
-const POLICY = policyOf();
-const SIGNALS: CleanupSignals = { connectionSignal: true };
-const builder = (state = 'RUNNING', extra: Partial<BuilderFacts> = {}): BuilderFacts => ({
-  name: 'dev-1',
-  state,
-  createdAt: T0,
-  ...extra,
-});
-const marked = (m: CleanupMark, tags: Record<string, string> = {}) => ({
-  [TAG.cleanup]: formatMark(m),
-  ...tags,
-});
-/** Seen at creation, warned at T0 + 2h, stop planned at T0 + 4h. */
-const WARNED = marked({ seen: T0, warned: T0 + 2 * HOUR, plan: { op: 'stop', at: T0 + 4 * HOUR } });
 /** Applies a decision's tag changes the way act does. */
 const applied = (tags: Record<string, string>, d: ReturnType<typeof decide>) => {
   const out = { ...tags };
@@ -213,26 +188,9 @@ describe('11. presence never lets a warn-only scope stop (any builder role can w
 
 // ---- sweep, act, payload -------------------------------------------------------------------
 
-const appstream = new AppStreamClient({ region: 'us-east-1', maxAttempts: 1 });
-const tagging = new ResourceGroupsTaggingAPIClient({ region: 'us-east-1', maxAttempts: 1 });
-const as = mockClient(appstream);
-const tg = mockClient(tagging);
-const NOW = Date.parse('2026-11-27T12:00:00Z');
-const ACCOUNT = '123456789012';
-const arn = (n: string) => `arn:aws:appstream:us-east-1:${ACCOUNT}:image-builder/${n}`;
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:cleanup';
 const published: unknown[] = [];
-const sweepDeps = (extra: Partial<CleanupDeps> = {}): CleanupDeps => ({
-  deployment: 'prod',
-  region: 'us-east-1',
-  account: ACCOUNT,
-  appstream: () => appstream,
-  tagging: () => tagging,
-  clock: { now: () => NOW },
-  connectionSignal: () => true,
-  notifier: { publish: async (n) => void published.push(n) },
-  ...extra,
-});
+const notifier: CleanupDeps['notifier'] = { publish: async (n) => void published.push(n) };
 const sweepInput = (extra: Record<string, unknown> = {}) => ({
   at: new Date(NOW).toISOString(),
   dryRun: false,
@@ -287,7 +245,7 @@ describe('sweep safety', () => {
   it('8b. a topic without a confirmed subscription makes the run warn-only: no stop, no plan, the scope says why', async () => {
     twoBuilders();
     const why = `topic ${TOPIC} has no confirmed subscription`;
-    const out = await sweepBatch(sweepInput(), sweepDeps({ notifyReach: async () => why }));
+    const out = await sweepBatch(sweepInput(), sweepDeps({ notifier, notifyReach: async () => why }));
     const s = out.scopes[0];
     expect(s.warnOnly).toBe(why);
     expect(as.commandCalls(StopImageBuilderCommand)).toHaveLength(0);
@@ -308,6 +266,7 @@ describe('sweep safety', () => {
     const out = await sweepBatch(
       sweepInput(),
       sweepDeps({
+        notifier,
         notifyReach: async () => {
           throw Object.assign(new Error('denied'), { name: 'AuthorizationErrorException' });
         },
@@ -330,7 +289,7 @@ describe('sweep safety', () => {
 
   it('9. a sweep at or after its deadline publishes nothing, lists nothing, acts on nothing', async () => {
     twoBuilders();
-    const out = await sweepBatch(sweepInput({ deadline: NOW }), sweepDeps());
+    const out = await sweepBatch(sweepInput({ deadline: NOW }), sweepDeps({ notifier }));
     expect(out.scopes[0].deferred).toContain("past the sweep's deadline");
     expect(out.scopes[0].rows).toEqual([]);
     expect(published).toEqual([]);
@@ -363,7 +322,7 @@ describe('sweep safety', () => {
   it('minor: warned@ is when the warning was published (the sweep’s clock), not Plan’s `at`', async () => {
     twoBuilders();
     const publishedAt = NOW + 7 * MINUTE;
-    await sweepBatch(sweepInput(), sweepDeps({ clock: { now: () => publishedAt } }));
+    await sweepBatch(sweepInput(), sweepDeps({ notifier, clock: { now: () => publishedAt } }));
     const tagged = as
       .commandCalls(TagResourceCommand)
       .find((c) => c.args[0].input.ResourceArn === arn('idle'))!;
@@ -488,7 +447,7 @@ describe('5 & 12. the payload budget always holds, and stops/deletes are the las
       })),
     });
     tg.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
-    const handler = withDeps(sweepDeps());
+    const handler = withDeps(sweepDeps({ notifier }));
     const out = (await handler({ ...sweepInput({ dryRun: true }), resultBytes: 2_000 })) as {
       scopes: ScopeResult[];
     };

@@ -101,6 +101,92 @@ describe('summarize: counts, failed scopes, notification', () => {
     expect((n.message.stopped as { builder: string }[]).map((b) => b.builder)).toEqual(['s']);
   });
 
+  it('reports failed stops and deletes in the notification: listed under `failed` with their error, counted in the subject', async () => {
+    const d = deps();
+    const out = await summarize(
+      {
+        at: '2026-11-27T12:00:00.000Z',
+        dryRun: false,
+        policy: { ...POLICY, deleteStoppedAfter: '2d' },
+        batches: [[{ account: A, region: 'us-east-1' }]],
+        results: [
+          {
+            scopes: [
+              scope([
+                row('s', 'stop', { result: 'applied', notify: true }),
+                row('sf', 'stop', {
+                  result: 'failed',
+                  notify: true,
+                  error: 'AwsTransientError: ThrottlingException (retried next run)',
+                }),
+                row('df', 'delete', {
+                  state: 'STOPPED',
+                  result: 'failed',
+                  notify: true,
+                  error: 'AccessDeniedException: not authorized (retried next run)',
+                }),
+                // Opted out of notifications (no-notify): not listed, failed or not.
+                row('quiet', 'stop', { result: 'failed', notify: false, error: 'X: y' }),
+                // Past the deadline: decided again next run, not a failure.
+                row('later', 'stop', {
+                  result: 'deferred',
+                  notify: true,
+                  error: "past the sweep's deadline",
+                }),
+              ]),
+            ],
+          },
+        ],
+      },
+      d,
+    );
+    expect(d.notifier.sent).toHaveLength(1);
+    const n = d.notifier.sent[0];
+    expect(n.subject).toBe('appstream-autopilot idle builder cleanup: 1 stopped, 0 deleted, 2 failed');
+    const failed = [...(n.message.failed as { builder: string }[])].sort((x, y) =>
+      x.builder.localeCompare(y.builder),
+    );
+    expect(failed).toEqual([
+      {
+        builder: 'df',
+        account: A,
+        region: 'us-east-1',
+        action: 'delete',
+        error: 'AccessDeniedException: not authorized (retried next run)',
+      },
+      {
+        builder: 'sf',
+        account: A,
+        region: 'us-east-1',
+        action: 'stop',
+        error: 'AwsTransientError: ThrottlingException (retried next run)',
+      },
+    ]);
+    // Only what was done is listed as stopped or deleted.
+    expect((n.message.stopped as { builder: string }[]).map((b) => b.builder)).toEqual(['s']);
+    expect(n.message.deleted).toEqual([]);
+    expect(out.summary.notification).toMatchObject({ topicArn: TOPIC });
+  });
+
+  it('notifies about a failed stop even when nothing else happened', async () => {
+    const d = deps();
+    await summarize(
+      {
+        at: 'x',
+        dryRun: false,
+        policy: POLICY,
+        batches: [[{ account: A, region: 'us-east-1' }]],
+        results: [
+          { scopes: [scope([row('sf', 'stop', { result: 'failed', notify: true, error: 'E: boom' })])] },
+        ],
+      },
+      d,
+    );
+    expect(d.notifier.sent.map((m) => m.subject)).toEqual([
+      'appstream-autopilot idle builder cleanup: 0 stopped, 0 deleted, 1 failed',
+    ]);
+  });
+
   it('says nothing when nothing was done, and nothing in a dry run', async () => {
     const quiet = deps();
     await summarize(

@@ -5,46 +5,24 @@ import {
   StopImageBuilderCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-appstream';
-import {
-  GetResourcesCommand,
-  ResourceGroupsTaggingAPIClient,
-} from '@aws-sdk/client-resource-groups-tagging-api';
+import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { CleanupDeps } from '../../../lib/cleanup/deps';
 import { planCleanup } from '../../../lib/cleanup/plan';
 import { validateCleanupPolicy } from '../../../lib/cleanup/policy';
 import { capRows, sweepBatch } from '../../../lib/cleanup/sweep';
 import { batchesOf, targetsOf } from '../../../lib/cleanup/targets';
 import { TAG } from '../../../lib/tags';
+import { appstream, arn, as, NOW, sweepDeps, tg } from './sweep-fixtures';
 
-const NOW = Date.parse('2026-11-27T12:00:00Z');
 const H = 3_600_000;
-const appstream = new AppStreamClient({ region: 'us-east-1', maxAttempts: 1 });
-const tagging = new ResourceGroupsTaggingAPIClient({ region: 'us-east-1', maxAttempts: 1 });
-const as = mockClient(appstream);
-const tg = mockClient(tagging);
 const POLICY = { warnAfter: '2h', stopAfter: '4h', notify: 'none', scope: { regions: ['us-east-1'] } };
-const arn = (n: string, account = '123456789012') =>
-  `arn:aws:appstream:us-east-1:${account}:image-builder/${n}`;
 const throttled = () =>
   Object.assign(new Error('Rate exceeded'), {
     name: 'ThrottlingException',
     $metadata: { httpStatusCode: 400 },
   });
 
-function deps(extra: Partial<CleanupDeps> = {}): CleanupDeps {
-  return {
-    deployment: 'prod',
-    region: 'us-east-1',
-    account: '123456789012',
-    appstream: () => appstream,
-    tagging: () => tagging,
-    clock: { now: () => NOW },
-    connectionSignal: () => true,
-    ...extra,
-  };
-}
 const input = (targets = [{ account: '123456789012', region: 'us-east-1' }], policy: unknown = POLICY) => ({
   at: new Date(NOW).toISOString(),
   dryRun: false,
@@ -95,7 +73,7 @@ describe('sweep: list → decide → act per account-region', () => {
     as.on(ListTagsForResourceCommand, { ResourceArn: arn('due') }).resolves({
       Tags: { [TAG.cleanup]: 'stop@2026-11-27T11:00Z warned@2026-11-27T09:00Z seen@2026-11-27T02:00Z' },
     });
-    const { scopes } = await sweepBatch(input(), deps());
+    const { scopes } = await sweepBatch(input(), sweepDeps());
     expect(scopes[0].error).toBeUndefined();
     expect(scopes[0].rows.map((r) => [r.builder, r.action, r.result])).toEqual([
       ['due', 'stop', 'applied'],
@@ -131,7 +109,7 @@ describe('sweep: list → decide → act per account-region', () => {
     const sent: unknown[] = [];
     const ok = await sweepBatch(
       input(undefined, policy),
-      deps({
+      sweepDeps({
         notifier: {
           publish: async (n) => {
             order.push('publish');
@@ -150,7 +128,7 @@ describe('sweep: list → decide → act per account-region', () => {
     as.resetHistory();
     const failed = await sweepBatch(
       input(undefined, policy),
-      deps({
+      sweepDeps({
         notifier: {
           publish: async () => {
             throw new Error('SNS down');
@@ -189,7 +167,7 @@ describe('sweep: list → decide → act per account-region', () => {
     const looked: string[] = [];
     const out = await sweepBatch(
       input(undefined, { ...POLICY, notify: { topicArn: TOPIC } }),
-      deps({
+      sweepDeps({
         notifier: { publish: async (n) => void sent.push(n as unknown as (typeof sent)[number]) },
         creatorOf: async (_a, _r, b) => {
           looked.push(b);
@@ -215,7 +193,7 @@ describe('sweep: list → decide → act per account-region', () => {
       .rejectsOnce(throttled())
       .resolves({ ImageBuilders: [] });
     const slept: number[] = [];
-    const ok = await sweepBatch(input(), deps({ sleep: async (ms) => void slept.push(ms) }));
+    const ok = await sweepBatch(input(), sweepDeps({ sleep: async (ms) => void slept.push(ms) }));
     expect(ok.scopes[0].error).toBeUndefined();
     expect(slept).toHaveLength(2);
 
@@ -228,7 +206,7 @@ describe('sweep: list → decide → act per account-region', () => {
         { account: '123456789012', region: 'us-east-1' },
         { account: '123456789012', region: 'eu-west-1' },
       ]),
-      deps({ appstream: (_a, r) => (r === 'eu-west-1' ? other : appstream) }),
+      sweepDeps({ appstream: (_a, r) => (r === 'eu-west-1' ? other : appstream) }),
     );
     expect(failed.scopes[0].error).toMatch(/AwsTransientError: DescribeImageBuilders: ThrottlingException/);
     expect(failed.scopes[1].error).toBeUndefined();
@@ -245,7 +223,7 @@ describe('sweep: list → decide → act per account-region', () => {
         } as never,
         { account: '123456789012', region: 'us-east-1' },
       ]),
-      deps({
+      sweepDeps({
         appstream: (account) => {
           if (account === '111122223333')
             throw Object.assign(new Error('not authorized to perform: sts:AssumeRole'), {
@@ -285,12 +263,12 @@ describe('sweep: list → decide → act per account-region', () => {
     });
     const { scopes } = await sweepBatch(
       { ...input(), deadline: new Date(NOW + 1).toISOString() },
-      deps({ clock: { now: () => t } }),
+      sweepDeps({ clock: { now: () => t } }),
     );
     expect(scopes[0].rows[0]).toMatchObject({ builder: 'due', action: 'stop', result: 'deferred' });
     expect(scopes[0].counts).toMatchObject({ stop: 1, deferred: 1 });
     expect(as.commandCalls(StopImageBuilderCommand)).toHaveLength(0);
-    await expect(sweepBatch({ ...input(), deadline: 'soon' }, deps())).rejects.toThrow(/deadline/);
+    await expect(sweepBatch({ ...input(), deadline: 'soon' }, sweepDeps())).rejects.toThrow(/deadline/);
   });
 
   it('re-checks before a stop: a connection recorded since the listing (fresh tags) prevents it', async () => {
@@ -309,7 +287,7 @@ describe('sweep: list → decide → act per account-region', () => {
     as.on(ListTagsForResourceCommand).resolves({
       Tags: { [TAG.cleanup]: mark, [TAG.lastConnection]: '2026-11-27T11:50Z' },
     });
-    const { scopes } = await sweepBatch(input(), deps());
+    const { scopes } = await sweepBatch(input(), sweepDeps());
     expect(scopes[0].rows[0]).toMatchObject({ builder: 'due', action: 'stop', result: 'skipped' });
     expect(scopes[0].rows[0].error).toMatch(/re-checked before stop: now none/);
     expect(as.commandCalls(StopImageBuilderCommand)).toHaveLength(0);
@@ -343,7 +321,7 @@ describe('sweep: list → decide → act per account-region', () => {
     const asked: string[] = [];
     const { scopes } = await sweepBatch(
       input(),
-      deps({
+      sweepDeps({
         executionStatus: async (e) => {
           asked.push(e);
           return e === 'run-owned' ? 'RUNNING' : 'SUCCEEDED';
@@ -368,7 +346,7 @@ describe('sweep: list → decide → act per account-region', () => {
       })),
     });
     tg.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
-    const { scopes } = await sweepBatch({ ...input(), detail: false }, deps());
+    const { scopes } = await sweepBatch({ ...input(), detail: false }, sweepDeps());
     expect(scopes[0].rows).toEqual([]);
     expect(scopes[0].counts.none).toBe(30);
     expect(as.commandCalls(TagResourceCommand)).toHaveLength(30);
@@ -414,13 +392,13 @@ describe('plan: scopes, batches and the overlap guard', () => {
     ];
     const plan = await planCleanup(
       { policy: POLICY, execution: self },
-      deps({ executions: { running: async () => running } }),
+      sweepDeps({ executions: { running: async () => running } }),
     );
     expect(plan.skip).toMatch(/run a .* is still going/);
     expect(plan.batches).toEqual([]);
     const alone = await planCleanup(
       { policy: POLICY, execution: self },
-      deps({ executions: { running: async () => [running[1]] } }),
+      sweepDeps({ executions: { running: async () => [running[1]] } }),
     );
     expect(alone.skip).toBeUndefined();
     expect(alone.batches).toEqual([[{ account: '123456789012', region: 'us-east-1' }]]);

@@ -10,38 +10,15 @@ import { backstop, type ExecutionStatusChange } from '../../../lib/pipeline/back
 import { startedByRunTag } from '../../../lib/pipeline/housekeeping';
 import { executionId } from '../../../lib/pipeline/resolve';
 import { TAG } from '../../../lib/tags';
+import { executionStatusChange } from '../../helpers/execution-status';
 import { mockDeps } from '../../helpers/mock-deps';
 
-const SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:appstream-autopilot-prod-image-pipeline';
-
-/** The event Step Functions sends to EventBridge when an execution ends. */
-function statusChange(
+/** The event Step Functions sends to EventBridge when an execution started with `config` ends. */
+const statusChange = (
   status: ExecutionStatusChange['detail']['status'],
   config: Record<string, unknown> = { name: 'office', builder: { whenDone: 'stop' } },
   name = 'office-run-7',
-): ExecutionStatusChange {
-  const executionArn = `${SM.replace(':stateMachine:', ':execution:')}:${name}`;
-  return {
-    version: '0',
-    id: 'e1',
-    'detail-type': 'Step Functions Execution Status Change',
-    source: 'aws.states',
-    account: '123456789012',
-    time: '2026-11-26T10:00:00Z',
-    region: 'eu-west-1',
-    resources: [executionArn],
-    detail: {
-      executionArn,
-      stateMachineArn: SM,
-      name,
-      status,
-      startDate: 1,
-      stopDate: 2,
-      input: JSON.stringify({ config }),
-      inputDetails: { included: true },
-    },
-  };
-}
+) => executionStatusChange(status, { config }, name);
 
 const builder = (name: string, state: string): ImageBuilder => ({
   Name: name,

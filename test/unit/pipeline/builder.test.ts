@@ -6,10 +6,12 @@ import {
   ResourceNotFoundException,
   StartImageBuilderCommand,
   StopImageBuilderCommand,
+  TagResourceCommand,
 } from '@aws-sdk/client-appstream';
 import { describe, expect, it } from 'vitest';
 import { PipelineConfigSchema } from '../../../lib/config/pipeline';
 import { checkBuilder, cleanupBuilder, ensureBuilder, finishBuilder } from '../../../lib/pipeline/builder';
+import { stoppedByRunTag } from '../../../lib/pipeline/housekeeping';
 import type { PipelineState } from '../../../lib/pipeline/types';
 import { TAG } from '../../../lib/tags';
 import { mockDeps } from '../../helpers/mock-deps';
@@ -222,5 +224,48 @@ describe('finishBuilder and cleanupBuilder', () => {
       deps,
     );
     expect(later).toMatchObject({ done: true, gaveUp: true });
+  });
+
+  it('once its builder is STOPPED, FinishBuilder and CleanupBuilder rewrite last-action to “stopped by run X”', async () => {
+    const arn = 'arn:aws:appstream:us-east-1:123456789012:image-builder/golden';
+    const settle = () => {
+      const m = mockDeps();
+      m.appstream
+        .on(DescribeImageBuildersCommand)
+        .resolvesOnce({ ImageBuilders: [{ Name: 'golden', Arn: arn, State: 'RUNNING' }] })
+        .resolves({ ImageBuilders: [{ Name: 'golden', Arn: arn, State: 'STOPPED' }] });
+      m.appstream.on(StopImageBuilderCommand).resolves({});
+      m.appstream.on(TagResourceCommand).resolves({});
+      return m;
+    };
+    const tagged = (m: ReturnType<typeof mockDeps>) =>
+      m.appstream.commandCalls(TagResourceCommand).map((c) => c.args[0].input);
+    const run = { name: 'golden', region: 'us-east-1', createdByRun: false, startedByRun: true, deadline: 0 };
+
+    const f = settle();
+    await finishBuilder({ builder: { ...run, execution: 'abc' }, delete: false, wait }, f.deps);
+    expect(tagged(f)).toEqual([{ ResourceArn: arn, Tags: { [TAG.lastAction]: stoppedByRunTag('abc') } }]);
+
+    const c = settle();
+    const s = state({ reuseBuilder: true, builderName: 'golden' });
+    s.builder = run;
+    expect(await cleanupBuilder({ state: s, wait }, c.deps)).toMatchObject({ done: true, state: 'STOPPED' });
+    expect(tagged(c)).toEqual([{ ResourceArn: arn, Tags: { [TAG.lastAction]: stoppedByRunTag('abc') } }]);
+
+    // A failed tag write (e.g. throttled) never fails the run: the stop is what matters.
+    const t = settle();
+    t.appstream
+      .on(TagResourceCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    expect(
+      await finishBuilder({ builder: { ...run, execution: 'abc' }, delete: false, wait }, t.deps),
+    ).toMatchObject({ done: true, state: 'STOPPED' });
+  });
+
+  it('EnsureBuilder reports the run’s short id with the builder (FinishBuilder’s last-action)', async () => {
+    const { deps, appstream } = mockDeps();
+    appstream.on(DescribeImageBuildersCommand).rejects(notFound());
+    appstream.on(CreateImageBuilderCommand).resolves({});
+    expect(await ensureBuilder(state(), deps)).toMatchObject({ execution: 'abc' });
   });
 });

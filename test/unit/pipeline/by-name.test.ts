@@ -6,11 +6,9 @@ import * as resolve from '../../../functions/resolve';
 import { SfnExecutions } from '../../../lib/lambda/sfn-executions';
 import { backstop } from '../../../lib/pipeline/backstop';
 import type { PipelineState } from '../../../lib/pipeline/types';
+import { executionArn, executionStatusChange, PIPELINE_SM } from '../../helpers/execution-status';
 import { mockDeps } from '../../helpers/mock-deps';
 import { samplePipeline } from '../../helpers/pipeline';
-
-const SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:appstream-autopilot-prod-image-pipeline';
-const execution = (name: string) => `${SM.replace(':stateMachine:', ':execution:')}:${name}`;
 
 /** Resolve as the state machine calls it: the execution's input as `input` (image-pipeline.asl.json). */
 function resolveDeps() {
@@ -36,7 +34,7 @@ describe('Image pipeline started by name: {"pipeline": "office-apps"}', () => {
     const state = await call({
       input: { pipeline: 'office-apps' },
       execution: 'run-1',
-      executionArn: execution('run-1'),
+      executionArn: executionArn('run-1'),
     });
     expect(state.config.name).toBe('office-apps');
     expect(state.config.build.applications.map((a) => a.name)).toEqual([
@@ -85,15 +83,15 @@ describe('Image pipeline started by name: {"pipeline": "office-apps"}', () => {
     sfn.on(ListExecutionsCommand).resolves({
       executions: [
         {
-          executionArn: execution('a'),
-          stateMachineArn: SM,
+          executionArn: executionArn('a'),
+          stateMachineArn: PIPELINE_SM,
           name: 'a',
           status: 'RUNNING',
           startDate: new Date(1000),
         },
         {
-          executionArn: execution('b'),
-          stateMachineArn: SM,
+          executionArn: executionArn('b'),
+          stateMachineArn: PIPELINE_SM,
           name: 'b',
           status: 'RUNNING',
           startDate: new Date(2000),
@@ -101,11 +99,11 @@ describe('Image pipeline started by name: {"pipeline": "office-apps"}', () => {
       ],
     });
     sfn
-      .on(DescribeExecutionCommand, { executionArn: execution('a') })
+      .on(DescribeExecutionCommand, { executionArn: executionArn('a') })
       .resolves({ input: JSON.stringify({ pipeline: 'office-apps', overrides: {} }) })
-      .on(DescribeExecutionCommand, { executionArn: execution('b') })
+      .on(DescribeExecutionCommand, { executionArn: executionArn('b') })
       .resolves({ input: JSON.stringify({ config: { name: 'e2e' } }) });
-    const running = await new SfnExecutions(() => client).running(execution('self'));
+    const running = await new SfnExecutions(() => client).running(executionArn('self'));
     expect(running).toEqual([
       { name: 'a', startDate: 1000, pipeline: 'office-apps' },
       { name: 'b', startDate: 2000, pipeline: 'e2e' },
@@ -115,26 +113,7 @@ describe('Image pipeline started by name: {"pipeline": "office-apps"}', () => {
   it("the backstop looks for a by-name run's builder in its bundled definition's region", async () => {
     const { deps } = resolveDeps();
     const result = await backstop(
-      {
-        version: '0',
-        id: 'e1',
-        'detail-type': 'Step Functions Execution Status Change',
-        source: 'aws.states',
-        account: '123456789012',
-        time: '2026-11-26T10:00:00Z',
-        region: 'eu-west-1',
-        resources: [execution('run-9')],
-        detail: {
-          executionArn: execution('run-9'),
-          stateMachineArn: SM,
-          name: 'run-9',
-          status: 'ABORTED',
-          startDate: 1,
-          stopDate: 2,
-          input: JSON.stringify({ pipeline: 'office-apps' }),
-          inputDetails: { included: true },
-        },
-      },
+      executionStatusChange('ABORTED', { pipeline: 'office-apps' }, 'run-9'),
       deps,
     );
     // office-apps.yaml says region: us-east-1; the execution ran in eu-west-1.
