@@ -1,11 +1,7 @@
-import { AppStreamClient } from '@aws-sdk/client-appstream';
-import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
-import { STSClient } from '@aws-sdk/client-sts';
-import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import type { RunningEmulator } from '../emulator';
 import type { CleanupDeps, CleanupExecutions } from '../lib/cleanup/deps';
-import { type AwsCredentialIdentityProvider, accountClients } from '../lib/lambda/cleanup-deps';
 import type { Notifier } from '../lib/notify/notifier';
+import { localAccountClients } from './local-clients';
 import { LOCAL_ACCOUNT } from './local-deps';
 
 /**
@@ -45,47 +41,19 @@ export function cleanupLocalDeps(
 ): CleanupDeps & { clients: { destroy(): void }[] } {
   const account = opts.account ?? LOCAL_ACCOUNT;
   const region = opts.region ?? 'us-east-1';
-  const clients: { destroy(): void }[] = [];
-  const base = (r: string) => ({
-    endpoint,
-    region: r,
-    retryStrategy: new ConfiguredRetryStrategy(opts.maxAttempts ?? 3, () => 5),
-  });
-  const home = { accessKeyId: account, secretAccessKey: 'local' };
-  let sts: STSClient | undefined;
-  const common = {
-    homeAccount: account,
-    roles: opts.roles ?? {},
-    sts: () => {
-      if (!sts) {
-        sts = new STSClient({ ...base(region), credentials: home });
-        clients.push(sts);
-      }
-      return sts;
-    },
-    sessionName: 'local-cleanup',
+  const { clients, appstream, tagging } = localAccountClients(endpoint, {
+    account,
+    region,
+    roles: opts.roles,
     now: opts.now,
-  };
+    maxAttempts: opts.maxAttempts,
+  });
   return {
     deployment: 'local',
     region,
     account,
-    appstream: accountClients({
-      ...common,
-      make: (r: string, credentials?: AwsCredentialIdentityProvider) => {
-        const c = new AppStreamClient({ ...base(r), credentials: credentials ?? home });
-        clients.push(c);
-        return c;
-      },
-    }),
-    tagging: accountClients({
-      ...common,
-      make: (r: string, credentials?: AwsCredentialIdentityProvider) => {
-        const c = new ResourceGroupsTaggingAPIClient({ ...base(r), credentials: credentials ?? home });
-        clients.push(c);
-        return c;
-      },
-    }),
+    appstream,
+    tagging,
     clock: { now: opts.now },
     connectionSignal: opts.connectionSignal ?? (() => true),
     ...(opts.executions ? { executions: opts.executions } : {}),

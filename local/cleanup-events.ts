@@ -10,15 +10,12 @@
  * so a run that stops part-way handles the page again next time (the recorder ignores duplicates).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { AppStreamClient } from '@aws-sdk/client-appstream';
-import { STSClient } from '@aws-sdk/client-sts';
-import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { EMULATOR_AGENT_BUCKET, type EventEnvelope, type EventPage, type RunningEmulator } from '../emulator';
 import { withDeps as recorderWithDeps } from '../functions/cleanup-record-connection';
 import type { CleanupDeps } from '../lib/cleanup/deps';
 import { DEFAULT_AGENT_PREFIX, isRecorderEvent } from '../lib/cleanup/events';
 import type { AgentLocation, RecorderResult } from '../lib/cleanup/recorder';
-import { type AwsCredentialIdentityProvider, accountClients } from '../lib/lambda/cleanup-deps';
+import { localAccountClients } from './local-clients';
 import { LOCAL_ACCOUNT } from './local-deps';
 
 /** Where the last cursor of each scope is kept between runs. */
@@ -265,36 +262,18 @@ export function recorderLocalDeps(
 ): CleanupDeps & { clients: { destroy(): void }[] } {
   const account = opts.account ?? LOCAL_ACCOUNT;
   const region = opts.region ?? 'us-east-1';
-  const clients: { destroy(): void }[] = [];
-  const base = (r: string) => ({
-    endpoint,
-    region: r,
-    retryStrategy: new ConfiguredRetryStrategy(opts.maxAttempts ?? 3, () => 5),
-  });
-  const home = { accessKeyId: account, secretAccessKey: 'local' };
-  let sts: STSClient | undefined;
   const now = opts.now ?? Date.now;
+  const { clients, appstream } = localAccountClients(endpoint, {
+    account,
+    region,
+    roles: opts.roles,
+    now,
+    maxAttempts: opts.maxAttempts,
+  });
   return {
     deployment: 'local',
     region,
-    appstream: accountClients({
-      homeAccount: account,
-      roles: opts.roles ?? {},
-      make: (r: string, credentials?: AwsCredentialIdentityProvider) => {
-        const c = new AppStreamClient({ ...base(r), credentials: credentials ?? home });
-        clients.push(c);
-        return c;
-      },
-      sts: () => {
-        if (!sts) {
-          sts = new STSClient({ ...base(region), credentials: home });
-          clients.push(sts);
-        }
-        return sts;
-      },
-      sessionName: 'local-cleanup',
-      now,
-    }),
+    appstream,
     clock: { now },
     clients,
   };

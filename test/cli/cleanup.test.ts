@@ -34,6 +34,20 @@ const oneLine = (stderr: string) => {
   return lines[0];
 };
 
+/** Each decision has exactly the keys, in its order. */
+const expectDecisionKeys = (decisions: object[]) => {
+  for (const d of decisions)
+    expect(Object.keys(d)).toEqual([
+      'account',
+      'region',
+      'builder',
+      'state',
+      'idleMinutes',
+      'action',
+      'reason',
+    ]);
+};
+
 const policyFile = (name: string, text: string) => {
   const file = join(dir, name);
   writeFileSync(file, text);
@@ -158,16 +172,7 @@ describe('CLI: autopilot cleanup run --local against a running emulator', () => 
     expect(out.code).toBe(0);
     const json = JSON.parse(out.stdout);
     expect(Object.keys(json).sort()).toEqual(['decisions', 'summary']);
-    for (const d of json.decisions)
-      expect(Object.keys(d)).toEqual([
-        'account',
-        'region',
-        'builder',
-        'state',
-        'idleMinutes',
-        'action',
-        'reason',
-      ]);
+    expectDecisionKeys(json.decisions);
     const byName = Object.fromEntries(
       json.decisions.map((d: { builder: string }) => [d.builder, d]),
     ) as Record<string, Record<string, unknown>>;
@@ -387,16 +392,7 @@ describe('CLI: cleanup --json shows what came of each action', () => {
       ],
       summary,
     );
-    for (const d of json.decisions)
-      expect(Object.keys(d)).toEqual([
-        'account',
-        'region',
-        'builder',
-        'state',
-        'idleMinutes',
-        'action',
-        'reason',
-      ]);
+    expectDecisionKeys(json.decisions);
     const [ok, bad, later, idle, late] = json.decisions;
     // A deferred action keeps the decided action; its reason says it was deferred and why.
     expect(late).toMatchObject({

@@ -2,36 +2,23 @@ import { describe, expect, it } from 'vitest';
 import type { AslDefinition } from '../../local/asl';
 import { type ProgressEvent, runLocally } from '../../local/runner';
 import { virtualTime } from '../helpers/virtual-time';
+import { workMap } from '../helpers/work-map';
 
 /** Items → Map(Work: TimeoutSeconds 10, retried on Flaky, failures caught per item) → Done. */
 const mapDefinition: AslDefinition = {
   StartAt: 'Each',
   States: {
-    Each: {
-      Type: 'Map',
-      ItemsPath: '$.items',
+    Each: workMap({
       // One at a time: items share the virtual clock, so a concurrent item would see the slow
       // item's 11 s as its own (local/runner.ts).
-      MaxConcurrency: 1,
-      ItemSelector: { 'item.$': '$$.Map.Item.Value' },
-      ItemProcessor: {
-        ProcessorConfig: { Mode: 'INLINE' },
-        StartAt: 'Work',
-        States: {
-          Work: {
-            Type: 'Task',
-            Resource: `\${self:custom.lambda.work}`,
-            TimeoutSeconds: 10,
-            Retry: [{ ErrorEquals: ['Flaky'], IntervalSeconds: 30, MaxAttempts: 2, BackoffRate: 2 }],
-            Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed' }],
-            End: true,
-          },
-          Failed: { Type: 'Pass', Parameters: { 'item.$': '$.item', 'error.$': '$.error.Error' }, End: true },
-        },
+      maxConcurrency: 1,
+      itemSelector: { 'item.$': '$$.Map.Item.Value' },
+      work: {
+        TimeoutSeconds: 10,
+        Retry: [{ ErrorEquals: ['Flaky'], IntervalSeconds: 30, MaxAttempts: 2, BackoffRate: 2 }],
       },
-      ResultPath: '$.results',
-      End: true,
-    },
+      failed: { 'item.$': '$.item', 'error.$': '$.error.Error' },
+    }),
   },
 };
 

@@ -2,32 +2,18 @@ import { describe, expect, it } from 'vitest';
 import type { AslDefinition } from '../../local/asl';
 import { MAX_PAYLOAD_BYTES, payloadBytes, runLocally } from '../../local/runner';
 import { virtualTime } from '../helpers/virtual-time';
+import { workMap } from '../helpers/work-map';
 
 /** Items → Map(Work, every failure caught) → Done (a Task that sees the Map's output as its input). */
 const definition: AslDefinition = {
   StartAt: 'Each',
   States: {
-    Each: {
-      Type: 'Map',
-      ItemsPath: '$.items',
-      MaxConcurrency: 2,
-      ItemSelector: { 'n.$': '$$.Map.Item.Value' },
-      ItemProcessor: {
-        ProcessorConfig: { Mode: 'INLINE' },
-        StartAt: 'Work',
-        States: {
-          Work: {
-            Type: 'Task',
-            Resource: `\${self:custom.lambda.work}`,
-            Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed' }],
-            End: true,
-          },
-          Failed: { Type: 'Pass', Parameters: { 'error.$': '$.error.Error' }, End: true },
-        },
-      },
-      ResultPath: '$.results',
-      Next: 'Done',
-    },
+    Each: workMap({
+      maxConcurrency: 2,
+      itemSelector: { 'n.$': '$$.Map.Item.Value' },
+      failed: { 'error.$': '$.error.Error' },
+      next: 'Done',
+    }),
     Done: { Type: 'Task', Resource: `\${self:custom.lambda.done}`, End: true },
   },
 };
