@@ -170,6 +170,29 @@ describe('Deployment template: state machines', () => {
     expect(schema.safeParse(event).success, JSON.stringify(event)).toBe(true);
   });
 
+  it('runs under a role only this account’s state machines may assume (confused deputy)', () => {
+    for (const [id, m] of ofType('AWS::StepFunctions::StateMachine')) {
+      const role = target(m.Properties.RoleArn)!;
+      const trust = R[role].Properties.AssumeRolePolicyDocument.Statement as Cfn[];
+      expect(trust.length, `${id} ${role}`).toBeGreaterThan(0);
+      for (const st of trust) {
+        expect(st.Principal.Service, `${id} ${role}`).toEqual({
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax
+          'Fn::Sub': 'states.${AWS::Region}.amazonaws.com',
+        });
+        expect(st.Condition, `${id} ${role}`).toEqual({
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: {
+            'aws:SourceArn': {
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax
+              'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:*',
+            },
+          },
+        });
+      }
+    }
+  });
+
   it('is traced (X-Ray) and its role may send traces', () => {
     for (const [id, m] of ofType('AWS::StepFunctions::StateMachine')) {
       expect(m.Properties.TracingConfiguration, id).toEqual({ Enabled: true });
@@ -288,6 +311,13 @@ describe('Deployment template: webhooks API', () => {
         `${id} ${r.Properties.RouteKey}`,
       ).toBe('HooksLambdaFunction');
     }
+  });
+  it('throttles the HTTP API stage (API Gateway rate limit, from params apiRateLimit/apiBurstLimit)', () => {
+    const stages = ofType('AWS::ApiGatewayV2::Stage');
+    expect(stages.length).toBe(1);
+    const settings = stages[0]![1].Properties.DefaultRouteSettings;
+    expect(settings.ThrottlingRateLimit).toBeGreaterThan(0);
+    expect(settings.ThrottlingBurstLimit).toBeGreaterThan(0);
   });
 });
 
